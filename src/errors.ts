@@ -1,0 +1,227 @@
+/**
+ * One catalogue of every error Sluice raises. Each code is stable, has an HTTP status (for the
+ * errors a client can cause) and a message that says what went wrong and what to do.
+ * `test/errors.test.ts` checks that README documents every code listed here.
+ */
+
+/** Every coded error, with the status it answers with and the advice it carries. */
+export const ERROR_CODES = {
+  SLUICE_HEADERS_COMMITTED: {
+    status: 500,
+    message:
+      'headers were already sent by flush() (the response is committed); set status, headers and cookies before the first flush',
+  },
+  SLUICE_RESPONSE_ENDED: {
+    status: 500,
+    message: 'the response has already ended; nothing more can be written to it',
+  },
+  SLUICE_RETURN_AFTER_WRITE: {
+    status: 500,
+    message:
+      'the handler wrote to r.response and also returned a value; do one or the other (the returned value is ignored)',
+  },
+  SLUICE_ROUTE_DUPLICATE: {
+    status: 500,
+    message: 'this route is already bound; each method + pattern + domain can be bound once',
+  },
+  SLUICE_ROUTE_PATTERN: {
+    status: 500,
+    message: 'the route pattern is malformed',
+  },
+  SLUICE_CONFIG: {
+    status: 500,
+    message: 'an option passed to the server is not valid',
+  },
+  SLUICE_SERVER_RUNNING: {
+    status: 500,
+    message: 'the server is already listening; configure it before start()',
+  },
+  SLUICE_BAD_REQUEST: { status: 400, message: 'the request is malformed' },
+  SLUICE_BODY_TOO_LARGE: {
+    status: 413,
+    message: 'the request body is larger than the limit; send a smaller body or raise bodyLimit',
+  },
+  SLUICE_BODY_CONSUMED: {
+    status: 500,
+    message:
+      'the request body was already read as a stream; read it once, either with bodyStream() or with json()/text()/body()',
+  },
+  SLUICE_JSON_INVALID: {
+    status: 400,
+    message: 'the request body is not valid JSON',
+  },
+  SLUICE_JSON_TOO_DEEP: {
+    status: 400,
+    message: 'the JSON body nests deeper than 64 levels',
+  },
+  SLUICE_JSON_FORBIDDEN_KEY: {
+    status: 400,
+    message: 'the JSON body holds a "__proto__" or "constructor.prototype" key, which is refused',
+  },
+  SLUICE_INVALID_UTF8: {
+    status: 400,
+    message: 'the request body is not valid UTF-8',
+  },
+  SLUICE_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'the request Content-Type is not one this route can read',
+  },
+  SLUICE_VALIDATION: {
+    status: 400,
+    message: 'the request input did not pass validation',
+  },
+  SLUICE_SSE_FIELD: {
+    status: 500,
+    message:
+      'an SSE id or event name holds CR, LF or NUL, which would inject fields into the stream; remove them',
+  },
+  SLUICE_SSE_RETRY: {
+    status: 500,
+    message: 'an SSE retry value must be a non-negative integer number of milliseconds',
+  },
+  SLUICE_STREAM_CLOSED: {
+    status: 500,
+    message: 'the stream has ended; nothing more can be sent on it',
+  },
+  SLUICE_STREAM_OVERFLOW: {
+    status: 500,
+    message:
+      'the client is not reading: unsent bytes passed the per-stream cap, so the stream was cut off; await send()/flush() to apply backpressure',
+  },
+  SLUICE_STREAM_STALLED: {
+    status: 500,
+    message: 'the client read nothing for the write-stall timeout, so the stream was cut off',
+  },
+  SLUICE_STREAM_BUDGET: {
+    status: 500,
+    message:
+      'the process budget for unsent bytes across streams was exceeded, and this stream lagged most, so it was cut off',
+  },
+  SLUICE_SHUTDOWN: {
+    status: 503,
+    message: 'the server is shutting down',
+  },
+  SLUICE_HUB_CLOSED: {
+    status: 500,
+    message: 'the hub has been closed; create a new one',
+  },
+  SLUICE_HUB_DATA: {
+    status: 500,
+    message: 'hub event data must be JSON-serialisable',
+  },
+  SLUICE_HUB_SLOW_SUBSCRIBER: {
+    status: 500,
+    message:
+      'the subscriber fell too far behind and was cut off; reconnect with its last id to resume',
+  },
+  SLUICE_HUB_PUBLISH_FAILED: {
+    status: 503,
+    message:
+      'the publish may or may not have reached the broker (the reply was lost), so it was not retried; check and publish again if needed',
+  },
+  SLUICE_HUB_UNAVAILABLE: {
+    status: 503,
+    message: 'the broker is unreachable; the publish never reached it',
+  },
+  SLUICE_STATIC_FORBIDDEN: {
+    status: 403,
+    message: 'the path leaves the static root or holds forbidden characters',
+  },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** An error with a stable `SLUICE_...` code and the HTTP status it answers with. */
+export class SluiceError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
+    const entry = ERROR_CODES[code];
+    super(detail ? `${entry.message}: ${detail}` : entry.message, options);
+    this.name = 'SluiceError';
+    this.code = code;
+    this.status = entry.status;
+  }
+}
+
+/**
+ * An error that becomes a response with its own status. Its message is shown to the client
+ * (unlike other errors, whose text is hidden behind a plain 500).
+ * @example throw new HttpError(404, 'no such user')
+ */
+export class HttpError extends Error {
+  readonly status: number;
+  /** Optional machine-readable code (e.g. a `SLUICE_...` code) and extra detail for the body. */
+  readonly code: string | undefined;
+  readonly details: unknown;
+  constructor(
+    status: number,
+    message?: string,
+    options?: { code?: string; details?: unknown; cause?: unknown },
+  ) {
+    super(message ?? defaultStatusText(status), { cause: options?.cause });
+    this.name = 'HttpError';
+    this.status = status;
+    this.code = options?.code;
+    this.details = options?.details;
+  }
+
+  /** An `HttpError` carrying a catalogue code, its status and message. */
+  static fromCode(code: ErrorCode, detail?: string, details?: unknown): HttpError {
+    const entry = ERROR_CODES[code];
+    return new HttpError(entry.status, detail ? `${entry.message}: ${detail}` : entry.message, {
+      code,
+      details,
+    });
+  }
+}
+
+/**
+ * The client went away: thrown by `rawWriter().write()` (Go's `Fprintf` error) and used as the
+ * abort reason of `r.signal`. It is the normal end of a stream and is never logged as an error.
+ */
+export class ClientClosedError extends Error {
+  readonly code = 'SLUICE_CLIENT_CLOSED';
+  constructor(message = 'the client closed the connection') {
+    super(message);
+    this.name = 'ClientClosedError';
+  }
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/** The reason phrase for a status, or a generic one. */
+export function defaultStatusText(status: number): string {
+  return STATUS_TEXT[status] ?? (status >= 500 ? 'Server Error' : 'Error');
+}
+
+/** True for errors that mean "the peer left", which are not failures of the server. */
+export function isClientGone(err: unknown): boolean {
+  if (err instanceof ClientClosedError) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return (
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    code === 'ERR_STREAM_DESTROYED' ||
+    code === 'ERR_STREAM_WRITE_AFTER_END'
+  );
+}

@@ -1,0 +1,101 @@
+/**
+ * The SSE wire format, as pure functions. Every byte Sluice puts on a `text/event-stream`
+ * goes through here, so framing lives in one place (WHATWG HTML, "Server-sent events").
+ */
+import { SluiceError } from '../errors.js';
+
+/** One server-sent event. `data` that is not a string is sent as JSON. */
+export interface SseEvent {
+  data?: unknown;
+  event?: string;
+  id?: string;
+  retry?: number;
+}
+
+const LINE_BREAK = /\r\n|\r|\n/;
+const FORBIDDEN_IN_FIELD = /[\r\n\0]/;
+
+/** Checks an `id` or `event` value: CR, LF or NUL would inject fields, so they are refused. */
+export function assertFieldValue(name: 'id' | 'event', value: string): void {
+  if (FORBIDDEN_IN_FIELD.test(value)) {
+    throw new SluiceError('SLUICE_SSE_FIELD', `${name} ${JSON.stringify(value)}`);
+  }
+}
+
+/** Checks a `retry` value: only a non-negative integer is meaningful to a client. */
+export function assertRetry(ms: number): void {
+  if (!Number.isSafeInteger(ms) || ms < 0) {
+    throw new SluiceError('SLUICE_SSE_RETRY', String(ms));
+  }
+}
+
+/** Turns event data into its text: strings as they are, anything else as JSON. */
+export function dataText(data: unknown): string {
+  if (typeof data === 'string') return data;
+  if (data === undefined) return '';
+  const json = JSON.stringify(data);
+  // JSON.stringify returns undefined for functions and symbols: send nothing rather than "undefined".
+  return json === undefined ? '' : json;
+}
+
+/**
+ * Encodes one event: `event:`, `id:`, `retry:`, then one `data:` line per line of data (CRLF,
+ * LF and CR all split), then one blank line. Throws a coded error, having produced nothing,
+ * when `id`/`event` hold CR, LF or NUL or `retry` is not a non-negative integer.
+ * An empty `id` is written as `id:` (it resets the client's last event id).
+ * @example encodeEvent({ event: 'tick', id: '7', data: 'a\nb' }) // "event: tick\nid: 7\ndata: a\ndata: b\n\n"
+ */
+export function encodeEvent(ev: SseEvent): string {
+  let out = '';
+  if (ev.event !== undefined) {
+    assertFieldValue('event', ev.event);
+    out += `event: ${ev.event}\n`;
+  }
+  if (ev.id !== undefined) {
+    assertFieldValue('id', ev.id);
+    out += ev.id === '' ? 'id\n' : `id: ${ev.id}\n`;
+  }
+  if (ev.retry !== undefined) {
+    assertRetry(ev.retry);
+    out += `retry: ${ev.retry}\n`;
+  }
+  if (ev.data !== undefined || out === '') out += encodeData(dataText(ev.data));
+  return out + '\n';
+}
+
+/** `data:` lines for a text, one per line; the fast path avoids a split for one-line data. */
+export function encodeData(text: string): string {
+  if (text.indexOf('\n') === -1 && text.indexOf('\r') === -1) return `data: ${text}\n`;
+  let out = '';
+  for (const line of text.split(LINE_BREAK)) out += `data: ${line}\n`;
+  return out;
+}
+
+/**
+ * Encodes a comment: each line of the text becomes its own `:` line, so a comment can never
+ * carry a field. Ends with a blank line so that it also flushes intermediaries' line buffers.
+ */
+export function encodeComment(text = ''): string {
+  let out = '';
+  for (const line of text.split(LINE_BREAK)) out += line === '' ? ':\n' : `: ${line}\n`;
+  return out + '\n';
+}
+
+/** Encodes a bare `retry:` hint. */
+export function encodeRetry(ms: number): string {
+  assertRetry(ms);
+  return `retry: ${ms}\n\n`;
+}
+
+/** True when the keys of `value` are all SSE fields, so `send(value)` treats it as an event. */
+export function isEventShape(value: unknown): value is SseEvent {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  let keys = 0;
+  for (const key in value) {
+    if (key !== 'data' && key !== 'event' && key !== 'id' && key !== 'retry') return false;
+    keys++;
+  }
+  return keys > 0;
+}
