@@ -62,6 +62,16 @@ export const ERROR_CODES = {
     status: 400,
     message: 'the request body is not valid UTF-8',
   },
+  SLUICE_FORM_INVALID: {
+    status: 400,
+    message:
+      'the form body holds a malformed percent-escape or one that is not UTF-8; encode it as application/x-www-form-urlencoded',
+  },
+  SLUICE_TOO_MANY_FIELDS: {
+    status: 400,
+    message:
+      'the form body or query string holds more fields than the limit (1000 by default); send fewer or raise maxKeys',
+  },
   SLUICE_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     message: 'the request Content-Type is not one this route can read',

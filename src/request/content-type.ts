@@ -1,0 +1,82 @@
+/**
+ * Strict media-type parsing for `Content-Type` (RFC 9110 §8.3.1, §5.6).
+ */
+
+/** A parsed media type: `type` is lowercase `type/subtype`; parameter names are lowercase. */
+export interface ContentType {
+  type: string;
+  /** Null-prototype map; values are unquoted but keep their case. */
+  params: Record<string, string>;
+}
+
+// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const MEDIA_TYPE = new RegExp(`^(${TOKEN})/(${TOKEN})`);
+// OWS ";" OWS [ name "=" ( token / quoted-string ) ]; quoted-string: qdtext / quoted-pair.
+const PARAM = new RegExp(
+  `[\\t ]*;[\\t ]*(?:(${TOKEN})=(?:(${TOKEN})|"((?:[\\t !#-\\[\\]-~\\x80-\\xff]|\\\\[\\t -~\\x80-\\xff])*)"))?`,
+  'y',
+);
+const QUOTED_PAIR = /\\([\t -~\x80-\xff])/g;
+
+/**
+ * Parses a `Content-Type` value strictly, returning `null` when it is malformed.
+ *
+ * - type and subtype are tokens, lowercased; parameter names are lowercased, values kept;
+ * - `;` may have spaces/tabs around it (OWS), `=` may not; empty parameters (`a/b;;c=d`) are
+ *   allowed, as the grammar's `[ parameter ]` says;
+ * - quoted-string values are unescaped (`"a\"b"` is `a"b`);
+ * - leading and trailing spaces/tabs are trimmed (they are OWS around a field value, which Node
+ *   trims too), so `"application/json\t"` parses; whitespace *inside* is not allowed, so
+ *   `"application/json\tfoo"` and `"application/json foo"` are `null`;
+ * - a parameter named twice (`charset=a; charset=b`) is `null`: which one wins is ambiguous,
+ *   and intermediaries may disagree.
+ *
+ * `undefined` and `""` give `null`.
+ * @example parseContentType('Application/JSON; charset="utf-8"') // { type: 'application/json', params: { charset: 'utf-8' } }
+ */
+export function parseContentType(header: string | undefined): ContentType | null {
+  if (header === undefined) return null;
+  const value = trimOws(header);
+  const m = MEDIA_TYPE.exec(value);
+  if (!m) return null;
+  const type = `${m[1] as string}/${m[2] as string}`.toLowerCase();
+  const params: Record<string, string> = Object.create(null) as Record<string, string>;
+  let i = m[0].length;
+  while (i < value.length) {
+    PARAM.lastIndex = i;
+    const p = PARAM.exec(value);
+    if (!p || p[0].length === 0) return null;
+    i = PARAM.lastIndex;
+    const name = p[1];
+    if (name === undefined) continue; // empty parameter
+    const key = name.toLowerCase();
+    if (key in params) return null;
+    const quoted = p[3];
+    params[key] = quoted === undefined ? (p[2] as string) : quoted.replace(QUOTED_PAIR, '$1');
+  }
+  return { type, params };
+}
+
+/**
+ * True when the media type is JSON: `application/json` or a `+json` structured-syntax suffix
+ * (`application/problem+json`, `application/vnd.api+json`). Takes a parsed value or a raw header.
+ * @example isJsonType('application/merge-patch+json; charset=utf-8') // true
+ */
+export function isJsonType(ct: ContentType | string | null | undefined): boolean {
+  const parsed = typeof ct === 'string' ? parseContentType(ct) : ct;
+  if (!parsed) return false;
+  const t = parsed.type;
+  if (t === 'application/json') return true;
+  return (
+    t.startsWith('application/') && t.endsWith('+json') && t.length > 'application/+json'.length
+  );
+}
+
+function trimOws(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && (s[start] === ' ' || s[start] === '\t')) start++;
+  while (end > start && (s[end - 1] === ' ' || s[end - 1] === '\t')) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
+}

@@ -1,0 +1,179 @@
+/**
+ * Reading a request body under a size limit, whole (`readBody`) or as a stream (`bodyStream`).
+ * Both refuse a declared `Content-Length` over the limit before reading a byte, stop reading a
+ * chunked body at the first chunk that passes it, and turn a body cut short into a 400.
+ *
+ * Neither drains what is left unread: the caller answering 413/400 should close the connection
+ * (`Connection: close`), since the rest of an oversized body is not worth reading.
+ */
+import type { IncomingMessage } from 'node:http';
+import { HttpError, SluiceError } from '../errors.js';
+
+/**
+ * Reads the whole request body, up to `limit` bytes.
+ *
+ * - `Content-Length` over `limit`: rejects at once with `HttpError` 413 `SLUICE_BODY_TOO_LARGE`,
+ *   reading nothing;
+ * - otherwise chunks are collected and concatenated once; the first chunk that takes the total
+ *   past `limit` rejects with 413, and reading stops (listeners removed, the request paused);
+ * - a body that ends before its `Content-Length`, or a connection that aborts mid-body,
+ *   rejects with `HttpError` 400 `SLUICE_BAD_REQUEST`;
+ * - a request whose body was already (partly) read rejects with `SluiceError` `SLUICE_BODY_CONSUMED`.
+ *
+ * `limit` is in bytes (Sluice's default is 1 MiB); `Infinity` means no limit. A body of exactly
+ * `limit` bytes is accepted. Resolves an empty Buffer for a request with no body.
+ * @example const buf = await readBody(req, 1024 * 1024);
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const early = checkBeforeReading(req, limit);
+    if (early) return reject(early);
+    const chunks: Buffer[] = [];
+    let total = 0;
+
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('aborted', onAborted);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const fail = (err: Error): void => {
+      cleanup();
+      req.pause();
+      reject(err);
+    };
+    const onData = (chunk: Buffer | string): void => {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      total += buf.length;
+      if (total > limit) return fail(tooLarge(limit));
+      chunks.push(buf);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      // Node's parser only ends a Content-Length body once all of it arrived; check anyway.
+      const declared = declaredLength(req);
+      if (declared !== undefined && total !== declared) return reject(cutShort(total, declared));
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total));
+    };
+    const onAborted = (): void => fail(cutShort(total, declaredLength(req)));
+    const onError = (err: Error): void => fail(cutShort(total, declaredLength(req), err));
+    const onClose = (): void => {
+      // 'close' without 'end' means the body never finished.
+      if (!req.complete) fail(cutShort(total, declaredLength(req)));
+    };
+
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('aborted', onAborted);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+/**
+ * The request body as a web `ReadableStream<Uint8Array>` (chosen over a Node `Readable` so it
+ * works with `new Response(stream)`, `TextDecoderStream` and `for await`; use
+ * `Readable.fromWeb()` to pipe it to Node streams). Same rules as {@link readBody}: a declared
+ * `Content-Length` over `limit` errors the stream (413) before anything is read, the first chunk
+ * past `limit` errors it (413) and stops reading, a body cut short errors it (400). Backpressure:
+ * the request is paused while the stream's queue (64 KiB) is full. Cancelling the stream stops
+ * reading the request. A body already read throws `SLUICE_BODY_CONSUMED` at once.
+ * @example for await (const chunk of bodyStream(req, 100 * 1024 * 1024)) file.write(chunk);
+ */
+export function bodyStream(req: IncomingMessage, limit: number): ReadableStream<Uint8Array> {
+  const early = checkBeforeReading(req, limit);
+  if (early instanceof SluiceError) throw early;
+  let total = 0;
+  let cleanup = (): void => {};
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        if (early) return controller.error(early);
+        const fail = (err: Error): void => {
+          cleanup();
+          req.pause();
+          controller.error(err);
+        };
+        const onData = (chunk: Buffer | string): void => {
+          const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+          total += buf.length;
+          if (total > limit) return fail(tooLarge(limit));
+          controller.enqueue(buf);
+          if ((controller.desiredSize ?? 1) <= 0) req.pause();
+        };
+        const onEnd = (): void => {
+          cleanup();
+          const declared = declaredLength(req);
+          if (declared !== undefined && total !== declared)
+            controller.error(cutShort(total, declared));
+          else controller.close();
+        };
+        const onAborted = (): void => fail(cutShort(total, declaredLength(req)));
+        const onError = (err: Error): void => fail(cutShort(total, declaredLength(req), err));
+        const onClose = (): void => {
+          if (!req.complete) fail(cutShort(total, declaredLength(req)));
+        };
+        cleanup = () => {
+          req.off('data', onData);
+          req.off('end', onEnd);
+          req.off('aborted', onAborted);
+          req.off('error', onError);
+          req.off('close', onClose);
+        };
+        req.on('data', onData);
+        req.on('end', onEnd);
+        req.on('aborted', onAborted);
+        req.on('error', onError);
+        req.on('close', onClose);
+        req.pause(); // pull() resumes when the consumer wants bytes
+      },
+      pull() {
+        req.resume();
+      },
+      cancel() {
+        cleanup();
+        req.pause();
+      },
+    },
+    new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }),
+  );
+}
+
+/** The error to fail with before reading anything, if any. */
+function checkBeforeReading(req: IncomingMessage, limit: number): Error | undefined {
+  if (typeof limit !== 'number' || Number.isNaN(limit) || limit < 0) {
+    throw new SluiceError(
+      'SLUICE_CONFIG',
+      `body limit must be a number of bytes >= 0, got ${String(limit)}`,
+    );
+  }
+  if (req.readableDidRead || req.readableEnded) return new SluiceError('SLUICE_BODY_CONSUMED');
+  const declared = declaredLength(req);
+  if (declared !== undefined && declared > limit) return tooLarge(limit);
+  return undefined;
+}
+
+function declaredLength(req: IncomingMessage): number | undefined {
+  // Node's parser has already refused a malformed or duplicated Content-Length, and
+  // a chunked request's Content-Length is ignored by it (RFC 9112 §6.3), so ignore it too.
+  const raw = req.headers['content-length'];
+  if (raw === undefined || req.headers['transfer-encoding'] !== undefined) return undefined;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+function tooLarge(limit: number): HttpError {
+  return HttpError.fromCode('SLUICE_BODY_TOO_LARGE', `limit is ${limit} bytes`);
+}
+
+function cutShort(got: number, declared: number | undefined, cause?: unknown): HttpError {
+  const detail =
+    declared === undefined
+      ? `the body ended early (connection aborted after ${got} bytes)`
+      : `the body ended after ${got} of the ${declared} bytes its Content-Length declared`;
+  const err = HttpError.fromCode('SLUICE_BAD_REQUEST', detail);
+  if (cause !== undefined)
+    Object.defineProperty(err, 'cause', { value: cause, configurable: true });
+  return err;
+}
