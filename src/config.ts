@@ -1,0 +1,58 @@
+/**
+ * Server configuration: every limit has a safe default, documented in README ("Limits").
+ */
+import type { Logger } from './logger.js';
+
+export interface ServerConfig {
+  /** Time to receive the request headers (ms). Default 30 000. */
+  headerTimeout: number;
+  /** Time to receive the whole request, body included (ms). Responses and streams have no deadline. Default 120 000. */
+  requestTimeout: number;
+  /** Idle keep-alive between requests (ms). Default 72 000. */
+  keepAliveTimeout: number;
+  /** Largest request head in bytes (431 beyond). Default 16 KiB. */
+  maxHeaderSize: number;
+  /** Most header fields in one request (431 beyond). Default 100. */
+  maxHeaders: number;
+  /** Largest request body in bytes (413 beyond); per route overridable. Default 1 MiB. */
+  bodyLimit: number;
+  /** How long shutdown() waits for in-flight requests (ms). Default 5 000. */
+  shutdownTimeout: number;
+  /** Unsent bytes at which an awaited flush()/send() waits for the socket to drain. Default 64 KiB. */
+  highWaterMark: number;
+  /** Unsent bytes at which a stream whose writer does not await is cut off. Default 1 MiB. */
+  streamCap: number;
+  /** A stream whose socket accepts nothing for this long is cut off (ms). Default 30 000. */
+  writeStallTimeout: number;
+  /** Budget of unsent bytes across all streams; past it the worst laggers are cut first. Default 256 MiB. */
+  unsentBudget: number;
+  /** Most open connections; beyond it new ones are refused. Default 15 000. */
+  maxConnections: number;
+  /** Trust X-Forwarded-For / X-Forwarded-Proto: false, true (any hop) or the number of proxies in front. Default false. */
+  trustProxy: boolean | number;
+  /** Pino-compatible logger. Default: warnings and errors as JSON lines on stderr. */
+  logger: Logger | undefined;
+  /** Keep the request in AsyncLocalStorage so g.currentRequest() works (costs a little per request). Default false. */
+  requestContext: boolean;
+  /** Warn in development about seed-style SSE frames no EventSource dispatches. Default: NODE_ENV !== 'production'. */
+  devWarnings: boolean;
+}
+
+export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
+  headerTimeout: 30_000,
+  requestTimeout: 120_000,
+  keepAliveTimeout: 72_000,
+  maxHeaderSize: 16 * 1024,
+  maxHeaders: 100,
+  bodyLimit: 1024 * 1024,
+  shutdownTimeout: 5_000,
+  highWaterMark: 64 * 1024,
+  streamCap: 1024 * 1024,
+  writeStallTimeout: 30_000,
+  unsentBudget: 256 * 1024 * 1024,
+  maxConnections: 15_000,
+  trustProxy: false,
+  logger: undefined,
+  requestContext: false,
+  devWarnings: process.env.NODE_ENV !== 'production',
+});

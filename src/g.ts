@@ -1,0 +1,39 @@
+/**
+ * `g`: GoFrame's global object. `g.server(name)` gives one live Server per name (after
+ * shutdown() the name gives a new one); `g.requestFromCtx(ctx)` gives the request back from a
+ * controller's context.
+ */
+import { Server } from './server/server.js';
+import { Request, type RequestContext } from './request/request.js';
+import { currentRequest } from './server/request-context.js';
+
+const servers = new Map<string, Server>();
+
+export const g = {
+  /**
+   * The server of this name (default 'default'), created on first use.
+   * @example const s = g.server(); s.bindHandler('/', (r) => 'hello'); await s.run();
+   */
+  server(name = 'default'): Server {
+    let s = servers.get(name);
+    if (!s) {
+      const created = new Server();
+      created.onClosed = () => {
+        if (servers.get(name) === created) servers.delete(name);
+      };
+      servers.set(name, created);
+      s = created;
+    }
+    return s;
+  },
+
+  /** The request behind a controller's `ctx` (undefined for a foreign context). */
+  requestFromCtx(ctx: RequestContext | unknown): Request | undefined {
+    return Request.fromContext(ctx);
+  },
+
+  /** The request being served, from any async call below the handler (needs `requestContext: true`). */
+  currentRequest(): Request | undefined {
+    return currentRequest();
+  },
+};

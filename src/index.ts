@@ -1,0 +1,33 @@
+/**
+ * Sluice: an HTTP streaming server for TypeScript, GoFrame-style.
+ * @example
+ * import { g } from 'sluice';
+ * const s = g.server();
+ * s.bindHandler('/', async (r) => {
+ *   r.response.header().set('Content-Type', 'text/event-stream');
+ *   for (let i = 0; i < 100; i++) {
+ *     r.response.writefln('data: %d', i);
+ *     await r.response.flush();
+ *     await new Promise((f) => setTimeout(f, 200));
+ *   }
+ * });
+ * s.setPort(8999);
+ * await s.run();
+ */
+export { g } from './g.js';
+export { Server, type ServerOptions, type ShutdownOptions } from './server/server.js';
+export { Group, type RouteOptions } from './server/group.js';
+export type { Handler, Middleware, HookName, Hook } from './server/core.js';
+export type { InjectOptions, InjectResponse } from './server/inject.js';
+export { Request, type RequestContext, type Params } from './request/request.js';
+export { Response } from './response/response.js';
+export { ResponseHeaders } from './response/headers.js';
+export { RawWriter } from './response/raw-writer.js';
+export type { CookieOptions } from './response/cookie.js';
+export { EventStream, type EventStreamOptions } from './sse/event-stream.js';
+export { encodeEvent, encodeComment, encodeRetry, type SseEvent } from './sse/encode-event.js';
+export { middleware, cors, handlerResponse, accessLog, requestId } from './middleware/index.js';
+export type { CorsOptions, AccessLogOptions, HandlerResponseBody } from './middleware/index.js';
+export { HttpError, SluiceError, ClientClosedError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { DEFAULT_CONFIG, type ServerConfig } from './config.js';
+export type { Logger } from './logger.js';

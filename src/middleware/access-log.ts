@@ -1,0 +1,54 @@
+/**
+ * `middleware.accessLog()`: one `info` line per request after it finished (opt-in, as in GoFrame),
+ * with status, duration and the path; configured query parameters (tokens) are redacted.
+ */
+import type { Middleware } from '../server/core.js';
+
+export interface AccessLogOptions {
+  /** Query parameters whose values are replaced by "[redacted]". Default: token, access_token, api_key, apikey, key, password, secret, signature. */
+  redact?: string[];
+}
+
+const DEFAULT_REDACT = ['token', 'access_token', 'api_key', 'apikey', 'key', 'password', 'secret', 'signature'];
+
+export function accessLog(options: AccessLogOptions = {}): Middleware {
+  const redact = new Set((options.redact ?? DEFAULT_REDACT).map((s) => s.toLowerCase()));
+  return async (r) => {
+    const start = process.hrtime.bigint();
+    r.response.raw.once('finish', () => log());
+    r.response.raw.once('close', () => log());
+    let logged = false;
+    const log = (): void => {
+      if (logged) return;
+      logged = true;
+      r.log.info(
+        {
+          method: r.method,
+          url: redactedUrl(r.path, r.url.search, redact),
+          status: r.response.status,
+          ms: Number(process.hrtime.bigint() - start) / 1e6,
+          ip: r.ip,
+        },
+        'request',
+      );
+    };
+    await r.middleware.next();
+  };
+}
+
+/** The path and query with the values of sensitive parameters replaced. */
+export function redactedUrl(path: string, search: string, redact: ReadonlySet<string>): string {
+  if (!search) return path;
+  const parts = search.slice(1).split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    const name = eq === -1 ? pair : pair.slice(0, eq);
+    let decoded = name;
+    try {
+      decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+    } catch {
+      /* keep the raw name */
+    }
+    return redact.has(decoded.toLowerCase()) && eq !== -1 ? `${name}=[redacted]` : pair;
+  });
+  return `${path}?${parts.join('&')}`;
+}

@@ -1,0 +1,329 @@
+/**
+ * `r`: one request and its response. Everything is parsed lazily: the URL, query, cookies and
+ * body are read on first access, and the AbortSignal is created when first asked for.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ClientClosedError, HttpError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { Response } from '../response/response.js';
+import type { ServerCore } from '../server/core.js';
+import { parseJsonBody } from './safe-json.js';
+import { parseContentType, isJsonType } from './content-type.js';
+import { parseUrlEncoded, parseQuery } from './urlencoded.js';
+import { readBody, bodyStream } from './read-body.js';
+import { parseCookieHeader } from '../response/cookie.js';
+import { clientIp } from './client-ip.js';
+import { EXIT, EXIT_ALL, EXIT_HOOK } from '../server/exit.js';
+
+export type Params = Record<string, string>;
+type Fields = Record<string, unknown>;
+
+const REQUEST = Symbol.for('sluice.request');
+const EMPTY_PARAMS: Params = Object.freeze(Object.create(null) as Params);
+
+/** The request's context: what controllers receive first, as in GoFrame. */
+export interface RequestContext {
+  readonly signal: AbortSignal;
+  get<T = unknown>(key: string): T | undefined;
+  set(key: string, value: unknown): void;
+}
+
+export class Request {
+  /** The Node request underneath: touched only by Sluice's edge code. */
+  readonly raw: IncomingMessage;
+  readonly response: Response;
+  /** @internal */
+  readonly core: ServerCore;
+  readonly method: string;
+  /** The path, without the query string, as sent (percent-encoded). */
+  readonly path: string;
+  /** The route parameters. */
+  params: Params = EMPTY_PARAMS;
+  /** The route pattern that matched ('' when none). */
+  routePattern = '';
+  /** GoFrame's middleware control: `await r.middleware.next()`. */
+  readonly middleware: { next: () => Promise<void> };
+  /** @internal chain position and functions, set by the dispatcher */
+  chainIndex = -1;
+  /** @internal */
+  chain: ReadonlyArray<(r: Request) => unknown> = [];
+  /** @internal a 100-continue is owed before the body is read */
+  expectsContinue = false;
+  /** @internal per-route body limit */
+  bodyLimit: number;
+  #search: string;
+  #url: URL | undefined;
+  #query: Fields | undefined;
+  #body: Promise<Buffer> | undefined;
+  #parsed: Fields | undefined;
+  #cookies: Record<string, string> | undefined;
+  #abort: AbortController | undefined;
+  #context: RequestContext | undefined;
+  #values: Map<string, unknown> | undefined;
+  #log: Logger | undefined;
+  #exited = false;
+  #error: unknown;
+  #streamConsumed = false;
+
+  constructor(raw: IncomingMessage, res: ServerResponse, core: ServerCore, path: string, search: string) {
+    this.raw = raw;
+    this.core = core;
+    this.method = raw.method ?? 'GET';
+    this.path = path;
+    this.#search = search;
+    this.bodyLimit = core.config.bodyLimit;
+    this.response = new Response(res, this);
+    this.middleware = { next: () => core.next(this) };
+  }
+
+  // ---- URL, headers, client ------------------------------------------------------------------
+
+  /** The full request URL (built on first access). */
+  get url(): URL {
+    return (this.#url ??= new URL(
+      this.path + this.#search,
+      `http://${this.raw.headers.host ?? 'localhost'}`,
+    ));
+  }
+
+  /** A request header (`undefined` when absent); several values are joined by ", ". */
+  header(name: string): string | undefined {
+    const v = this.raw.headers[name.toLowerCase()];
+    return Array.isArray(v) ? v.join(', ') : v;
+  }
+
+  /** All request headers, by lower-case name. */
+  get headers(): IncomingMessage['headers'] {
+    return this.raw.headers;
+  }
+
+  /** The client's address (from X-Forwarded-For only with `trustProxy`). */
+  get ip(): string {
+    return clientIp(this.raw, this.core.config.trustProxy);
+  }
+
+  /** The request's logger: a child of the server's, carrying the request id. */
+  get log(): Logger {
+    return (this.#log ??= this.core.logger.child({ reqId: this.id }));
+  }
+
+  /** The request id (from `requestId()` middleware, else the `X-Request-Id` header, else ''). */
+  get id(): string {
+    return (this.#values?.get('requestId') as string | undefined) ?? this.header('x-request-id') ?? '';
+  }
+
+  /** A request cookie. */
+  cookie(name: string): string | undefined {
+    return (this.#cookies ??= parseCookieHeader(this.raw.headers.cookie))[name];
+  }
+
+  // ---- parameters ------------------------------------------------------------------------------
+
+  /** The parsed query string (values repeated in the URL become arrays). */
+  get query(): Fields {
+    return (this.#query ??= parseQuery(this.#search));
+  }
+
+  /** A route parameter. */
+  getRouter(key: string, def?: string): string | undefined {
+    return this.params[key] ?? def;
+  }
+
+  /** A query parameter. */
+  getQuery<T = unknown>(key: string, def?: T): T | undefined {
+    return (this.query[key] as T | undefined) ?? def;
+  }
+
+  /** A body field (after `await r.parse()`). */
+  getForm<T = unknown>(key: string, def?: T): T | undefined {
+    return (this.#parsed?.[key] as T | undefined) ?? def;
+  }
+
+  /**
+   * A value from the merged parameters in GoFrame's precedence: body fields (once read) over
+   * query over route parameters.
+   */
+  get<T = unknown>(key: string, def?: T): T | undefined {
+    const v = this.#parsed?.[key] ?? this.query[key] ?? this.params[key];
+    return (v as T | undefined) ?? def;
+  }
+
+  /** Every parameter merged: route, then query, then body (later wins, as in GoFrame). */
+  async all(): Promise<Fields> {
+    const body = await this.parse();
+    return Object.assign(Object.create(null) as Fields, this.params, this.query, body);
+  }
+
+  // ---- body ------------------------------------------------------------------------------------
+
+  /** The raw body, bounded by the body limit (413 beyond). */
+  body(): Promise<Buffer> {
+    if (this.#streamConsumed) return Promise.reject(HttpError.fromCode('SLUICE_BODY_CONSUMED'));
+    if (!this.#body) {
+      this.#sendContinue();
+      this.#body = readBody(this.raw, this.bodyLimit);
+    }
+    return this.#body;
+  }
+
+  /** The body as UTF-8 text (400 for invalid UTF-8). */
+  async text(): Promise<string> {
+    const buf = await this.body();
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    } catch {
+      throw HttpError.fromCode('SLUICE_INVALID_UTF8');
+    }
+  }
+
+  /** The body as JSON (400 for malformed JSON, forbidden keys, nesting deeper than 64). */
+  async json<T = unknown>(): Promise<T> {
+    return parseJsonBody(await this.body()) as T;
+  }
+
+  /**
+   * The body's fields by Content-Type: JSON (an object), urlencoded form, or nothing for an
+   * empty body; 415 for other types. Afterwards `r.get()` and `r.getForm()` see the fields.
+   */
+  async parse(): Promise<Fields> {
+    if (this.#parsed) return this.#parsed;
+    const ct = parseContentType(this.raw.headers['content-type']);
+    const buf = await this.body();
+    let fields: Fields;
+    if (buf.length === 0) fields = Object.create(null) as Fields;
+    else if (ct && isJsonType(ct.type)) {
+      const value = parseJsonBody(buf);
+      fields =
+        value !== null && typeof value === 'object' && !Array.isArray(value)
+          ? (value as Fields)
+          : ({ __body: value } as Fields);
+    } else if (ct?.type === 'application/x-www-form-urlencoded') {
+      fields = parseUrlEncoded(await this.text());
+    } else {
+      throw HttpError.fromCode(
+        'SLUICE_UNSUPPORTED_MEDIA_TYPE',
+        `${ct?.type ?? 'no Content-Type'}; send application/json or application/x-www-form-urlencoded`,
+      );
+    }
+    return (this.#parsed = fields);
+  }
+
+  /** The body as a web stream, bounded by the body limit, for large uploads. Read it once. */
+  bodyStream(): ReadableStream<Uint8Array> {
+    if (this.#body || this.#streamConsumed) throw HttpError.fromCode('SLUICE_BODY_CONSUMED');
+    this.#streamConsumed = true;
+    this.#sendContinue();
+    return bodyStream(this.raw, this.bodyLimit);
+  }
+
+  #sendContinue(): void {
+    if (this.expectsContinue) {
+      this.expectsContinue = false;
+      this.response.raw.writeContinue();
+    }
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------
+
+  /**
+   * Aborts when the client disconnects, a write fails, a limit cuts the stream, or the server
+   * shuts down. Created on first access.
+   */
+  get signal(): AbortSignal {
+    if (!this.#abort) {
+      this.#abort = new AbortController();
+      const outlet = this.response.outlet;
+      if (outlet?.reason) this.#abort.abort(outlet.reason);
+      else if (!outlet) this.core.watchClose(this);
+    }
+    return this.#abort.signal;
+  }
+
+  /** @internal Aborts the signal (if anyone asked for it) with the reason. */
+  abort(reason: Error): void {
+    if (this.#abort && !this.#abort.signal.aborted) this.#abort.abort(reason);
+    else if (!this.#abort) {
+      this.#abort = new AbortController();
+      this.#abort.abort(reason);
+    }
+  }
+
+  /** @internal the response's outlet reports the stream is gone */
+  readonly onStreamGone = (reason: Error): void => this.abort(reason);
+
+  /** @internal the socket closed before the response finished (plain requests) */
+  onClientClose(): void {
+    this.abort(new ClientClosedError());
+  }
+
+  /** The request's context (`signal`, `get`/`set` values); `g.requestFromCtx(ctx)` gives `r` back. */
+  context(): RequestContext {
+    if (!this.#context) {
+      const ctx: RequestContext & { [REQUEST]: Request } = {
+        [REQUEST]: this,
+        signal: undefined as unknown as AbortSignal,
+        get: <T>(key: string) => this.#values?.get(key) as T | undefined,
+        set: (key: string, value: unknown) => void (this.#values ??= new Map()).set(key, value),
+      };
+      Object.defineProperty(ctx, 'signal', { get: () => this.signal, enumerable: true });
+      this.#context = ctx;
+    }
+    return this.#context;
+  }
+
+  /** A value stored on the request (by middleware, say). */
+  getCtxVar<T = unknown>(key: string): T | undefined {
+    return this.#values?.get(key) as T | undefined;
+  }
+
+  /** Stores a value on the request. */
+  setCtxVar(key: string, value: unknown): void {
+    (this.#values ??= new Map()).set(key, value);
+  }
+
+  /** Ends the current handler or middleware function only (like `return`). */
+  exit(): never {
+    throw EXIT;
+  }
+
+  /**
+   * Ends the current function at once and every later `next()` is a no-op; Sluice's own
+   * post-processing middleware then leaves the response alone. Do not swallow it in a catch.
+   */
+  exitAll(): never {
+    this.#exited = true;
+    throw EXIT_ALL;
+  }
+
+  /** Ends the current hook chain (the remaining hooks of this kind do not run). */
+  exitHook(): never {
+    throw EXIT_HOOK;
+  }
+
+  /** True after `exitAll()`. */
+  isExited(): boolean {
+    return this.#exited;
+  }
+
+  /** The error a handler or middleware threw, if any. */
+  getError(): unknown {
+    return this.#error;
+  }
+
+  /** @internal */
+  setError(err: unknown): void {
+    this.#error = err;
+  }
+
+  /** The value the handler returned (for post-processing middleware). */
+  getHandlerResponse(): unknown {
+    return this.response.returned;
+  }
+
+  /** @internal recognises a context made by Sluice */
+  static fromContext(ctx: unknown): Request | undefined {
+    return ctx !== null && typeof ctx === 'object'
+      ? ((ctx as { [REQUEST]?: Request })[REQUEST] ?? undefined)
+      : undefined;
+  }
+}

@@ -1,0 +1,351 @@
+/**
+ * The engine behind a Server: runs a request's prepared chain GoFrame-style (middleware call
+ * `await r.middleware.next()`; exit sentinels are caught at the boundary of the function that
+ * threw), then `complete()` turns what the chain left (an error, a returned value, a buffer)
+ * into the one response. Nothing here is allocated per request except what the request needs.
+ */
+import { HttpError, SluiceError, isClientGone } from '../errors.js';
+import type { ServerConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Request } from '../request/request.js';
+import { StreamRegistry } from '../stream/stream-registry.js';
+import type { StreamPolicy } from '../stream/outlet.js';
+import { EXIT_ALL, EXIT_HOOK, isExitSignal } from './exit.js';
+import { sendReturnValue } from './return-value.js';
+import { SeedFrameWarning } from '../sse/dev-warning.js';
+import { statusText } from '../response/response.js';
+import { runWithRequest } from './request-context.js';
+
+/** A route handler: writes to `r.response` and/or returns the response value. */
+export type Handler = (r: Request) => unknown;
+/** Middleware: calls `await r.middleware.next()` to run the rest of the chain. */
+export type Middleware = (r: Request) => unknown;
+export type HookName = 'beforeServe' | 'afterServe' | 'beforeOutput' | 'afterOutput';
+export type Hook = (r: Request) => unknown;
+
+export interface HookBinding {
+  hook: HookName;
+  fn: Hook;
+  matches: (host: string | undefined, path: string) => unknown;
+}
+
+/** Per-request hooks that matched, looked up only when hooks are bound. */
+export type MatchedHooks = Partial<Record<HookName, Hook[]>>;
+
+const RESOLVED = Promise.resolve();
+
+export class ServerCore {
+  config: ServerConfig;
+  logger: Logger;
+  policy: StreamPolicy;
+  registry: StreamRegistry;
+  readonly statusHandlers = new Map<number, Handler>();
+  readonly hooks: HookBinding[] = [];
+  readonly inflight = new Set<Request>();
+  readonly matchedHooks = new WeakMap<Request, MatchedHooks>();
+  #drained: (() => void) | undefined;
+  #seedWarning: SeedFrameWarning | undefined;
+  /** Set by compress() and friends: transforms a response at commit. */
+  onCommit: ((r: Request, headers: Record<string, string | string[]>) => void) | undefined;
+  inspectFlush: ((r: Request, chunks: ReadonlyArray<string | Uint8Array>) => void) | undefined;
+
+  constructor(config: ServerConfig, logger: Logger) {
+    this.config = config;
+    this.logger = logger;
+    this.policy = {
+      highWaterMark: config.highWaterMark,
+      streamCap: config.streamCap,
+      writeStallTimeout: config.writeStallTimeout,
+    };
+    this.registry = new StreamRegistry(config);
+    this.#applyDevWarnings();
+  }
+
+  /** Re-reads limits after setConfig(). */
+  reconfigure(config: ServerConfig, logger: Logger): void {
+    this.config = config;
+    this.logger = logger;
+    this.policy = {
+      highWaterMark: config.highWaterMark,
+      streamCap: config.streamCap,
+      writeStallTimeout: config.writeStallTimeout,
+    };
+    if (this.registry.size === 0) this.registry = new StreamRegistry(config);
+    this.#applyDevWarnings();
+  }
+
+  #applyDevWarnings(): void {
+    if (this.config.devWarnings) {
+      this.#seedWarning ??= new SeedFrameWarning();
+      const w = this.#seedWarning;
+      this.inspectFlush = (r, chunks) => w.inspect(r, chunks);
+    } else this.inspectFlush = undefined;
+  }
+
+  // ---- the chain -------------------------------------------------------------------------------
+
+  /** Runs a request's chain from the start; completes the response when it is done. */
+  run(r: Request): void {
+    if (this.config.requestContext) runWithRequest(r, () => this.#run(r));
+    else this.#run(r);
+  }
+
+  #run(r: Request): void {
+    this.inflight.add(r);
+    const hooks = this.matchedHooks.get(r);
+    const before = hooks?.beforeServe ? this.#runHooks(r, hooks.beforeServe) : undefined;
+    if (before) {
+      before.then(
+        () => this.#startChain(r),
+        (err) => this.#fail(r, err),
+      );
+      return;
+    }
+    this.#startChain(r);
+  }
+
+  #startChain(r: Request): void {
+    r.chainIndex = 0;
+    const first = r.chain[0];
+    const pending = first ? this.#invoke(r, first) : undefined;
+    if (pending) pending.then(() => this.complete(r), (err) => this.#fail(r, err));
+    else this.complete(r);
+  }
+
+  /** `r.middleware.next()`: runs the next function of the chain. */
+  next(r: Request): Promise<void> {
+    if (r.isExited()) return RESOLVED;
+    const fn = r.chain[++r.chainIndex];
+    if (!fn) return RESOLVED;
+    return this.#invoke(r, fn) ?? RESOLVED;
+  }
+
+  /** Calls one chain function; returns a promise only when it is asynchronous. */
+  #invoke(r: Request, fn: (r: Request) => unknown): Promise<void> | undefined {
+    let out: unknown;
+    try {
+      out = fn(r);
+    } catch (err) {
+      this.#caught(r, err);
+      return undefined;
+    }
+    if (out !== null && typeof out === 'object' && typeof (out as Promise<unknown>).then === 'function') {
+      return (out as Promise<unknown>).then(
+        () => undefined,
+        (err) => this.#caught(r, err),
+      );
+    }
+    return undefined;
+  }
+
+  #caught(r: Request, err: unknown): void {
+    if (isExitSignal(err)) return; // exit() ends this function only; exitAll() already marked r
+    if (r.getError() === undefined) r.setError(err);
+  }
+
+  /** Wraps a handler so its return value is kept for post-processing and the final response. */
+  static handlerStep(handler: Handler): (r: Request) => unknown {
+    return (r) => {
+      const out = handler(r);
+      if (out !== null && typeof out === 'object' && typeof (out as Promise<unknown>).then === 'function') {
+        return (out as Promise<unknown>).then((v) => keepReturned(r, v));
+      }
+      keepReturned(r, out);
+      return undefined;
+    };
+  }
+
+  // ---- completing the response ------------------------------------------------------------------
+
+  /** Turns what the chain left into the response, then ends it (the single exit). */
+  complete(r: Request): void {
+    const hooks = this.matchedHooks.get(r);
+    const after = hooks?.afterServe ? this.#runHooks(r, hooks.afterServe) : undefined;
+    if (after) {
+      after.then(() => this.#produce(r), (err) => this.#fail(r, err));
+      return;
+    }
+    this.#produce(r);
+  }
+
+  #produce(r: Request): void {
+    const res = r.response;
+    const err = r.getError();
+    if (res.committed) {
+      if (err !== undefined) this.#logAfterCommit(r, err);
+      this.#end(r);
+      return;
+    }
+    if (err !== undefined) {
+      if (!res.hasOutput) this.#writeError(r, err);
+      else this.#logError(r, err);
+    } else if (res.returned !== undefined && !res.hasOutput) {
+      const pending = sendReturnValue(r, res.returned);
+      if (pending) {
+        pending.then(
+          () => this.#end(r),
+          (e) => {
+            r.setError(e);
+            if (!res.committed) this.#writeError(r, e);
+            else this.#logAfterCommit(r, e);
+            this.#end(r);
+          },
+        );
+        return;
+      }
+    }
+    const statusHandler = this.statusHandlers.get(res.status);
+    if (statusHandler && !r.isExited()) {
+      res.clearBuffer();
+      const out = this.#invoke(r, statusHandler);
+      if (out) {
+        out.then(() => this.#end(r), () => this.#end(r));
+        return;
+      }
+    }
+    this.#end(r);
+  }
+
+  #end(r: Request): void {
+    const res = r.response;
+    if (!res.committed) {
+      const before = this.beforeOutput(r);
+      if (before) {
+        before.then(() => this.#finish(r), (err) => this.#fail(r, err));
+        return;
+      }
+    }
+    this.#finish(r);
+  }
+
+  #finish(r: Request): void {
+    try {
+      r.response.finish();
+    } catch (err) {
+      this.logger.error({ err }, 'sluice: failed to end a response');
+      r.response.raw.destroy();
+    }
+    this.#done(r);
+    const hooks = this.matchedHooks.get(r);
+    if (hooks?.afterOutput) this.#runHooks(r, hooks.afterOutput)?.catch((err) => this.#logError(r, err));
+  }
+
+  #done(r: Request): void {
+    this.inflight.delete(r);
+    if (this.inflight.size === 0 && this.#drained) this.#drained();
+  }
+
+  /** A failure outside any handler (a hook, a status handler): answer 500 if still possible. */
+  #fail(r: Request, err: unknown): void {
+    if (r.getError() === undefined) r.setError(err);
+    if (!r.response.committed) {
+      r.response.clearBuffer();
+      this.#writeError(r, err);
+    } else this.#logAfterCommit(r, err);
+    this.#finish(r);
+  }
+
+  /** An error before commit becomes a real response: its own status for HttpError, else 500. */
+  #writeError(r: Request, err: unknown): void {
+    const res = r.response;
+    const status = errorStatus(err);
+    res.clearBuffer();
+    res.status = status;
+    if (err instanceof HttpError || (err instanceof SluiceError && status < 500)) {
+      res.write(err.message);
+    } else res.write(statusText(status));
+    this.#logError(r, err);
+  }
+
+  #logError(r: Request, err: unknown): void {
+    if (isClientGone(err)) return;
+    if (errorStatus(err) >= 500) r.log.error({ err, method: r.method, path: r.path }, 'request failed');
+  }
+
+  #logAfterCommit(r: Request, err: unknown): void {
+    if (isClientGone(err)) return;
+    const es = r.response.eventStream;
+    if (es?.options.errorEvent) {
+      es.sendError(err instanceof HttpError ? err.message : 'Internal Server Error');
+    }
+    r.log.error({ err, method: r.method, path: r.path }, 'error after the response was committed; the stream was ended');
+  }
+
+  // ---- hooks -------------------------------------------------------------------------------------
+
+  /** Runs the beforeOutput hooks (at commit); undefined when there are none. */
+  beforeOutput(r: Request): Promise<void> | undefined {
+    const hooks = this.matchedHooks.get(r)?.beforeOutput;
+    if (!hooks) return undefined;
+    return this.#runHooks(r, hooks)?.catch((err) => this.#logError(r, err));
+  }
+
+  #runHooks(r: Request, fns: Hook[]): Promise<void> | undefined {
+    let chain: Promise<void> | undefined;
+    let stop = false;
+    const runOne = (fn: Hook): Promise<void> | undefined => {
+      if (stop) return undefined;
+      try {
+        const out = fn(r);
+        if (out && typeof (out as Promise<unknown>).then === 'function') {
+          return (out as Promise<unknown>).then(
+            () => undefined,
+            (err) => {
+              if (err === EXIT_HOOK) stop = true;
+              else if (!isExitSignal(err)) throw err;
+            },
+          );
+        }
+      } catch (err) {
+        if (err === EXIT_HOOK) stop = true;
+        else if (err !== EXIT_ALL && !isExitSignal(err)) throw err;
+      }
+      return undefined;
+    };
+    for (const fn of fns) {
+      if (chain) chain = chain.then(() => runOne(fn));
+      else chain = runOne(fn);
+    }
+    return chain;
+  }
+
+  // ---- connections -------------------------------------------------------------------------------
+
+  /** Aborts `r.signal` when the client leaves before a plain (uncommitted) response finished. */
+  watchClose(r: Request): void {
+    const raw = r.response.raw;
+    const onClose = (): void => {
+      if (!raw.writableFinished) r.onClientClose();
+    };
+    raw.once('close', onClose);
+  }
+
+  /** Resolves when no request is in flight. */
+  drained(): Promise<void> {
+    if (this.inflight.size === 0) return RESOLVED;
+    return new Promise((resolve) => {
+      this.#drained = () => {
+        this.#drained = undefined;
+        resolve();
+      };
+    });
+  }
+}
+
+function keepReturned(r: Request, value: unknown): void {
+  if (value === undefined) return;
+  const res = r.response;
+  if (res.touched || res.committed) {
+    if (r.core.config.devWarnings) throw new SluiceError('SLUICE_RETURN_AFTER_WRITE');
+    return;
+  }
+  res.returned = value;
+}
+
+/** The status an error answers with. */
+export function errorStatus(err: unknown): number {
+  if (err instanceof HttpError || err instanceof SluiceError) return err.status;
+  const status = (err as { status?: unknown; statusCode?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status <= 599) return status;
+  return 500;
+}

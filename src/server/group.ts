@@ -1,0 +1,93 @@
+/**
+ * `s.group(prefix, (g) => ...)`: routes under a prefix with the group's middleware, visible in
+ * one place (no prototype-chain scoping): a nested group copies its parent's middleware list.
+ */
+import { parseBindPattern } from '../router/index.js';
+import type { Handler, Middleware } from './core.js';
+import type { Server } from './server.js';
+
+export interface RouteOptions {
+  /** Body limit for this route in bytes (overrides the server's bodyLimit). */
+  bodyLimit?: number;
+}
+
+/** Something `group.bind()` can bind: an object or class instance with `handle(...)` members. */
+export interface Bindable {
+  bindTo(group: Group): void;
+}
+
+export class Group {
+  readonly #server: Server;
+  readonly prefix: string;
+  readonly #middleware: Middleware[];
+
+  /** @internal use `s.group()` */
+  constructor(server: Server, prefix: string, inherited: Middleware[]) {
+    this.#server = server;
+    this.prefix = joinPaths('', prefix);
+    this.#middleware = [...inherited];
+  }
+
+  /** Adds middleware to this group's routes (bound before or after, it applies to all of them). */
+  middleware(...fns: Middleware[]): this {
+    this.#middleware.push(...fns);
+    return this;
+  }
+
+  /** Binds a handler under the group's prefix; the pattern takes the same syntax as s.bindHandler. */
+  bindHandler(pattern: string, handler: Handler, options?: RouteOptions): this {
+    const { methods, path, domain } = parseBindPattern(pattern);
+    const full =
+      (methods[0] === 'ALL' && methods.length === 1 ? '' : methods.join(',') + ':') +
+      joinPaths(this.prefix, path) +
+      (domain ? '@' + domain : '');
+    // The group's list is passed by reference: middleware added later still applies.
+    this.#server.addRoute(full, handler, this.#middleware, options);
+    return this;
+  }
+
+  get(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.bindHandler(`GET:${path}`, handler, options);
+  }
+  post(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.bindHandler(`POST:${path}`, handler, options);
+  }
+  put(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.bindHandler(`PUT:${path}`, handler, options);
+  }
+  patch(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.bindHandler(`PATCH:${path}`, handler, options);
+  }
+  delete(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.bindHandler(`DELETE:${path}`, handler, options);
+  }
+  all(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.bindHandler(path, handler, options);
+  }
+
+  /** A nested group: its prefix is appended, and it starts with this group's middleware. */
+  group(prefix: string, define?: (group: Group) => void): Group {
+    const g = new Group(this.#server, joinPaths(this.prefix, prefix), this.#middleware);
+    define?.(g);
+    return g;
+  }
+
+  /** Binds every `handle(...)` member of a controller object or class instance. */
+  bind(controller: object): this {
+    bindController(this, controller);
+    return this;
+  }
+}
+
+/** Set by the controller module so groups can bind controllers without a circular import. */
+let bindController: (group: Group, controller: object) => void = () => {
+  throw new Error('controllers are not available');
+};
+export function setControllerBinder(fn: (group: Group, controller: object) => void): void {
+  bindController = fn;
+}
+
+function joinPaths(a: string, b: string): string {
+  const joined = (a + '/' + b).replace(/\/{2,}/g, '/');
+  return joined.length > 1 && joined.endsWith('/') ? joined.slice(0, -1) : joined;
+}

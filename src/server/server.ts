@@ -1,0 +1,473 @@
+/**
+ * The Server: binding (routes, groups, middleware, hooks, status handlers, static paths), the
+ * Node edge (dispatch of `node:http` requests) and the lifecycle (start, run, shutdown).
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { DEFAULT_CONFIG, type ServerConfig } from '../config.js';
+import { createDefaultLogger, type Logger } from '../logger.js';
+import { HttpError, SluiceError } from '../errors.js';
+import { Router, parseBindPattern, createPathMatcher } from '../router/index.js';
+import { Request } from '../request/request.js';
+import {
+  ServerCore,
+  type Handler,
+  type Hook,
+  type HookName,
+  type MatchedHooks,
+  type Middleware,
+} from './core.js';
+import { Group, type RouteOptions } from './group.js';
+import { serveStaticFile, type StaticMount } from './static-handler.js';
+import { injectRequest, type InjectOptions, type InjectResponse } from './inject.js';
+import { checkRequestHead } from './request-guard.js';
+
+/** One bound route: its handler and the middleware of the groups it was bound in. */
+interface RouteEntry {
+  pattern: string;
+  handler: Handler;
+  groupMiddleware: Middleware[];
+  bodyLimit: number | undefined;
+  chain: Array<(r: Request) => unknown>;
+  version: number;
+}
+
+interface BoundMiddleware {
+  matches: (host: string | undefined, path: string) => unknown;
+  fns: Middleware[];
+}
+
+export interface ServerOptions extends Partial<ServerConfig> {
+  port?: number;
+  address?: string;
+}
+
+export interface ShutdownOptions {
+  /** Milliseconds to wait for in-flight requests; default from config (5 000). */
+  timeout?: number;
+}
+
+const NOT_FOUND: Handler = () => {
+  throw new HttpError(404, 'Not Found');
+};
+
+export class Server {
+  readonly #router = new Router<RouteEntry>();
+  readonly #global: Middleware[] = [];
+  readonly #bound: BoundMiddleware[] = [];
+  readonly #statics: StaticMount[] = [];
+  readonly #core: ServerCore;
+  #config: ServerConfig;
+  #version = 0;
+  #port = 0;
+  #host: string | undefined;
+  #http: http.Server | undefined;
+  #shuttingDown: Promise<void> | undefined;
+  #onShutdown: Array<() => unknown> = [];
+  #notFoundChain: { chain: Array<(r: Request) => unknown>; version: number } | undefined;
+  /** Called by the g registry when the server has shut down. */
+  onClosed: (() => void) | undefined;
+
+  constructor(options: ServerOptions = {}) {
+    const { port, address, ...config } = options;
+    this.#config = { ...DEFAULT_CONFIG, ...config };
+    this.#core = new ServerCore(this.#config, this.#config.logger ?? createDefaultLogger());
+    if (port !== undefined) this.setPort(port);
+    if (address !== undefined) this.setAddress(address);
+  }
+
+  // ---- configuration ---------------------------------------------------------------------------
+
+  /** The port to listen on (0 picks a free one; `s.port` then tells which). */
+  setPort(port: number): this {
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new SluiceError('SLUICE_CONFIG', `port ${port} is not between 0 and 65535`);
+    }
+    this.#port = port;
+    return this;
+  }
+
+  /** The address to listen on: `'host:port'`, `':port'` or `'host'`. */
+  setAddress(address: string): this {
+    const m = /^(?:\[([^\]]+)\]|([^:]*))(?::(\d+))?$/.exec(address);
+    if (!m) throw new SluiceError('SLUICE_CONFIG', `address "${address}" is not host:port`);
+    const host = m[1] ?? m[2];
+    this.#host = host ? host : undefined;
+    if (m[3] !== undefined) this.setPort(Number(m[3]));
+    return this;
+  }
+
+  /** Changes limits, timeouts, the logger, trustProxy... (see README, "Limits"). */
+  setConfig(config: Partial<ServerConfig>): this {
+    if (this.#http) throw new SluiceError('SLUICE_SERVER_RUNNING');
+    for (const [key, value] of Object.entries(config)) {
+      if (!(key in DEFAULT_CONFIG)) throw new SluiceError('SLUICE_CONFIG', `unknown option "${key}"`);
+      const def = (DEFAULT_CONFIG as unknown as Record<string, unknown>)[key];
+      if (typeof def === 'number' && (typeof value !== 'number' || !(value >= 0))) {
+        throw new SluiceError('SLUICE_CONFIG', `${key} must be a non-negative number`);
+      }
+    }
+    this.#config = { ...this.#config, ...config };
+    this.#core.reconfigure(this.#config, this.#config.logger ?? createDefaultLogger());
+    return this;
+  }
+
+  /** The effective configuration. */
+  get config(): Readonly<ServerConfig> {
+    return this.#config;
+  }
+
+  /** The server's logger. */
+  get logger(): Logger {
+    return this.#core.logger;
+  }
+
+  /** The port it listens on (the real one once started). */
+  get port(): number {
+    const addr = this.#http?.address();
+    return addr && typeof addr === 'object' ? (addr as AddressInfo).port : this.#port;
+  }
+
+  // ---- binding ---------------------------------------------------------------------------------
+
+  /**
+   * Binds a handler to a GoFrame pattern: `/user/:id`, `/user/{id}`, `/order/{id}.html`,
+   * `/file/*path`, with an optional method prefix (`GET:/p`, `GET,POST:/p`) and domain suffix
+   * (`/p@example.com`). A duplicate route throws SLUICE_ROUTE_DUPLICATE.
+   * @example s.bindHandler('GET:/user/{id}', (r) => ({ id: r.get('id') }))
+   */
+  bindHandler(pattern: string, handler: Handler, options?: RouteOptions): this {
+    this.addRoute(pattern, handler, [], options);
+    return this;
+  }
+
+  /** @internal used by groups */
+  addRoute(pattern: string, handler: Handler, groupMiddleware: Middleware[], options?: RouteOptions): void {
+    if (typeof handler !== 'function') {
+      throw new SluiceError('SLUICE_CONFIG', `the handler for "${pattern}" is not a function`);
+    }
+    const { methods, path, domain } = parseBindPattern(pattern);
+    const entry: RouteEntry = {
+      pattern: path,
+      handler,
+      groupMiddleware,
+      bodyLimit: options?.bodyLimit,
+      chain: [],
+      version: -1,
+    };
+    for (const method of methods) this.#router.add(method, path, entry, domain);
+  }
+
+  get(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.bindHandler(`GET:${path}`, handler, options);
+  }
+  post(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.bindHandler(`POST:${path}`, handler, options);
+  }
+  put(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.bindHandler(`PUT:${path}`, handler, options);
+  }
+  patch(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.bindHandler(`PATCH:${path}`, handler, options);
+  }
+  delete(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.bindHandler(`DELETE:${path}`, handler, options);
+  }
+  all(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.bindHandler(path, handler, options);
+  }
+
+  /** A group of routes under a prefix, with its own middleware; groups nest. */
+  group(prefix: string, define?: (group: Group) => void): Group {
+    const g = new Group(this, prefix, []);
+    define?.(g);
+    return g;
+  }
+
+  /** Middleware for every request whose path matches the pattern (run after global middleware). */
+  bindMiddleware(pattern: string, ...fns: Middleware[]): this {
+    const { path, domain } = parseBindPattern(pattern);
+    this.#bound.push({ matches: createPathMatcher(path, domain), fns });
+    this.#version++;
+    return this;
+  }
+
+  /** Global middleware: runs for every request, 404, 405 and automatic OPTIONS included. */
+  bindMiddlewareDefault(...fns: Middleware[]): this {
+    this.#global.push(...fns);
+    this.#version++;
+    return this;
+  }
+
+  /** Alias of bindMiddlewareDefault. */
+  use(...fns: Middleware[]): this {
+    return this.bindMiddlewareDefault(...fns);
+  }
+
+  /** A hook (`beforeServe`, `afterServe`, `beforeOutput`, `afterOutput`) for matching paths. */
+  bindHookHandler(pattern: string, hook: HookName, fn: Hook): this {
+    const { path, domain } = parseBindPattern(pattern);
+    this.#core.hooks.push({ hook, fn, matches: createPathMatcher(path, domain) });
+    return this;
+  }
+
+  /** A handler that replaces the body of every response with this status. */
+  bindStatusHandler(status: number, fn: Handler): this {
+    this.#core.statusHandlers.set(status, fn);
+    return this;
+  }
+
+  /** Serves files under `dir` at URL `prefix` (after routes; never outside `dir`). */
+  addStaticPath(prefix: string, dir: string): this {
+    const clean = '/' + prefix.replace(/^\/+|\/+$/g, '');
+    this.#statics.push({ prefix: clean === '/' ? '' : clean, dir });
+    this.#statics.sort((a, b) => b.prefix.length - a.prefix.length);
+    return this;
+  }
+
+  /** Serves files under `dir` at the site root. */
+  setServerRoot(dir: string): this {
+    return this.addStaticPath('/', dir);
+  }
+
+  /** Runs `fn` during shutdown, after streams ended (close a hub here). */
+  onShutdown(fn: () => unknown): this {
+    this.#onShutdown.push(fn);
+    return this;
+  }
+
+  /** Every bound route, for tables and OpenAPI. */
+  routes(): Array<{ method: string; path: string; domain?: string }> {
+    return this.#router.routes().map(({ method, path, domain }) => ({ method, path, domain }));
+  }
+
+  // ---- dispatch (the Node edge) ---------------------------------------------------------------
+
+  #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const search = q === -1 ? '' : url.slice(q);
+    const core = this.#core;
+    const r = new Request(req, res, core, path, search);
+    if ((req as IncomingMessage & { sluiceExpectsContinue?: boolean }).sluiceExpectsContinue) {
+      r.expectsContinue = true;
+    }
+    const rejection = checkRequestHead(req, this.#config);
+    if (rejection) {
+      this.#reject(r, rejection);
+      return;
+    }
+    const host = req.headers.host;
+    const match = this.#router.match(r.method, host, path);
+    let chain: Array<(r: Request) => unknown>;
+    if (match.kind === 'found') {
+      const entry = match.value;
+      r.params = match.params;
+      r.routePattern = entry.pattern;
+      if (entry.bodyLimit !== undefined) r.bodyLimit = entry.bodyLimit;
+      chain = entry.version === this.#version ? entry.chain : this.#prepare(entry);
+    } else {
+      chain = this.#fallbackChain(match.kind === 'method-not-allowed' || match.kind === 'options' ? match : undefined);
+    }
+    if (this.#bound.length > 0) chain = this.#withBound(chain, host, path);
+    r.chain = chain;
+    if (core.hooks.length > 0) this.#matchHooks(r, host, path);
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > r.bodyLimit) {
+      this.#reject(r, HttpError.fromCode('SLUICE_BODY_TOO_LARGE', `${declared} bytes declared, limit ${r.bodyLimit}`));
+      return;
+    }
+    if (this.#shuttingDown) res.setHeader('Connection', 'close');
+    core.run(r);
+  };
+
+  #onCheckContinue = (req: IncomingMessage, res: ServerResponse): void => {
+    // 100 Continue is sent only when the handler reads the body, and never for an oversize one.
+    (req as IncomingMessage & { sluiceExpectsContinue?: boolean }).sluiceExpectsContinue = true;
+    this.#onRequest(req, res);
+  };
+
+  /** A request refused before any handler: one complete response, then the connection closes. */
+  #reject(r: Request, err: HttpError): void {
+    r.chain = [() => {
+      throw err;
+    }];
+    r.response.header().set('Connection', 'close');
+    this.#core.run(r);
+  }
+
+  #prepare(entry: RouteEntry): Array<(r: Request) => unknown> {
+    entry.chain = [...this.#global, ...entry.groupMiddleware, ServerCore.handlerStep(entry.handler)];
+    entry.version = this.#version;
+    return entry.chain;
+  }
+
+  #fallbackChain(allow?: { kind: 'method-not-allowed' | 'options'; allow: string[] }): Array<(r: Request) => unknown> {
+    if (allow) {
+      const allowHeader = allow.allow.join(', ');
+      const fallback: Handler =
+        allow.kind === 'options'
+          ? (r) => {
+              r.response.status = 204;
+              r.response.header().set('Allow', allowHeader);
+            }
+          : (r) => {
+              r.response.header().set('Allow', allowHeader);
+              throw new HttpError(405, 'Method Not Allowed');
+            };
+      return [...this.#global, ServerCore.handlerStep(fallback)];
+    }
+    if (this.#notFoundChain?.version !== this.#version) {
+      const last = this.#statics.length > 0 ? this.#staticHandler : NOT_FOUND;
+      this.#notFoundChain = { chain: [...this.#global, ServerCore.handlerStep(last)], version: this.#version };
+    }
+    return this.#notFoundChain.chain;
+  }
+
+  #staticHandler: Handler = async (r) => {
+    if (r.method === 'GET' || r.method === 'HEAD') {
+      for (const mount of this.#statics) {
+        if (r.path === mount.prefix || r.path.startsWith(mount.prefix + '/') || mount.prefix === '') {
+          if (await serveStaticFile(r, mount)) return undefined;
+        }
+      }
+    }
+    return NOT_FOUND(r);
+  };
+
+  #withBound(chain: Array<(r: Request) => unknown>, host: string | undefined, path: string): Array<(r: Request) => unknown> {
+    let extra: Middleware[] | undefined;
+    for (const b of this.#bound) if (b.matches(host, path)) (extra ??= []).push(...b.fns);
+    if (!extra) return chain;
+    const g = this.#global.length;
+    return [...chain.slice(0, g), ...extra, ...chain.slice(g)];
+  }
+
+  #matchHooks(r: Request, host: string | undefined, path: string): void {
+    let matched: MatchedHooks | undefined;
+    for (const h of this.#core.hooks) {
+      if (!h.matches(host, path)) continue;
+      matched ??= {};
+      (matched[h.hook] ??= []).push(h.fn);
+    }
+    if (matched) this.#core.matchedHooks.set(r, matched);
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------------
+
+  /** Listens; resolves once listening. `s.port` then holds the real port. */
+  async start(): Promise<this> {
+    if (this.#http) throw new SluiceError('SLUICE_SERVER_RUNNING');
+    const c = this.#config;
+    const server = http.createServer({
+      maxHeaderSize: c.maxHeaderSize,
+      headersTimeout: c.headerTimeout,
+      requestTimeout: c.requestTimeout,
+      keepAliveTimeout: c.keepAliveTimeout,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(c.headerTimeout / 4))),
+    });
+    server.maxHeadersCount = c.maxHeaders + 1;
+    server.maxConnections = c.maxConnections;
+    server.on('request', this.#onRequest);
+    server.on('checkContinue', this.#onCheckContinue);
+    server.on('clientError', onClientError);
+    this.#http = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.#port, this.#host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return this;
+  }
+
+  /** Starts, then waits for SIGINT/SIGTERM and shuts down gracefully; resolves after the drain. */
+  async run(): Promise<void> {
+    await this.start();
+    process.stdout.write(`sluice: listening on http://${this.#host ?? '127.0.0.1'}:${this.port}\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      this.#closedByShutdown = resolve;
+    });
+    await this.shutdown();
+  }
+
+  #closedByShutdown: (() => void) | undefined;
+
+  /**
+   * Graceful shutdown: stop accepting; every EventStream gets a jittered `retry:` hint and ends;
+   * every other open response gets its signal aborted; in-flight requests finish within the
+   * timeout; then what is left is closed.
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    return (this.#shuttingDown ??= this.#shutdown(options.timeout ?? this.#config.shutdownTimeout));
+  }
+
+  async #shutdown(timeout: number): Promise<void> {
+    const server = this.#http;
+    const core = this.#core;
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    server?.closeIdleConnections();
+    const reason = new SluiceError('SLUICE_SHUTDOWN');
+    for (const outlet of core.registry.list()) {
+      if (outlet.onShutdown) outlet.onShutdown(1000 + Math.floor(Math.random() * 4000));
+    }
+    for (const r of [...core.inflight]) {
+      if (!r.response.eventStream) r.abort(reason);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      core.drained(),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout))),
+    ]);
+    clearTimeout(timer);
+    server?.closeAllConnections();
+    await closed;
+    for (const fn of this.#onShutdown) {
+      try {
+        await fn();
+      } catch (err) {
+        core.logger.error({ err }, 'sluice: a shutdown hook failed');
+      }
+    }
+    this.#http = undefined;
+    this.onClosed?.();
+    this.#closedByShutdown?.();
+  }
+
+  /**
+   * Runs a request in-process (no socket) through the same HTTP machinery, and returns status,
+   * headers and body. For tests of logic; streams and disconnects are tested on a real port.
+   */
+  inject(options: InjectOptions): Promise<InjectResponse> {
+    return injectRequest(this.#onRequest, this.#onCheckContinue, this.#config, options);
+  }
+
+  /** @internal open streams and in-flight requests, for tests and the stats endpoint */
+  stats(): { inflight: number; streams: number; maxUnsent: number } {
+    return {
+      inflight: this.#core.inflight.size,
+      streams: this.#core.registry.size,
+      maxUnsent: this.#core.registry.maxUnsent(),
+    };
+  }
+}
+
+function onClientError(err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket): void {
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (!socket.writable || inFlight?.headersSent) return void socket.destroy();
+  const code = err.code;
+  const status =
+    code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const text = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+}
+

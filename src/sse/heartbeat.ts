@@ -1,0 +1,39 @@
+/**
+ * Heartbeats from shared timers: one interval per distinct period for every stream that uses
+ * it (never a timer per stream). A stream that sent anything within the period is skipped.
+ */
+export interface Beating {
+  /** When the stream last wrote (ms since epoch). */
+  readonly lastWriteAt: number;
+  /** Writes the heartbeat comment. */
+  beat(): void;
+}
+
+const groups = new Map<number, { timer: NodeJS.Timeout; members: Set<Beating> }>();
+
+/** Starts heartbeats for a stream; returns the function that stops them. */
+export function startHeartbeat(period: number, member: Beating): () => void {
+  let group = groups.get(period);
+  if (!group) {
+    const members = new Set<Beating>();
+    const timer = setInterval(() => {
+      const due = Date.now() - period;
+      for (const m of members) if (m.lastWriteAt <= due) m.beat();
+    }, period);
+    timer.unref();
+    group = { timer, members };
+    groups.set(period, group);
+  }
+  group.members.add(member);
+  const g = group;
+  return () => {
+    if (!g.members.delete(member) || g.members.size > 0) return;
+    clearInterval(g.timer);
+    if (groups.get(period) === g) groups.delete(period);
+  };
+}
+
+/** Number of live heartbeat timers (for leak tests). */
+export function heartbeatTimerCount(): number {
+  return groups.size;
+}

@@ -1,0 +1,71 @@
+/**
+ * Every open stream of a server, swept by one shared timer: cuts streams whose socket has
+ * accepted nothing for the write-stall timeout, and the worst laggers once the process budget of
+ * unsent bytes is spent (so 1 MiB x 15,000 connections never means 15 GiB).
+ */
+import { SluiceError } from '../errors.js';
+import type { Outlet } from './outlet.js';
+
+export class StreamRegistry {
+  readonly #outlets = new Set<Outlet>();
+  #timer: NodeJS.Timeout | undefined;
+  readonly #budget: number;
+  readonly #period: number;
+
+  constructor(options: { unsentBudget: number; writeStallTimeout: number }) {
+    this.#budget = options.unsentBudget;
+    // Sweep often enough to honour short stall timeouts in tests, at most once a second.
+    this.#period = Math.max(10, Math.min(1000, Math.floor(options.writeStallTimeout / 4)));
+  }
+
+  get size(): number {
+    return this.#outlets.size;
+  }
+
+  add(outlet: Outlet): void {
+    this.#outlets.add(outlet);
+    if (!this.#timer) {
+      this.#timer = setInterval(this.sweep, this.#period);
+      this.#timer.unref();
+    }
+  }
+
+  delete(outlet: Outlet): void {
+    this.#outlets.delete(outlet);
+    if (this.#outlets.size === 0 && this.#timer) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  /** A snapshot of the open streams. */
+  list(): Outlet[] {
+    return [...this.#outlets];
+  }
+
+  /** Largest unsent byte count of any stream (for the stats endpoint and tests). */
+  maxUnsent(): number {
+    let max = 0;
+    for (const o of this.#outlets) max = Math.max(max, o.unsent);
+    return max;
+  }
+
+  readonly sweep = (): void => {
+    const now = Date.now();
+    let total = 0;
+    for (const o of this.#outlets) {
+      if (o.blockedSince !== 0 && now - o.blockedSince >= o.policy.writeStallTimeout) {
+        o.cut(new SluiceError('SLUICE_STREAM_STALLED', `${o.unsent} bytes unsent`));
+        continue;
+      }
+      total += o.unsent;
+    }
+    if (total <= this.#budget) return;
+    const laggers = [...this.#outlets].sort((a, b) => b.unsent - a.unsent);
+    for (const o of laggers) {
+      if (total <= this.#budget) break;
+      total -= o.unsent;
+      o.cut(new SluiceError('SLUICE_STREAM_BUDGET', `${o.unsent} bytes unsent`));
+    }
+  };
+}
