@@ -108,7 +108,11 @@ export class ServerCore {
     r.chainIndex = 0;
     const first = r.chain[0];
     const pending = first ? this.#invoke(r, first) : undefined;
-    if (pending) pending.then(() => this.complete(r), (err) => this.#fail(r, err));
+    if (pending)
+      pending.then(
+        () => this.complete(r),
+        (err) => this.#fail(r, err),
+      );
     else this.complete(r);
   }
 
@@ -129,7 +133,11 @@ export class ServerCore {
       this.#caught(r, err);
       return undefined;
     }
-    if (out !== null && typeof out === 'object' && typeof (out as Promise<unknown>).then === 'function') {
+    if (
+      out !== null &&
+      typeof out === 'object' &&
+      typeof (out as Promise<unknown>).then === 'function'
+    ) {
       return (out as Promise<unknown>).then(
         () => undefined,
         (err) => this.#caught(r, err),
@@ -147,7 +155,11 @@ export class ServerCore {
   static handlerStep(handler: Handler): (r: Request) => unknown {
     return (r) => {
       const out = handler(r);
-      if (out !== null && typeof out === 'object' && typeof (out as Promise<unknown>).then === 'function') {
+      if (
+        out !== null &&
+        typeof out === 'object' &&
+        typeof (out as Promise<unknown>).then === 'function'
+      ) {
         return (out as Promise<unknown>).then((v) => keepReturned(r, v));
       }
       keepReturned(r, out);
@@ -162,7 +174,10 @@ export class ServerCore {
     const hooks = this.matchedHooks.get(r);
     const after = hooks?.afterServe ? this.#runHooks(r, hooks.afterServe) : undefined;
     if (after) {
-      after.then(() => this.#produce(r), (err) => this.#fail(r, err));
+      after.then(
+        () => this.#produce(r),
+        (err) => this.#fail(r, err),
+      );
       return;
     }
     this.#produce(r);
@@ -199,7 +214,10 @@ export class ServerCore {
       res.clearBuffer();
       const out = this.#invoke(r, statusHandler);
       if (out) {
-        out.then(() => this.#end(r), () => this.#end(r));
+        out.then(
+          () => this.#end(r),
+          () => this.#end(r),
+        );
         return;
       }
     }
@@ -211,7 +229,10 @@ export class ServerCore {
     if (!res.committed) {
       const before = this.beforeOutput(r);
       if (before) {
-        before.then(() => this.#finish(r), (err) => this.#fail(r, err));
+        before.then(
+          () => this.#finish(r),
+          (err) => this.#fail(r, err),
+        );
         return;
       }
     }
@@ -227,7 +248,8 @@ export class ServerCore {
     }
     this.#done(r);
     const hooks = this.matchedHooks.get(r);
-    if (hooks?.afterOutput) this.#runHooks(r, hooks.afterOutput)?.catch((err) => this.#logError(r, err));
+    if (hooks?.afterOutput)
+      this.#runHooks(r, hooks.afterOutput)?.catch((err) => this.#logError(r, err));
   }
 
   #done(r: Request): void {
@@ -259,7 +281,8 @@ export class ServerCore {
 
   #logError(r: Request, err: unknown): void {
     if (isClientGone(err)) return;
-    if (errorStatus(err) >= 500) r.log.error({ err, method: r.method, path: r.path }, 'request failed');
+    if (errorStatus(err) >= 500)
+      r.log.error({ err, method: r.method, path: r.path }, 'request failed');
   }
 
   #logAfterCommit(r: Request, err: unknown): void {
@@ -268,7 +291,10 @@ export class ServerCore {
     if (es?.options.errorEvent) {
       es.sendError(err instanceof HttpError ? err.message : 'Internal Server Error');
     }
-    r.log.error({ err, method: r.method, path: r.path }, 'error after the response was committed; the stream was ended');
+    r.log.error(
+      { err, method: r.method, path: r.path },
+      'error after the response was committed; the stream was ended',
+    );
   }
 
   // ---- hooks -------------------------------------------------------------------------------------

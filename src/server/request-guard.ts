@@ -6,7 +6,10 @@ import type { IncomingMessage } from 'node:http';
 import { HttpError } from '../errors.js';
 import type { ServerConfig } from '../config.js';
 
-export function checkRequestHead(req: IncomingMessage, config: ServerConfig): HttpError | undefined {
+export function checkRequestHead(
+  req: IncomingMessage,
+  config: ServerConfig,
+): HttpError | undefined {
   const raw = req.rawHeaders;
   if (raw.length > config.maxHeaders * 2) {
     return new HttpError(431, `more than ${config.maxHeaders} header fields`);
@@ -17,7 +20,8 @@ export function checkRequestHead(req: IncomingMessage, config: ServerConfig): Ht
   }
   if (hosts > 1) return new HttpError(400, 'more than one Host header');
   const host = req.headers.host;
-  if (host !== undefined && /[/\s@?#\\]/.test(host)) return new HttpError(400, 'malformed Host header');
+  if (host !== undefined && /[/\s@?#\\]/.test(host))
+    return new HttpError(400, 'malformed Host header');
   const url = req.url ?? '';
   if (url.includes('#')) return new HttpError(400, 'a request target must not hold "#"');
   const te = req.headers['transfer-encoding'];

@@ -21,6 +21,7 @@ import { Group, type RouteOptions } from './group.js';
 import { serveStaticFile, type StaticMount } from './static-handler.js';
 import { injectRequest, type InjectOptions, type InjectResponse } from './inject.js';
 import { checkRequestHead } from './request-guard.js';
+import { onClientError } from './client-error.js';
 
 /** One bound route: its handler and the middleware of the groups it was bound in. */
 interface RouteEntry {
@@ -101,7 +102,8 @@ export class Server {
   setConfig(config: Partial<ServerConfig>): this {
     if (this.#http) throw new SluiceError('SLUICE_SERVER_RUNNING');
     for (const [key, value] of Object.entries(config)) {
-      if (!(key in DEFAULT_CONFIG)) throw new SluiceError('SLUICE_CONFIG', `unknown option "${key}"`);
+      if (!(key in DEFAULT_CONFIG))
+        throw new SluiceError('SLUICE_CONFIG', `unknown option "${key}"`);
       const def = (DEFAULT_CONFIG as unknown as Record<string, unknown>)[key];
       if (typeof def === 'number' && (typeof value !== 'number' || !(value >= 0))) {
         throw new SluiceError('SLUICE_CONFIG', `${key} must be a non-negative number`);
@@ -142,7 +144,12 @@ export class Server {
   }
 
   /** @internal used by groups */
-  addRoute(pattern: string, handler: Handler, groupMiddleware: Middleware[], options?: RouteOptions): void {
+  addRoute(
+    pattern: string,
+    handler: Handler,
+    groupMiddleware: Middleware[],
+    options?: RouteOptions,
+  ): void {
     if (typeof handler !== 'function') {
       throw new SluiceError('SLUICE_CONFIG', `the handler for "${pattern}" is not a function`);
     }
@@ -268,14 +275,22 @@ export class Server {
       if (entry.bodyLimit !== undefined) r.bodyLimit = entry.bodyLimit;
       chain = entry.version === this.#version ? entry.chain : this.#prepare(entry);
     } else {
-      chain = this.#fallbackChain(match.kind === 'method-not-allowed' || match.kind === 'options' ? match : undefined);
+      chain = this.#fallbackChain(
+        match.kind === 'method-not-allowed' || match.kind === 'options' ? match : undefined,
+      );
     }
     if (this.#bound.length > 0) chain = this.#withBound(chain, host, path);
     r.chain = chain;
     if (core.hooks.length > 0) this.#matchHooks(r, host, path);
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > r.bodyLimit) {
-      this.#reject(r, HttpError.fromCode('SLUICE_BODY_TOO_LARGE', `${declared} bytes declared, limit ${r.bodyLimit}`));
+      this.#reject(
+        r,
+        HttpError.fromCode(
+          'SLUICE_BODY_TOO_LARGE',
+          `${declared} bytes declared, limit ${r.bodyLimit}`,
+        ),
+      );
       return;
     }
     if (this.#shuttingDown) res.setHeader('Connection', 'close');
@@ -290,20 +305,29 @@ export class Server {
 
   /** A request refused before any handler: one complete response, then the connection closes. */
   #reject(r: Request, err: HttpError): void {
-    r.chain = [() => {
-      throw err;
-    }];
+    r.chain = [
+      () => {
+        throw err;
+      },
+    ];
     r.response.header().set('Connection', 'close');
     this.#core.run(r);
   }
 
   #prepare(entry: RouteEntry): Array<(r: Request) => unknown> {
-    entry.chain = [...this.#global, ...entry.groupMiddleware, ServerCore.handlerStep(entry.handler)];
+    entry.chain = [
+      ...this.#global,
+      ...entry.groupMiddleware,
+      ServerCore.handlerStep(entry.handler),
+    ];
     entry.version = this.#version;
     return entry.chain;
   }
 
-  #fallbackChain(allow?: { kind: 'method-not-allowed' | 'options'; allow: string[] }): Array<(r: Request) => unknown> {
+  #fallbackChain(allow?: {
+    kind: 'method-not-allowed' | 'options';
+    allow: string[];
+  }): Array<(r: Request) => unknown> {
     if (allow) {
       const allowHeader = allow.allow.join(', ');
       const fallback: Handler =
@@ -320,7 +344,10 @@ export class Server {
     }
     if (this.#notFoundChain?.version !== this.#version) {
       const last = this.#statics.length > 0 ? this.#staticHandler : NOT_FOUND;
-      this.#notFoundChain = { chain: [...this.#global, ServerCore.handlerStep(last)], version: this.#version };
+      this.#notFoundChain = {
+        chain: [...this.#global, ServerCore.handlerStep(last)],
+        version: this.#version,
+      };
     }
     return this.#notFoundChain.chain;
   }
@@ -328,7 +355,11 @@ export class Server {
   #staticHandler: Handler = async (r) => {
     if (r.method === 'GET' || r.method === 'HEAD') {
       for (const mount of this.#statics) {
-        if (r.path === mount.prefix || r.path.startsWith(mount.prefix + '/') || mount.prefix === '') {
+        if (
+          r.path === mount.prefix ||
+          r.path.startsWith(mount.prefix + '/') ||
+          mount.prefix === ''
+        ) {
           if (await serveStaticFile(r, mount)) return undefined;
         }
       }
@@ -336,7 +367,11 @@ export class Server {
     return NOT_FOUND(r);
   };
 
-  #withBound(chain: Array<(r: Request) => unknown>, host: string | undefined, path: string): Array<(r: Request) => unknown> {
+  #withBound(
+    chain: Array<(r: Request) => unknown>,
+    host: string | undefined,
+    path: string,
+  ): Array<(r: Request) => unknown> {
     let extra: Middleware[] | undefined;
     for (const b of this.#bound) if (b.matches(host, path)) (extra ??= []).push(...b.fns);
     if (!extra) return chain;
@@ -414,7 +449,9 @@ export class Server {
   async #shutdown(timeout: number): Promise<void> {
     const server = this.#http;
     const core = this.#core;
-    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    const closed = server
+      ? new Promise<void>((resolve) => server.close(() => resolve()))
+      : Promise.resolve();
     server?.closeIdleConnections();
     const reason = new SluiceError('SLUICE_SHUTDOWN');
     for (const outlet of core.registry.list()) {
@@ -460,14 +497,3 @@ export class Server {
     };
   }
 }
-
-function onClientError(err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket): void {
-  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-  if (!socket.writable || inFlight?.headersSent) return void socket.destroy();
-  const code = err.code;
-  const status =
-    code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-  const text = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
-}
-

@@ -60,5 +60,7 @@ export async function sendFile(r: Request, path: string, stat?: Stats): Promise<
     return;
   }
   const range = plan.range ?? { start: 0, end: st.size - 1 };
-  await res.stream(createReadStream(path, { start: range.start, end: range.end, highWaterMark: 64 * 1024 }));
+  await res.stream(
+    createReadStream(path, { start: range.start, end: range.end, highWaterMark: 64 * 1024 }),
+  );
 }
