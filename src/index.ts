@@ -28,6 +28,12 @@ export { EventStream, type EventStreamOptions } from './sse/event-stream.js';
 export { encodeEvent, encodeComment, encodeRetry, type SseEvent } from './sse/encode-event.js';
 export { middleware, cors, handlerResponse, accessLog, requestId } from './middleware/index.js';
 export type { CorsOptions, AccessLogOptions, HandlerResponseBody } from './middleware/index.js';
-export { HttpError, SluiceError, ClientClosedError, ERROR_CODES, type ErrorCode } from './errors.js';
+export {
+  HttpError,
+  SluiceError,
+  ClientClosedError,
+  ERROR_CODES,
+  type ErrorCode,
+} from './errors.js';
 export { DEFAULT_CONFIG, type ServerConfig } from './config.js';
 export type { Logger } from './logger.js';

@@ -33,7 +33,8 @@ export function createDefaultLogger(
       const record: Record<string, unknown> = { level, time: Date.now(), ...bindings };
       if (typeof a === 'string') record.msg = a;
       else {
-        for (const [k, v] of Object.entries(a)) record[k] = v instanceof Error ? serialiseError(v) : v;
+        for (const [k, v] of Object.entries(a))
+          record[k] = v instanceof Error ? serialiseError(v) : v;
         if (msg !== undefined) record.msg = msg;
       }
       process.stderr.write(JSON.stringify(record) + '\n');

@@ -9,7 +9,16 @@ export interface AccessLogOptions {
   redact?: string[];
 }
 
-const DEFAULT_REDACT = ['token', 'access_token', 'api_key', 'apikey', 'key', 'password', 'secret', 'signature'];
+const DEFAULT_REDACT = [
+  'token',
+  'access_token',
+  'api_key',
+  'apikey',
+  'key',
+  'password',
+  'secret',
+  'signature',
+];
 
 export function accessLog(options: AccessLogOptions = {}): Middleware {
   const redact = new Set((options.redact ?? DEFAULT_REDACT).map((s) => s.toLowerCase()));
@@ -39,16 +48,19 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
 /** The path and query with the values of sensitive parameters replaced. */
 export function redactedUrl(path: string, search: string, redact: ReadonlySet<string>): string {
   if (!search) return path;
-  const parts = search.slice(1).split('&').map((pair) => {
-    const eq = pair.indexOf('=');
-    const name = eq === -1 ? pair : pair.slice(0, eq);
-    let decoded = name;
-    try {
-      decoded = decodeURIComponent(name.replace(/\+/g, ' '));
-    } catch {
-      /* keep the raw name */
-    }
-    return redact.has(decoded.toLowerCase()) && eq !== -1 ? `${name}=[redacted]` : pair;
-  });
+  const parts = search
+    .slice(1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq === -1 ? pair : pair.slice(0, eq);
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        /* keep the raw name */
+      }
+      return redact.has(decoded.toLowerCase()) && eq !== -1 ? `${name}=[redacted]` : pair;
+    });
   return `${path}?${parts.join('&')}`;
 }

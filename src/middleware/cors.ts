@@ -41,7 +41,8 @@ export function cors(options: CorsOptions = {}): Middleware {
       if (options.credentials) h.set('Access-Control-Allow-Credentials', 'true');
       if (expose) h.set('Access-Control-Expose-Headers', expose);
     }
-    const preflight = r.method === 'OPTIONS' && r.header('access-control-request-method') !== undefined;
+    const preflight =
+      r.method === 'OPTIONS' && r.header('access-control-request-method') !== undefined;
     if (!preflight) return r.middleware.next();
     if (value) {
       h.set('Access-Control-Allow-Methods', methods);

@@ -65,7 +65,13 @@ export class Request {
   #error: unknown;
   #streamConsumed = false;
 
-  constructor(raw: IncomingMessage, res: ServerResponse, core: ServerCore, path: string, search: string) {
+  constructor(
+    raw: IncomingMessage,
+    res: ServerResponse,
+    core: ServerCore,
+    path: string,
+    search: string,
+  ) {
     this.raw = raw;
     this.core = core;
     this.method = raw.method ?? 'GET';
@@ -109,7 +115,9 @@ export class Request {
 
   /** The request id (from `requestId()` middleware, else the `X-Request-Id` header, else ''). */
   get id(): string {
-    return (this.#values?.get('requestId') as string | undefined) ?? this.header('x-request-id') ?? '';
+    return (
+      (this.#values?.get('requestId') as string | undefined) ?? this.header('x-request-id') ?? ''
+    );
   }
 
   /** A request cookie. */

@@ -336,7 +336,11 @@ export class Response {
       body = undefined;
     } else {
       body = this.#chunks.length === 1 ? this.#chunks[0]! : joinChunks(this.#chunks, this.#bytes);
-      if (this.#bytes > 0 && headers['Content-Type'] === undefined && !this.#headers?.has('content-type')) {
+      if (
+        this.#bytes > 0 &&
+        headers['Content-Type'] === undefined &&
+        !this.#headers?.has('content-type')
+      ) {
         headers['Content-Type'] = TEXT_PLAIN;
       }
       // HEAD keeps a Content-Length the handler set (the size a GET would send).
@@ -388,7 +392,9 @@ export class Response {
 function joinChunks(chunks: BodyChunk[], bytes: number): Buffer {
   if (chunks.length === 1) {
     const c = chunks[0]!;
-    return typeof c === 'string' ? Buffer.from(c) : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    return typeof c === 'string'
+      ? Buffer.from(c)
+      : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
   }
   const out = Buffer.allocUnsafe(bytes);
   let at = 0;

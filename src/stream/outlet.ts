@@ -62,7 +62,9 @@ export class Outlet {
     this.lastWriteAt = Date.now();
     if (!this.res.write(chunk) && this.blockedSince === 0) this.blockedSince = this.lastWriteAt;
     if (this.res.writableLength > this.policy.streamCap) {
-      this.cut(new SluiceError('SLUICE_STREAM_OVERFLOW', `${this.res.writableLength} bytes unsent`));
+      this.cut(
+        new SluiceError('SLUICE_STREAM_OVERFLOW', `${this.res.writableLength} bytes unsent`),
+      );
       return false;
     }
     return true;

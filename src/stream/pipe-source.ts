@@ -6,10 +6,7 @@ import type { Readable } from 'node:stream';
 import type { Response } from '../response/response.js';
 
 export type StreamSource =
-  | AsyncIterable<unknown>
-  | Iterable<unknown>
-  | ReadableStream<unknown>
-  | Readable;
+  AsyncIterable<unknown> | Iterable<unknown> | ReadableStream<unknown> | Readable;
 
 /**
  * Sends every item of `source`, encoded by `encode`. Resolves true when the source ended, false
