@@ -1,0 +1,175 @@
+/**
+ * Router micro-benchmark: Sluice's Router against find-my-way (Fastify's router) on the same
+ * route set and the same request paths, in interleaved rounds so that both see the same machine
+ * state. Run: `node --import tsx bench/router.ts [rounds] [lookupsPerRound]`.
+ */
+import { pathToFileURL } from 'node:url';
+import FindMyWay from 'find-my-way';
+import { Router } from '../src/router/index.js';
+
+/** [method, Sluice pattern, find-my-way pattern]. */
+const ROUTES: Array<[string, string, string]> = [
+  ['GET', '/', '/'],
+  ['GET', '/health', '/health'],
+  ['GET', '/metrics', '/metrics'],
+  ['GET', '/favicon.ico', '/favicon.ico'],
+  ['GET', '/robots.txt', '/robots.txt'],
+  ['GET', '/about', '/about'],
+  ['GET', '/docs', '/docs'],
+  ['POST', '/login', '/login'],
+  ['POST', '/logout', '/logout'],
+  ['GET', '/api/v1/users', '/api/v1/users'],
+  ['POST', '/api/v1/users', '/api/v1/users'],
+  ['GET', '/api/v1/users/me', '/api/v1/users/me'],
+  ['GET', '/api/v1/users/:id', '/api/v1/users/:id'],
+  ['PUT', '/api/v1/users/:id', '/api/v1/users/:id'],
+  ['DELETE', '/api/v1/users/:id', '/api/v1/users/:id'],
+  ['GET', '/api/v1/users/:id/posts', '/api/v1/users/:id/posts'],
+  ['GET', '/api/v1/users/:id/posts/:postId', '/api/v1/users/:id/posts/:postId'],
+  ['GET', '/api/v1/users/:id/followers', '/api/v1/users/:id/followers'],
+  ['GET', '/api/v1/orders', '/api/v1/orders'],
+  ['GET', '/api/v1/orders/:orderId', '/api/v1/orders/:orderId'],
+  ['GET', '/api/v1/orders/:orderId/items', '/api/v1/orders/:orderId/items'],
+  ['GET', '/api/v1/orders/:orderId/items/:itemId', '/api/v1/orders/:orderId/items/:itemId'],
+  ['GET', '/api/v1/products', '/api/v1/products'],
+  ['GET', '/api/v1/products/:sku', '/api/v1/products/:sku'],
+  ['GET', '/api/v1/products/:sku/reviews', '/api/v1/products/:sku/reviews'],
+  ['GET', '/api/v1/stats/daily', '/api/v1/stats/daily'],
+  ['GET', '/api/v1/stats/monthly', '/api/v1/stats/monthly'],
+  ['GET', '/api/v2/events', '/api/v2/events'],
+  ['GET', '/api/v2/events/{topic}', '/api/v2/events/:topic'],
+  ['GET', '/api/v2/events/{topic}/history', '/api/v2/events/:topic/history'],
+  ['GET', '/blog', '/blog'],
+  ['GET', '/blog/:year/:month/:slug', '/blog/:year/:month/:slug'],
+  ['GET', '/blog/tag/:tag', '/blog/tag/:tag'],
+  ['GET', '/order/{id}.html', '/order/:id.html'],
+  ['GET', '/img/{name}.{ext}', '/img/:name.:ext'],
+  ['GET', '/stream/:topic', '/stream/:topic'],
+  ['GET', '/sse/:channel/events', '/sse/:channel/events'],
+  ['GET', '/static/*path', '/static/*'],
+  ['GET', '/assets/*path', '/assets/*'],
+  ['GET', '/files/*path', '/files/*'],
+  ['GET', '/admin', '/admin'],
+  ['GET', '/admin/users', '/admin/users'],
+  ['GET', '/admin/users/:id', '/admin/users/:id'],
+  ['GET', '/admin/settings', '/admin/settings'],
+];
+
+/** Requests (all GET), a mix of static, parametric, in-segment, wildcard and missing paths. */
+const REQUESTS = [
+  '/',
+  '/health',
+  '/api/v1/users',
+  '/api/v1/users/me',
+  '/api/v1/users/12345',
+  '/api/v1/users/12345/posts',
+  '/api/v1/users/12345/posts/987',
+  '/api/v1/orders/A-778/items/3',
+  '/api/v1/products/sku-42/reviews',
+  '/api/v1/stats/daily',
+  '/api/v2/events/news',
+  '/blog/2024/05/hello-world',
+  '/blog/tag/typescript',
+  '/order/778.html',
+  '/img/cat.png',
+  '/stream/prices',
+  '/sse/room-1/events',
+  '/static/css/site.css',
+  '/assets/js/app/main.js',
+  '/admin/users/7',
+  '/nope/not/here',
+  '/api/v1/unknown',
+];
+
+/** Medians of a run: lookups per second for each router and their ratio. */
+export interface RouterBenchResult {
+  sluiceOpsPerSec: number;
+  findMyWayOpsPerSec: number;
+  /** sluice / find-my-way: above 1 means Sluice is faster. */
+  ratio: number;
+  rounds: number;
+  lookupsPerRound: number;
+  routes: number;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Times `lookups` calls of `find` over the request list; returns lookups per second. */
+function timeRun(find: (path: string) => unknown, lookups: number): number {
+  let sink = 0;
+  const start = process.hrtime.bigint();
+  for (let i = 0, j = 0; i < lookups; i++) {
+    if (find(REQUESTS[j]!) !== undefined) sink++;
+    if (++j === REQUESTS.length) j = 0;
+  }
+  const ns = Number(process.hrtime.bigint() - start);
+  if (sink < 0) console.log(sink); // keeps the work observable
+  return lookups / (ns / 1e9);
+}
+
+/**
+ * Runs the router benchmark: both routers, interleaved rounds (alternating which goes first),
+ * after a warm-up. Returns the medians.
+ */
+export function runRouterBench(
+  options: { rounds?: number; lookupsPerRound?: number } = {},
+): RouterBenchResult {
+  const rounds = options.rounds ?? 7;
+  const lookupsPerRound = options.lookupsPerRound ?? 300_000;
+  const sluice = new Router<number>();
+  const fmw = FindMyWay();
+  ROUTES.forEach(([method, ours, theirs], i) => {
+    sluice.add(method, ours, i);
+    fmw.on(method as 'GET', theirs, () => i);
+  });
+  // Both must agree on what exists, or the comparison is meaningless.
+  for (const path of REQUESTS) {
+    const a = sluice.match('GET', undefined, path).kind === 'found';
+    const b = fmw.find('GET', path) !== null;
+    if (a !== b) throw new Error(`routers disagree on ${path}: sluice ${a}, find-my-way ${b}`);
+  }
+  const runSluice = (path: string): unknown => {
+    const m = sluice.match('GET', undefined, path);
+    return m.kind === 'found' ? m.params : undefined;
+  };
+  const runFmw = (path: string): unknown => fmw.find('GET', path)?.params;
+  timeRun(runSluice, lookupsPerRound);
+  timeRun(runFmw, lookupsPerRound);
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    if (r % 2 === 0) {
+      ours.push(timeRun(runSluice, lookupsPerRound));
+      theirs.push(timeRun(runFmw, lookupsPerRound));
+    } else {
+      theirs.push(timeRun(runFmw, lookupsPerRound));
+      ours.push(timeRun(runSluice, lookupsPerRound));
+    }
+  }
+  const sluiceOpsPerSec = median(ours);
+  const findMyWayOpsPerSec = median(theirs);
+  return {
+    sluiceOpsPerSec,
+    findMyWayOpsPerSec,
+    ratio: sluiceOpsPerSec / findMyWayOpsPerSec,
+    rounds,
+    lookupsPerRound,
+    routes: ROUTES.length,
+  };
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [rounds, lookups] = process.argv.slice(2).map(Number);
+  const r = runRouterBench({ rounds: rounds || undefined, lookupsPerRound: lookups || undefined });
+  const fmt = (n: number): string => `${(n / 1e6).toFixed(2)}M ops/s`;
+  console.log(
+    `router: ${r.routes} routes, ${REQUESTS.length} request paths, ${r.rounds} rounds x ${r.lookupsPerRound} lookups`,
+  );
+  console.log(`  sluice       ${fmt(r.sluiceOpsPerSec)} (median)`);
+  console.log(`  find-my-way  ${fmt(r.findMyWayOpsPerSec)} (median)`);
+  console.log(`  ratio sluice/find-my-way: ${r.ratio.toFixed(2)}`);
+}
