@@ -59,7 +59,6 @@ export async function injectRequest(
       path: options.path ?? options.url ?? '/',
       headers: { host: 'localhost', ...headers },
       createConnection: () => client as unknown as import('node:net').Socket,
-      agent: false,
     });
     req.on('error', reject);
     req.on('response', (res) => {
