@@ -133,6 +133,15 @@ export const ERROR_CODES = {
     status: 503,
     message: 'the broker is unreachable; the publish never reached it',
   },
+  SLUICE_HUB_RESERVED_EVENT: {
+    status: 500,
+    message: 'the event name "sluice-reset" is reserved for the hub; publish under another name',
+  },
+  SLUICE_HUB_TOPICS: {
+    status: 503,
+    message:
+      'the hub holds its maximum number of topics and every one has subscribers; raise maxTopics or use fewer topics',
+  },
   SLUICE_STATIC_FORBIDDEN: {
     status: 403,
     message: 'the path leaves the static root or holds forbidden characters',

@@ -1,0 +1,413 @@
+/**
+ * The Redis hub (`sluice/redis`): the hub interface across processes and machines, on Redis
+ * Streams, with node-redis (the `redis` package, an optional peer dependency).
+ *
+ * Keys, under `prefix`: `<prefix>s:<topic>` (the stream) and `<prefix>e:<topic>` (the epoch of
+ * its history). An event id is `<epoch>-<ms>-<seq>`: the epoch plus the stream id, so any node
+ * can resume any client. Redis Cluster is not supported (the one `XREAD` spans every topic's
+ * key); use a single primary, with replicas or Sentinel for availability.
+ */
+import { SluiceError } from '../../errors.js';
+import { captureInput, makeEntry, makeResetEntry, type Entry } from '../entry.js';
+import { newEpoch, parseId } from '../event-id.js';
+import { QueueSubscriber, SinkSubscriber, type Subscriber } from '../subscriber.js';
+import type { Hub, HubEvent, HubSink, PublishInput, SubscribeOptions } from '../types.js';
+import {
+  neverSent,
+  openConnections,
+  type RedisClientLike,
+  type RedisConnection,
+} from './connection.js';
+import {
+  compareStreamIds,
+  entryFields,
+  parseState,
+  PUBLISH_SCRIPT,
+  retentionGap,
+  splitStreamId,
+  STATE_SCRIPT,
+  xreadStreams,
+  type TopicState,
+} from './scripts.js';
+
+export type { RedisClientLike } from './connection.js';
+
+/**
+ * Options of `createRedisHub`.
+ * @example createRedisHub({ url: 'redis://10.0.0.5:6379', history: { maxEvents: 5000 } })
+ */
+export interface RedisHubOptions {
+  /** Redis URL (default `redis://127.0.0.1:6379`); ignored when `client` is given. */
+  url?: string;
+  /**
+   * A node-redis client to take settings from: the hub calls `client.duplicate()` twice (a
+   * command connection with the offline queue disabled, and the blocking connection) and
+   * never uses or closes the client itself.
+   */
+  client?: RedisClientLike;
+  history?: {
+    /** Approximate events kept per topic (`XADD MAXLEN ~`, default 1000). */
+    maxEvents?: number;
+  };
+  /** Key prefix (default `sluice:`). */
+  prefix?: string;
+  /** Longest `XREAD BLOCK` in ms (default 1000); a new topic also interrupts it at once. */
+  blockMs?: number;
+  /** How long a publish waits for a connection before `SLUICE_HUB_UNAVAILABLE` (default 5000 ms). */
+  publishTimeoutMs?: number;
+  /** Publishes allowed to wait for a connection at once; more fail at once (default 1000). */
+  maxPendingPublishes?: number;
+  /** Default bound of the `subscribe()` iterator's queue of unread live events (default 1024). */
+  maxQueue?: number;
+}
+
+interface RTopic {
+  readonly name: string;
+  readonly key: string;
+  readonly epochKey: string;
+  readonly subs: Set<Subscriber>;
+  /** Known once the first subscriber's state arrived; then the reader follows the topic. */
+  epoch: string | undefined;
+  /** The last stream id the reader has seen (never `$`). */
+  lastId: string | undefined;
+}
+
+/**
+ * Creates a hub on Redis Streams. Connects in the background; publishes wait for it (up to
+ * `publishTimeoutMs`). A publish is retried only when it provably never reached Redis (the
+ * connection was down); a publish whose reply was lost rejects with `SLUICE_HUB_PUBLISH_FAILED`
+ * (retrying could duplicate it). Live events come from one blocking `XREAD` loop per hub over
+ * every topic with local subscribers; after an outage it reconnects with backoff and catches up
+ * from the last ids, and a history lost meanwhile (a non-persistent Redis restarted, keys
+ * deleted) is sent to subscribers as `sluice-reset`.
+ * Defaults: `url` `redis://127.0.0.1:6379`, `prefix` `sluice:`, history 1000 events (approx.),
+ * `blockMs` 1000, `publishTimeoutMs` 5000, `maxPendingPublishes` 1000, `maxQueue` 1024.
+ * @example
+ * import { createRedisHub } from 'sluice/redis';
+ * const hub = createRedisHub({ url: process.env.REDIS_URL });
+ * await hub.publish('chat', { data: { text: 'hi' } });
+ */
+export function createRedisHub(options: RedisHubOptions = {}): Hub {
+  return new RedisHub(options);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+class RedisHub implements Hub {
+  private readonly prefix: string;
+  private readonly maxEvents: string;
+  private readonly blockMs: string;
+  private readonly publishTimeoutMs: number;
+  private readonly maxPendingPublishes: number;
+  private readonly maxQueue: number;
+  private readonly topics = new Map<string, RTopic>();
+  private cmd: RedisConnection | undefined;
+  private blk: RedisConnection | undefined;
+  private readonly started: Promise<void>;
+  private closed = false;
+  private pendingPublishes = 0;
+  /** The blocking connection's `CLIENT ID`, for `CLIENT UNBLOCK`. */
+  private blkId = '';
+  /** Bumped when the set of followed topics grows; a read of an older generation is interrupted. */
+  private generation = 0;
+  private blockedGeneration = -1;
+  private unblocking = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly options: RedisHubOptions) {
+    this.prefix = options.prefix ?? 'sluice:';
+    this.maxEvents = String(options.history?.maxEvents ?? 1000);
+    this.blockMs = String(options.blockMs ?? 1000);
+    this.publishTimeoutMs = options.publishTimeoutMs ?? 5000;
+    this.maxPendingPublishes = options.maxPendingPublishes ?? 1000;
+    this.maxQueue = options.maxQueue ?? 1024;
+    this.started = this.start();
+    this.started.catch(() => {});
+  }
+
+  private async start(): Promise<void> {
+    const { cmd, blk } = await openConnections(this.options);
+    cmd.on('error', () => {}); // reconnects by itself; failures surface on commands
+    blk.on('error', () => {});
+    this.cmd = cmd;
+    this.blk = blk;
+    await Promise.all([cmd.connect(), blk.connect()]);
+    if (this.closed) return;
+    this.blkId = String(await blk.sendCommand(['CLIENT', 'ID']));
+    this.loop = this.readLoop();
+  }
+
+  // ---- publish ----------------------------------------------------------------------------
+
+  async publish(name: string, input: PublishInput): Promise<string> {
+    if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED');
+    const { event, data } = captureInput(input);
+    const args = ['EVAL', PUBLISH_SCRIPT, '2', this.streamKey(name), this.epochKey(name), newEpoch(), this.maxEvents, data];
+    if (event !== undefined) args.push(event);
+    const deadline = Date.now() + this.publishTimeoutMs;
+    let waiting = false;
+    try {
+      for (;;) {
+        if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED');
+        const cmd = this.cmd;
+        if (!cmd || !cmd.isReady) {
+          if (!waiting) {
+            if (this.pendingPublishes >= this.maxPendingPublishes) {
+              throw new SluiceError('SLUICE_HUB_UNAVAILABLE', `${this.pendingPublishes} publishes already wait for Redis`);
+            }
+            this.pendingPublishes++;
+            waiting = true;
+          }
+          if (Date.now() >= deadline) {
+            throw new SluiceError('SLUICE_HUB_UNAVAILABLE', `no connection within ${this.publishTimeoutMs} ms`);
+          }
+          // Before the first connection, wait on `started` (FIFO with subscribes, so a
+          // subscribe() made before this publish reaches Redis first); later, poll.
+          if (!this.cmd) await this.started.catch(() => sleep(20));
+          else await sleep(20);
+          continue;
+        }
+        try {
+          const reply = (await cmd.sendCommand(args)) as [string, string];
+          return `${String(reply[0])}-${String(reply[1])}`;
+        } catch (err) {
+          if (neverSent(err)) continue; // went offline before the write: safe to try again
+          if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED', undefined, { cause: err });
+          throw new SluiceError('SLUICE_HUB_PUBLISH_FAILED', (err as Error).message, { cause: err });
+        }
+      }
+    } finally {
+      if (waiting) this.pendingPublishes--;
+    }
+  }
+
+  // ---- subscribe --------------------------------------------------------------------------
+
+  subscribe(name: string, options: SubscribeOptions = {}): AsyncIterable<HubEvent> {
+    const sub = new QueueSubscriber(options.maxQueue ?? this.maxQueue, options.signal);
+    if (sub.isEnded) return sub;
+    if (this.closed) {
+      sub.finish(new SluiceError('SLUICE_HUB_CLOSED'));
+      return sub;
+    }
+    this.start_(name, sub, options.from).catch((err: unknown) => sub.cutOff(err as Error));
+    return sub;
+  }
+
+  async attach(name: string, sink: HubSink, options: { from?: string } = {}): Promise<() => void> {
+    if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED');
+    const sub = new SinkSubscriber(sink);
+    try {
+      await this.start_(name, sub, options.from);
+    } catch (err) {
+      sub.detach();
+      throw err;
+    }
+    return () => sub.detach();
+  }
+
+  /** Registers at once (holding live events), then fetches state and replay, then goes live. */
+  private async start_(name: string, sub: Subscriber, from: string | undefined): Promise<void> {
+    let topic = this.topics.get(name);
+    if (!topic) {
+      topic = {
+        name,
+        key: this.streamKey(name),
+        epochKey: this.epochKey(name),
+        subs: new Set(),
+        epoch: undefined,
+        lastId: undefined,
+      };
+      this.topics.set(name, topic);
+    }
+    const t = topic;
+    sub.hold();
+    t.subs.add(sub);
+    sub.detach = () => {
+      if (sub.removed) return;
+      sub.removed = true;
+      t.subs.delete(sub);
+      if (t.subs.size === 0 && this.topics.get(name) === t) this.topics.delete(name);
+    };
+    const p = from === undefined ? undefined : parseId(from, 2);
+    const state = await this.state(t, p ? `${p.hi}-${p.lo}` : '');
+    if (sub.removed) return;
+    if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED');
+    if (t.epoch === undefined) {
+      t.epoch = state.epoch;
+      t.lastId = state.last;
+      this.interrupt();
+    } else if (t.epoch !== state.epoch) {
+      this.resetTopic(t, state);
+    }
+    const [lastHi, lastLo] = splitStreamId(state.last);
+    let replay: Entry[] = [];
+    if (from !== undefined) {
+      const fromId = p ? `${p.hi}-${p.lo}` : '';
+      if (!p || p.epoch !== state.epoch || compareStreamIds(fromId, state.last) > 0 || retentionGap(state, fromId)) {
+        replay = [makeResetEntry(`${state.epoch}-${state.last}`, lastHi, lastLo)];
+      } else {
+        replay = state.entries.map(([sid, fields]) => this.toEntry(state.epoch, sid, fields));
+      }
+    }
+    sub.goLive(replay, lastHi, lastLo);
+  }
+
+  /** Runs the state script, retrying through outages (it is idempotent) until the hub closes. */
+  private async state(t: RTopic, fromStreamId: string): Promise<TopicState> {
+    let retries = 0;
+    for (;;) {
+      if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED');
+      const cmd = this.cmd;
+      if (cmd?.isReady) {
+        try {
+          return parseState(
+            await cmd.sendCommand(['EVAL', STATE_SCRIPT, '2', t.key, t.epochKey, newEpoch(), fromStreamId]),
+          );
+        } catch (err) {
+          if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED', undefined, { cause: err });
+          if ((err as { constructor?: { name?: string } }).constructor?.name === 'ErrorReply') throw err;
+        }
+      } else if (!cmd) {
+        await this.started; // FIFO with publishes made after this subscribe
+        continue;
+      }
+      await sleep(Math.min(20 * 2 ** retries++, 1000));
+    }
+  }
+
+  /** The history was lost or recreated: tell live subscribers with a reset, follow the new one. */
+  private resetTopic(t: RTopic, state: TopicState): void {
+    t.epoch = state.epoch;
+    t.lastId = state.last;
+    const [hi, lo] = splitStreamId(state.last);
+    const reset = makeResetEntry(`${state.epoch}-${state.last}`, hi, lo);
+    for (const sub of t.subs) {
+      if (sub.isHeld) continue; // computes its own start from its own state
+      sub.deliver(reset);
+      sub.setFloor(hi, lo);
+    }
+    this.interrupt();
+  }
+
+  private toEntry(epoch: string, sid: string, fields: string[]): Entry {
+    const { data, event } = entryFields(fields);
+    const [hi, lo] = splitStreamId(sid);
+    return makeEntry(`${epoch}-${sid}`, event, data, hi, lo);
+  }
+
+  // ---- the read loop ----------------------------------------------------------------------
+
+  private async readLoop(): Promise<void> {
+    const blk = this.blk!;
+    while (!this.closed) {
+      const batch: RTopic[] = [];
+      for (const t of this.topics.values()) if (t.lastId !== undefined) batch.push(t);
+      if (batch.length === 0) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+        continue;
+      }
+      const asked = batch.map((t) => t.lastId!);
+      const index = new Map<string, number>();
+      batch.forEach((t, i) => index.set(t.key, i));
+      const args = ['XREAD', 'COUNT', '1000', 'BLOCK', this.blockMs, 'STREAMS', ...batch.map((t) => t.key), ...asked];
+      let reply: unknown;
+      this.blockedGeneration = this.generation;
+      try {
+        reply = await blk.sendCommand(args);
+      } catch {
+        this.blockedGeneration = -1;
+        if (this.closed) return;
+        await this.recover();
+        continue;
+      }
+      this.blockedGeneration = -1;
+      for (const [key, entries] of xreadStreams(reply)) {
+        const i = index.get(String(key));
+        if (i === undefined) continue;
+        const t = batch[i]!;
+        // Skip a reply the topic has moved past (dropped, re-subscribed or reset meanwhile).
+        if (this.topics.get(t.name) !== t || t.lastId !== asked[i]) continue;
+        for (const [sid, fields] of entries) {
+          t.lastId = sid;
+          const entry = this.toEntry(t.epoch!, sid, fields);
+          for (const sub of t.subs) sub.deliver(entry);
+        }
+      }
+    }
+  }
+
+  /** After the blocking connection failed: wait for Redis, check every epoch, then resume. */
+  private async recover(): Promise<void> {
+    let retries = 0;
+    while (!this.closed) {
+      if (this.blk?.isReady && this.cmd?.isReady) {
+        try {
+          this.blkId = String(await this.blk.sendCommand(['CLIENT', 'ID']));
+          for (const t of [...this.topics.values()]) {
+            if (t.lastId === undefined) continue;
+            const state = await this.state(t, '');
+            if (this.topics.get(t.name) === t && state.epoch !== t.epoch) this.resetTopic(t, state);
+          }
+          return;
+        } catch {
+          // Down again: retry below.
+        }
+      }
+      await sleep(Math.min(50 * 2 ** retries++, 2000));
+    }
+  }
+
+  /** A topic joined the read: interrupt the blocking read so the next one includes it. */
+  private interrupt(): void {
+    this.generation++;
+    if (this.wake) {
+      this.wake();
+      return;
+    }
+    if (this.unblocking) return;
+    this.unblocking = true;
+    void (async () => {
+      try {
+        while (!this.closed && this.blockedGeneration !== -1 && this.blockedGeneration < this.generation) {
+          const n = await this.cmd!.sendCommand(['CLIENT', 'UNBLOCK', this.blkId]).catch(() => 0);
+          if (Number(n) === 1) break;
+          await sleep(5); // the read was not blocked yet: try again while it is still pending
+        }
+      } finally {
+        this.unblocking = false;
+      }
+    })();
+  }
+
+  // ---- close ------------------------------------------------------------------------------
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const reason = new SluiceError('SLUICE_HUB_CLOSED');
+    for (const t of this.topics.values()) {
+      for (const sub of t.subs) {
+        sub.removed = true;
+        sub.finish(sub instanceof SinkSubscriber ? reason : undefined);
+      }
+      t.subs.clear();
+    }
+    this.topics.clear();
+    this.wake?.();
+    await this.started.catch(() => {});
+    this.blk?.destroy();
+    await this.loop?.catch(() => {});
+    if (this.cmd?.isOpen) await this.cmd.close().catch(() => this.cmd?.destroy());
+  }
+
+  private streamKey(topic: string): string {
+    return `${this.prefix}s:${topic}`;
+  }
+
+  private epochKey(topic: string): string {
+    return `${this.prefix}e:${topic}`;
+  }
+}

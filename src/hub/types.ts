@@ -1,0 +1,80 @@
+/**
+ * The hub interface shared by every backend (`createHub` in memory, `createRedisHub` on Redis
+ * Streams). One contract test suite (`test/hub-contract.ts`) is run against each.
+ */
+
+/**
+ * One event as a subscriber sees it.
+ * @example { id: 'k3x9a1-7', event: 'message', data: '{"text":"hi"}' }
+ */
+export interface HubEvent {
+  /** Opaque, monotonic per topic, carries the topic's epoch; resume with it as `from`. */
+  id: string;
+  /** The event name, or `undefined` for an unnamed event. `sluice-reset` is reserved. */
+  event: string | undefined;
+  /** The published string as-is, or the JSON text of any other value (captured at publish). */
+  data: string;
+}
+
+/**
+ * What `publish` takes.
+ * @example await hub.publish('chat', { event: 'message', data: { text: 'hi' } })
+ */
+export interface PublishInput {
+  /** A string (sent as-is) or any JSON-serialisable value (sent as its JSON). */
+  data: unknown;
+  /** Optional event name; must not hold CR, LF or NUL, nor be the reserved `sluice-reset`. */
+  event?: string;
+}
+
+/**
+ * Options of `hub.subscribe()`.
+ * @example hub.subscribe('chat', { from: lastEventId, signal: r.signal })
+ */
+export interface SubscribeOptions {
+  /** Resume after this id (a client's `Last-Event-ID`); omitted: live events only. */
+  from?: string;
+  /** Aborting it ends the iterator and removes the subscriber. */
+  signal?: AbortSignal;
+  /**
+   * Live events the iterator may hold unread (default 1024). Past it the iterator throws
+   * `SLUICE_HUB_SLOW_SUBSCRIBER` after handing out what it holds; resume with the last id.
+   */
+  maxQueue?: number;
+}
+
+/**
+ * Internal fast path used by `EventStream.subscribe`: the hub pushes each event's pre-encoded
+ * SSE frame. Calls are synchronous, from the hub's fan-out loop; a `write` that throws detaches
+ * the sink and ends it with that error.
+ */
+export interface HubSink {
+  /** The event's SSE frame, the same `Uint8Array` object for every local subscriber. */
+  write(frame: Uint8Array, id: string): void;
+  /** The hub closed (`SLUICE_HUB_CLOSED`) or the subscriber was cut off; no write follows. */
+  end(reason?: Error): void;
+}
+
+/**
+ * A broadcast hub: publish to a topic, subscribe with replay from history then live events,
+ * with no gap and no duplicate. A `from` that cannot be honoured (malformed, over 128 bytes,
+ * foreign epoch, in the future, older than the history) yields one `sluice-reset` event whose
+ * id and data are the topic's head id, then live events: never a silent skip.
+ * @example
+ * const hub = createHub();
+ * for await (const ev of hub.subscribe('chat', { from })) console.log(ev.id, ev.data);
+ * await hub.publish('chat', { data: { text: 'hi' } });
+ */
+export interface Hub {
+  /** Publishes one event; resolves its id. Data is captured as JSON now (`SLUICE_HUB_DATA`). */
+  publish(topic: string, input: PublishInput): Promise<string>;
+  /** Events after `from` still in history, then live ones, in order. Breaking removes it. */
+  subscribe(topic: string, options?: SubscribeOptions): AsyncIterable<HubEvent>;
+  /**
+   * Attaches a sink: replayed frames (or one reset frame) are written before this resolves,
+   * then live frames. Resolves the function that detaches it.
+   */
+  attach(topic: string, sink: HubSink, options?: { from?: string }): Promise<() => void>;
+  /** Ends every subscriber (iterators finish, sinks get `SLUICE_HUB_CLOSED`), frees resources. */
+  close(): Promise<void>;
+}

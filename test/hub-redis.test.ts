@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { createClient } from 'redis';
+import { createRedisHub } from '../src/hub/redis/index.js';
+import type { Hub } from '../src/hub/index.js';
+import { hubContract, recordingSink, take } from './hub-contract.js';
+import { startPrivateRedis } from './helpers/redis-server.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefixes: string[] = [];
+
+function uniquePrefix(): string {
+  const p = `sluice-test:${randomBytes(6).toString('hex')}:`;
+  prefixes.push(p);
+  return p;
+}
+
+after(async () => {
+  const c = createClient({ url: REDIS_URL });
+  await c.connect();
+  for (const p of prefixes) {
+    const keys: string[] = [];
+    for await (const batch of c.scanIterator({ MATCH: `${p}*`, COUNT: 1000 })) keys.push(...batch);
+    if (keys.length) await c.del(keys);
+  }
+  c.destroy();
+});
+
+hubContract('redis', {
+  make: (options) =>
+    Promise.resolve(createRedisHub({ url: REDIS_URL, prefix: uniquePrefix(), history: { maxEvents: options?.maxEvents } })),
+  idParts: 2,
+  overflow: 250, // MAXLEN ~ trims whole stream nodes (100 entries each)
+});
+
+describe('redis hub', () => {
+  it('delivers across two hubs on one Redis, and a client resumes on the other node', async () => {
+    const prefix = uniquePrefix();
+    const a = createRedisHub({ url: REDIS_URL, prefix });
+    const b = createRedisHub({ url: REDIS_URL, prefix });
+    try {
+      const onA = a.subscribe('room')[Symbol.asyncIterator]();
+      const sinkA = recordingSink();
+      const detach = await a.attach('room', sinkA);
+      const ids: string[] = [];
+      for (let i = 0; i < 10; i++) ids.push(await b.publish('room', { data: { i } }));
+      const got = await take(onA, 10);
+      assert.deepEqual(got.map((e) => e.id), ids);
+      // Node A dies after event 4; the client resumes on B with A's id.
+      await onA.return!();
+      const onB = b.subscribe('room', { from: got[4]!.id })[Symbol.asyncIterator]();
+      ids.push(await a.publish('room', { data: 'late' }));
+      const resumed = await take(onB, 6);
+      assert.deepEqual(resumed.map((e) => e.id), ids.slice(5));
+      await sinkA.until(11);
+      assert.deepEqual(sinkA.ids, ids);
+      detach();
+      await onB.return!();
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('a persistent Redis restarted mid-stream: every acknowledged event is delivered exactly once', async () => {
+    const redis = await startPrivateRedis({ persistent: true });
+    const hub: Hub = createRedisHub({ url: redis.url, prefix: 'p:' });
+    try {
+      const seen: string[] = [];
+      const sink = recordingSink();
+      await hub.attach('t', sink);
+      const acked: string[] = [];
+      let restarted = false;
+      const publishing = (async () => {
+        for (let i = 0; i < 120; i++) {
+          try {
+            acked.push(await hub.publish('t', { data: i }));
+          } catch (err) {
+            const code = (err as { code?: string }).code;
+            assert.ok(code === 'SLUICE_HUB_PUBLISH_FAILED' || code === 'SLUICE_HUB_UNAVAILABLE', String(err));
+          }
+          if (i === 40) {
+            await redis.restart();
+            restarted = true;
+          }
+        }
+      })();
+      await publishing;
+      assert.ok(restarted);
+      const last = acked[acked.length - 1]!;
+      const deadline = Date.now() + 10_000;
+      while (!sink.ids.includes(last) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      seen.push(...sink.ids);
+      assert.equal(new Set(seen).size, seen.length, 'no duplicate');
+      for (const id of acked) assert.ok(seen.includes(id), `acknowledged ${id} was delivered`);
+      assert.ok(!seen.some((id) => id.includes('sluice-reset')));
+      assert.ok(acked.length >= 100, `acked ${acked.length}`);
+    } finally {
+      await hub.close();
+      await redis.stop();
+    }
+  });
+
+  it('a non-persistent Redis restarted: subscribers get sluice-reset, never a silent skip', async () => {
+    const redis = await startPrivateRedis({ persistent: false });
+    const hub = createRedisHub({ url: redis.url, prefix: 'np:' });
+    try {
+      const it = hub.subscribe('t')[Symbol.asyncIterator]();
+      const before = await hub.publish('t', { data: 'before' });
+      assert.equal((await take(it, 1))[0]!.id, before);
+      await redis.restart();
+      // The reader reconnects, finds the history gone and says so before anything else.
+      const [reset] = await take(it, 1, 10_000);
+      assert.equal(reset!.event, 'sluice-reset');
+      assert.equal(reset!.data, reset!.id);
+      assert.notEqual(reset!.id.split('-')[0], before.split('-')[0], 'a new epoch');
+      let afterId: string | undefined;
+      const deadline = Date.now() + 10_000;
+      while (afterId === undefined && Date.now() < deadline) {
+        afterId = await hub.publish('t', { data: 'after' }).catch(() => undefined);
+      }
+      assert.ok(afterId, 'publishes again after the restart');
+      assert.equal(afterId.split('-')[0], reset!.id.split('-')[0]);
+      const [next] = await take(it, 1, 10_000);
+      assert.equal(next!.id, afterId);
+      // The old id is foreign now.
+      const [stale] = await take(hub.subscribe('t', { from: before })[Symbol.asyncIterator](), 1);
+      assert.deepEqual(stale, { id: afterId, event: 'sluice-reset', data: afterId });
+      await it.return!();
+    } finally {
+      await hub.close();
+      await redis.stop();
+    }
+  });
+});
