@@ -1,0 +1,42 @@
+/**
+ * The one error type the stream client throws for a stream that cannot go on. Its codes live in
+ * the shared catalogue (`src/errors.ts`) so that README documents them with every other code.
+ */
+import { ERROR_CODES } from '../errors.js';
+
+/** The codes a {@link StreamError} can carry. */
+export type StreamErrorCode =
+  | 'SLUICE_CLIENT_STATUS'
+  | 'SLUICE_CLIENT_CONTENT_TYPE'
+  | 'SLUICE_CLIENT_LINE_TOO_LONG'
+  | 'SLUICE_CLIENT_JSON'
+  | 'SLUICE_CLIENT_RETRIES'
+  | 'SLUICE_CLIENT_TIMEOUT';
+
+/**
+ * Why a stream stopped for good: a non-retriable status (`SLUICE_CLIENT_STATUS`), a response that
+ * is not `text/event-stream` (`SLUICE_CLIENT_CONTENT_TYPE`), a line over the parser's limit
+ * (`SLUICE_CLIENT_LINE_TOO_LONG`), data that is not JSON under `json: true` (`SLUICE_CLIENT_JSON`),
+ * more consecutive failures than `maxRetries` (`SLUICE_CLIENT_RETRIES`, the last failure is the
+ * `cause`) or a strict `collectEvents` deadline (`SLUICE_CLIENT_TIMEOUT`).
+ * `status` is the HTTP status of the response concerned, `0` when there was none.
+ * @example
+ * try { for await (const ev of stream(url)) console.log(ev.data); }
+ * catch (err) { if (err instanceof StreamError && err.status === 401) login(); else throw err; }
+ */
+export class StreamError extends Error {
+  readonly code: StreamErrorCode;
+  readonly status: number;
+  constructor(
+    code: StreamErrorCode,
+    status: number,
+    detail?: string,
+    options?: { cause?: unknown },
+  ) {
+    const message = ERROR_CODES[code].message;
+    super(detail ? `${message}: ${detail}` : message, options);
+    this.name = 'StreamError';
+    this.code = code;
+    this.status = status;
+  }
+}

@@ -1,0 +1,395 @@
+// stream() and collectEvents() against real HTTP servers (node:http on port 0).
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { expectTypeOf } from 'expect-type';
+import {
+  collectEvents,
+  CollectTimeoutError,
+  stream,
+  StreamError,
+  type StreamEvent,
+  type TypedEvent,
+} from '../src/client/index.js';
+import { scriptServer, sse, sseOpen, status, within, type ScriptServer } from './client-support.js';
+
+const servers: ScriptServer[] = [];
+after(() => Promise.all(servers.map((s) => s.close())));
+async function serve(...steps: Parameters<typeof scriptServer>[0]): Promise<ScriptServer> {
+  const s = await scriptServer(steps);
+  servers.push(s);
+  return s;
+}
+
+const isCode = (code: string, statusCode?: number) => (err: unknown) =>
+  err instanceof StreamError &&
+  err.code === code &&
+  (statusCode === undefined || err.status === statusCode);
+
+void describe('stream(): reconnection', () => {
+  void test('reconnects after a clean end, sending Last-Event-ID, and keeps the id', async () => {
+    const s = await serve(sse('retry: 10\n\nid: 1\ndata: a\n\n'), sse('data: b\n\n'), status(204));
+    const events = await collectEvents(s.url, { count: 3 });
+    assert.deepEqual(events, [
+      { id: '1', event: 'message', data: 'a' },
+      { id: '1', event: 'message', data: 'b' },
+    ]);
+    assert.equal(s.requests.length, 3);
+    assert.equal(s.requests[0]?.headers['last-event-id'], undefined);
+    assert.equal(s.requests[1]?.headers['last-event-id'], '1');
+    assert.equal(s.requests[2]?.headers['last-event-id'], '1', 'kept across reconnects');
+  });
+
+  void test('sends lastEventId on the first request; an id reset stops sending it', async () => {
+    const s = await serve(sse('retry: 5\n\nid\ndata: a\n\n'), status(204));
+    const events = await collectEvents(s.url, { lastEventId: 'resume-9' });
+    assert.deepEqual(events, [{ id: '', event: 'message', data: 'a' }]);
+    assert.equal(s.requests[0]?.headers['last-event-id'], 'resume-9');
+    assert.equal(s.requests[1]?.headers['last-event-id'], undefined);
+  });
+
+  void test('an id in an event without data still counts for Last-Event-ID', async () => {
+    const s = await serve(sse('retry: 5\n\ndata: a\n\nid: 42\n\n'), status(204));
+    await collectEvents(s.url);
+    assert.equal(s.requests[1]?.headers['last-event-id'], '42');
+  });
+
+  void test("the server's retry is the reconnect delay; options.retry is the default", async () => {
+    const s = await serve(sse('retry: 150\ndata: a\n\n'), sse('data: b\n\n'), status(204));
+    await collectEvents(s.url, { retry: 5000 });
+    const gap = s.requests[1]!.at - s.requests[0]!.at;
+    assert.ok(gap >= 140 && gap < 2000, `server retry 150 ms honoured (gap ${gap} ms)`);
+    const gap2 = s.requests[2]!.at - s.requests[1]!.at;
+    assert.ok(gap2 >= 140 && gap2 < 2000, `and kept for the next connection (gap ${gap2} ms)`);
+
+    const t = await serve(sse('data: a\n\n'), status(204));
+    await collectEvents(t.url, { retry: 60 });
+    const gap3 = t.requests[1]!.at - t.requests[0]!.at;
+    assert.ok(
+      gap3 >= 50 && gap3 < 2000,
+      `options.retry used before the server sets one (gap ${gap3} ms)`,
+    );
+  });
+
+  void test('reconnects after a network error mid-stream with Last-Event-ID', async () => {
+    const s = await serve(
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('retry: 10\nid: 3\ndata: a\n\ndata: partial');
+        setTimeout(() => res.destroy(), 20);
+      },
+      sse('data: b\n\n'),
+      status(204),
+    );
+    const events = await collectEvents(s.url, {
+      retry: 60_000,
+      timeoutMs: 2000,
+      strict: true,
+      count: 2,
+    });
+    assert.deepEqual(
+      events.map((e) => [e.id, e.data]),
+      [
+        ['3', 'a'],
+        ['3', 'b'],
+      ],
+    );
+    assert.equal(s.requests[1]?.headers['last-event-id'], '3');
+    assert.ok(
+      s.requests[1]!.at - s.requests[0]!.at < 1000,
+      "the server's retry is the base of the backoff",
+    );
+  });
+
+  void test('429, 502, 503 and 504 are retried, honouring Retry-After', async () => {
+    const s = await serve(
+      status(503, { 'retry-after': '0' }),
+      status(429, { 'retry-after': '0' }),
+      status(502),
+      status(504),
+      sse('data: ok\n\n'),
+      status(204),
+    );
+    const events = await collectEvents(s.url, { retry: 5 });
+    assert.deepEqual(
+      events.map((e) => e.data),
+      ['ok'],
+    );
+    assert.equal(s.requests.length, 6);
+
+    const t = await serve(status(503, { 'retry-after': '1' }), sse('data: ok\n\n'), status(204));
+    await collectEvents(t.url, { retry: 5 });
+    const gap = t.requests[1]!.at - t.requests[0]!.at;
+    assert.ok(gap >= 950, `Retry-After: 1 waited a second (gap ${gap} ms)`);
+  });
+
+  void test('consecutive failures back off, and maxRetries ends with SLUICE_CLIENT_RETRIES', async () => {
+    const s = await serve(status(503));
+    await assert.rejects(
+      collectEvents(s.url, { retry: 20, maxRetries: 3 }),
+      isCode('SLUICE_CLIENT_RETRIES', 503),
+    );
+    assert.equal(s.requests.length, 4);
+    const gaps = s.requests.slice(1).map((r, i) => r.at - s.requests[i]!.at);
+    // retry * 2^(n-1) with 50-100 % jitter: [10-20], [20-40], [40-80] ms (plus scheduling).
+    assert.ok(gaps[2]! >= 38, `third backoff at least 40 ms minus slack: ${gaps.join(', ')}`);
+  });
+
+  void test('a network error before any response is retried too', async () => {
+    const s = await serve(status(204));
+    const url = s.url;
+    await s.close();
+    servers.splice(servers.indexOf(s), 1);
+    await assert.rejects(
+      collectEvents(url, { retry: 5, maxRetries: 2 }),
+      (err: unknown) =>
+        isCode('SLUICE_CLIENT_RETRIES', 0)(err) && (err as Error).cause instanceof Error,
+    );
+  });
+});
+
+void describe('stream(): status and content type', () => {
+  void test('204 ends the iteration quietly', async () => {
+    const s = await serve(status(204));
+    const got: unknown[] = [];
+    for await (const ev of stream(s.url)) got.push(ev);
+    assert.deepEqual(got, []);
+    assert.equal(s.requests.length, 1);
+  });
+
+  for (const code of [400, 401, 404, 500]) {
+    void test(`${code} throws StreamError SLUICE_CLIENT_STATUS with the status`, async () => {
+      const s = await serve(status(code, { 'content-type': 'text/event-stream' }, 'data: no\n\n'));
+      await assert.rejects(
+        async () => {
+          for await (const _ of stream(s.url)) assert.fail('no event expected');
+        },
+        isCode('SLUICE_CLIENT_STATUS', code),
+      );
+      assert.equal(s.requests.length, 1, 'not retried');
+    });
+  }
+
+  void test('a content type other than text/event-stream throws SLUICE_CLIENT_CONTENT_TYPE', async () => {
+    const s = await serve(status(200, { 'content-type': 'application/json' }, 'data: x\n\n'));
+    await assert.rejects(collectEvents(s.url), isCode('SLUICE_CLIENT_CONTENT_TYPE', 200));
+    const t = await serve(
+      sse('data: x\n\n', { 'content-type': 'Text/Event-Stream; charset=utf-8' }),
+      status(204),
+    );
+    assert.equal(
+      (await collectEvents(t.url, { retry: 5 })).length,
+      1,
+      'parameters and case are fine',
+    );
+  });
+
+  void test('sends Accept: text/event-stream and Cache-Control: no-cache', async () => {
+    const s = await serve(status(204));
+    await collectEvents(s.url, { headers: { accept: 'text/html', 'x-extra': '1' } });
+    assert.equal(s.requests[0]?.headers.accept, 'text/event-stream');
+    assert.equal(s.requests[0]?.headers['cache-control'], 'no-cache');
+    assert.equal(s.requests[0]?.headers['x-extra'], '1');
+  });
+
+  void test('a GET with a body is refused at once', () => {
+    assert.throws(() => stream('http://127.0.0.1:1/', { body: 'x' }), TypeError);
+  });
+});
+
+void describe('stream(): POST, JSON, typed events', () => {
+  void test('POST with a JSON body and Authorization is re-sent on reconnect', async () => {
+    const s = await serve(
+      sse('retry: 5\nid: t1\nevent: token\ndata: {"text":"Hel"}\n\n'),
+      sse('event: done\ndata: {}\n\n'),
+    );
+    let made = 0;
+    const events = await collectEvents(s.url, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer secret', 'Content-Type': 'application/json' },
+      body: () => JSON.stringify({ prompt: 'hi', attempt: made++ }),
+      json: true,
+      until: 'done',
+    });
+    assert.deepEqual(events, [
+      { id: 't1', event: 'token', data: { text: 'Hel' } },
+      { id: 't1', event: 'done', data: {} },
+    ]);
+    for (const [i, r] of s.requests.entries()) {
+      assert.equal(r.method, 'POST');
+      assert.equal(r.headers.authorization, 'Bearer secret');
+      assert.equal(r.headers['content-type'], 'application/json');
+      assert.deepEqual(JSON.parse(r.body), { prompt: 'hi', attempt: i });
+    }
+    assert.equal(s.requests[1]?.headers['last-event-id'], 't1');
+  });
+
+  void test('bytes and strings are re-sendable bodies', async () => {
+    const s = await serve(sse('retry: 5\ndata: a\n\n'), status(204));
+    await collectEvents(s.url, { method: 'PUT', body: new TextEncoder().encode('bytes!') });
+    assert.deepEqual(
+      s.requests.map((r) => r.body),
+      ['bytes!', 'bytes!'],
+    );
+  });
+
+  void test('typed events narrow by name', async () => {
+    const s = await serve(
+      sse('event: token\ndata: {"text":"a"}\n\nevent: done\ndata: {"reason":"stop"}\n\n'),
+    );
+    const seen: string[] = [];
+    for await (const ev of stream<{ token: { text: string }; done: { reason: string } }>(s.url, {
+      json: true,
+    })) {
+      if (ev.event === 'token') seen.push(ev.data.text);
+      else {
+        seen.push(ev.data.reason);
+        break;
+      }
+    }
+    assert.deepEqual(seen, ['a', 'stop']);
+  });
+
+  void test('types: string data by default, unknown with json, a union with an event map', () => {
+    const url = 'http://127.0.0.1:1/';
+    expectTypeOf(stream(url)).toEqualTypeOf<AsyncIterable<StreamEvent<string>>>();
+    expectTypeOf(stream(url, { json: true })).toEqualTypeOf<AsyncIterable<StreamEvent<unknown>>>();
+    type Chat = TypedEvent<{ token: { text: string }; done: object }>;
+    expectTypeOf<Chat>().toEqualTypeOf<
+      | { id: string; event: 'token'; data: { text: string } }
+      | { id: string; event: 'done'; data: object }
+    >();
+    expectTypeOf(collectEvents<Chat>(url, { json: true })).toEqualTypeOf<Promise<Chat[]>>();
+  });
+
+  void test('with json: true, data that is not JSON throws SLUICE_CLIENT_JSON', async () => {
+    const s = await serve(sse('data: [DONE\n\n'));
+    await assert.rejects(collectEvents(s.url, { json: true }), isCode('SLUICE_CLIENT_JSON', 200));
+  });
+
+  void test('a line over maxLineLength throws SLUICE_CLIENT_LINE_TOO_LONG with the status', async () => {
+    const s = await serve(sseOpen(`data: ${'x'.repeat(5000)}`));
+    await assert.rejects(
+      collectEvents(s.url, { maxLineLength: 1000 }),
+      isCode('SLUICE_CLIENT_LINE_TOO_LONG', 200),
+    );
+    await within(s.requests[0]!.closed, 2000, 'the request to be closed');
+  });
+});
+
+void describe('stream(): ending the loop ends the request', () => {
+  void test('break cancels the request: the server sees the socket close', async () => {
+    const s = await serve(sseOpen('data: a\n\ndata: b\n\n'));
+    for await (const ev of stream(s.url)) {
+      assert.equal(ev.data, 'a');
+      break;
+    }
+    await within(s.requests[0]!.closed, 2000, 'the server to see the close');
+    assert.equal(s.requests.length, 1, 'no reconnect after break');
+  });
+
+  void test('aborting the signal ends the iteration quietly and closes the request', async () => {
+    const s = await serve(sseOpen('data: a\n\n'));
+    const ac = new AbortController();
+    const got: string[] = [];
+    const loop = (async () => {
+      for await (const ev of stream(s.url, { signal: ac.signal })) {
+        got.push(ev.data);
+        setTimeout(() => ac.abort(), 20); // abort while the loop waits for the next event
+      }
+    })();
+    await within(loop, 2000, 'the loop to end');
+    assert.deepEqual(got, ['a']);
+    await within(s.requests[0]!.closed, 2000, 'the server to see the close');
+  });
+
+  void test('aborting during the reconnect delay ends the iteration at once', async () => {
+    const s = await serve(sse('data: a\n\n'));
+    const ac = new AbortController();
+    const started = Date.now();
+    const loop = (async () => {
+      for await (const _ of stream(s.url, { signal: ac.signal, retry: 60_000 }))
+        setTimeout(() => ac.abort(), 20);
+    })();
+    await within(loop, 2000, 'the loop to end');
+    assert.ok(Date.now() - started < 2000);
+    assert.equal(s.requests.length, 1);
+  });
+
+  void test('an already aborted signal makes no request', async () => {
+    const s = await serve(status(204));
+    const got: unknown[] = [];
+    for await (const ev of stream(s.url, { signal: AbortSignal.abort() })) got.push(ev);
+    assert.deepEqual(got, []);
+    assert.equal(s.requests.length, 0);
+  });
+});
+
+void describe('collectEvents()', () => {
+  void test('stops at a count and closes the stream', async () => {
+    const s = await serve(sseOpen('data: 1\n\ndata: 2\n\ndata: 3\n\n'));
+    const events = await collectEvents(s.url, { count: 2 });
+    assert.deepEqual(
+      events.map((e) => e.data),
+      ['1', '2'],
+    );
+    await within(s.requests[0]!.closed, 2000, 'the close');
+  });
+
+  void test('stops at a named event, inclusive', async () => {
+    const s = await serve(
+      sseOpen('event: token\ndata: a\n\nevent: done\ndata: \n\ndata: after\n\n'),
+    );
+    const events = await collectEvents(s.url, { until: 'done' });
+    assert.deepEqual(
+      events.map((e) => e.event),
+      ['token', 'done'],
+    );
+    await within(s.requests[0]!.closed, 2000, 'the close');
+  });
+
+  void test('on the deadline it returns what it has, and closes the stream', async () => {
+    const s = await serve(sseOpen('data: 1\n\n'));
+    const started = Date.now();
+    const events = await collectEvents(s.url, { count: 5, timeoutMs: 150 });
+    assert.ok(Date.now() - started >= 140);
+    assert.deepEqual(
+      events.map((e) => e.data),
+      ['1'],
+    );
+    await within(s.requests[0]!.closed, 2000, 'the close');
+  });
+
+  void test('strict: the deadline rejects with the events so far', async () => {
+    const s = await serve(sseOpen('data: 1\n\n'));
+    await assert.rejects(
+      collectEvents(s.url, { until: 'done', timeoutMs: 100, strict: true }),
+      (err: unknown) =>
+        err instanceof CollectTimeoutError &&
+        err.code === 'SLUICE_CLIENT_TIMEOUT' &&
+        (err.events as StreamEvent[]).length === 1,
+    );
+    await within(s.requests[0]!.closed, 2000, 'the close');
+  });
+
+  void test('strict: a stream that ends (204) before the count rejects too', async () => {
+    const s = await serve(sse('retry: 5\ndata: 1\n\n'), status(204));
+    await assert.rejects(collectEvents(s.url, { count: 2, strict: true }), CollectTimeoutError);
+  });
+
+  void test('accepts an existing stream and returns it cancelled', async () => {
+    const s = await serve(sseOpen('data: 1\n\ndata: 2\n\n'));
+    const events = await collectEvents(stream(s.url), { count: 1 });
+    assert.deepEqual(
+      events.map((e) => e.data),
+      ['1'],
+    );
+    await within(s.requests[0]!.closed, 2000, 'the close');
+  });
+
+  void test('an existing stream is cancelled on the deadline too', async () => {
+    const s = await serve(sseOpen('data: 1\n\n'));
+    const events = await collectEvents(stream(s.url), { count: 2, timeoutMs: 100 });
+    assert.equal(events.length, 1);
+    await within(s.requests[0]!.closed, 2000, 'the close');
+  });
+});
