@@ -24,6 +24,22 @@ export { Response } from './response/response.js';
 export { ResponseHeaders } from './response/headers.js';
 export { RawWriter } from './response/raw-writer.js';
 export type { CookieOptions } from './response/cookie.js';
+export {
+  defineRoute,
+  handle,
+  bindController,
+  MAX_VALIDATION_ERRORS,
+  type Route,
+  type RouteSpec,
+  type RouteMethod,
+  type EventSchemas,
+  type ControllerMember,
+  type RouteHandler,
+  type RouteInput,
+  type RouteResult,
+  type ParamsOf,
+  type ValidationFieldError,
+} from './controller/index.js';
 export { EventStream, type EventStreamOptions } from './sse/event-stream.js';
 export { encodeEvent, encodeComment, encodeRetry, type SseEvent } from './sse/encode-event.js';
 export { middleware, cors, handlerResponse, accessLog, requestId } from './middleware/index.js';
@@ -37,3 +53,12 @@ export {
 } from './errors.js';
 export { DEFAULT_CONFIG, type ServerConfig } from './config.js';
 export type { Logger } from './logger.js';
+export {
+  createHub,
+  RESET_EVENT,
+  type Hub,
+  type HubEvent,
+  type HubSink,
+  type PublishInput,
+  type SubscribeOptions,
+} from './hub/index.js';

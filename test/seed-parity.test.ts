@@ -12,7 +12,13 @@ const EXPECTED_BODY = Array.from({ length: COUNT }, (_, i) => `data: ${i}\n`).jo
 
 async function startExample(file: string): Promise<{ port: number; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', file], {
-    env: { ...process.env, PORT: '0', SEED_COUNT: String(COUNT), SEED_INTERVAL_MS: String(INTERVAL), NODE_ENV: 'production' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      SEED_COUNT: String(COUNT),
+      SEED_INTERVAL_MS: String(INTERVAL),
+      NODE_ENV: 'production',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -28,7 +34,9 @@ async function startExample(file: string): Promise<{ port: number; child: ChildP
 }
 
 /** Reads a chunked response over a raw socket, timing each data chunk. */
-function readTimed(port: number): Promise<{ head: string; chunks: Array<{ at: number; text: string }> }> {
+function readTimed(
+  port: number,
+): Promise<{ head: string; chunks: Array<{ at: number; text: string }> }> {
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1');
     let buf = '';
@@ -64,7 +72,7 @@ function readTimed(port: number): Promise<{ head: string; chunks: Array<{ at: nu
 
 for (const file of ['examples/seed-writefln.ts', 'examples/seed-raw-writer.ts']) {
   describe(`seed parity: ${file}`, () => {
-    it('sends the Go version\'s exact bytes, one event per flush, spread over time', async (t) => {
+    it("sends the Go version's exact bytes, one event per flush, spread over time", async (t) => {
       const { port, child } = await startExample(file);
       t.after(() => void child.kill('SIGTERM'));
       const { head, chunks } = await readTimed(port);
@@ -81,7 +89,10 @@ for (const file of ['examples/seed-writefln.ts', 'examples/seed-raw-writer.ts'])
       const span = chunks.at(-1)!.at - chunks[0]!.at;
       assert.ok(span >= (COUNT - 1) * INTERVAL * 0.8, `span ${span} ms: events arrived in a burst`);
       for (let i = 1; i < chunks.length; i++) {
-        assert.ok(chunks[i]!.at - chunks[i - 1]!.at >= INTERVAL * 0.5, `gap before event ${i} too short`);
+        assert.ok(
+          chunks[i]!.at - chunks[i - 1]!.at >= INTERVAL * 0.5,
+          `gap before event ${i} too short`,
+        );
       }
     });
   });

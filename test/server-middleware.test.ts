@@ -90,12 +90,22 @@ describe('middleware chain', () => {
     assert.equal(res.headers.get('x-hooked'), '1');
     await res.text();
     await done;
-    assert.deepEqual(order, ['beforeServe', 'handler', 'afterServe', 'beforeOutput', 'afterOutput']);
+    assert.deepEqual(order, [
+      'beforeServe',
+      'handler',
+      'afterServe',
+      'beforeOutput',
+      'afterOutput',
+    ]);
   });
 
   it('beforeOutput runs at the first flush of a stream, before the headers go out', async () => {
     const { url } = await startServer((s) => {
-      s.bindHookHandler('/*', 'beforeOutput', (r) => void r.response.header().set('X-At-Commit', 'yes'));
+      s.bindHookHandler(
+        '/*',
+        'beforeOutput',
+        (r) => void r.response.header().set('X-At-Commit', 'yes'),
+      );
       s.get('/s', async (r) => {
         r.response.write('a');
         await r.response.flush();
@@ -109,7 +119,9 @@ describe('middleware chain', () => {
 
   it('a status handler replaces the body of responses with its status', async () => {
     const { url } = await startServer((s) => {
-      s.bindStatusHandler(404, (r) => r.response.writeJson({ error: 'nothing here', path: r.path }));
+      s.bindStatusHandler(404, (r) =>
+        r.response.writeJson({ error: 'nothing here', path: r.path }),
+      );
     });
     const res = await fetch(`${url}/missing`);
     assert.equal(res.status, 404);
@@ -124,8 +136,16 @@ describe('middleware.handlerResponse()', () => {
       s.get('/user', () => ({ id: 1 }));
       s.get('/nothing', () => undefined);
     });
-    assert.deepEqual(await (await fetch(`${url}/user`)).json(), { code: 0, message: 'OK', data: { id: 1 } });
-    assert.deepEqual(await (await fetch(`${url}/nothing`)).json(), { code: 0, message: 'OK', data: null });
+    assert.deepEqual(await (await fetch(`${url}/user`)).json(), {
+      code: 0,
+      message: 'OK',
+      data: { id: 1 },
+    });
+    assert.deepEqual(await (await fetch(`${url}/nothing`)).json(), {
+      code: 0,
+      message: 'OK',
+      data: null,
+    });
   });
 
   it('keeps the HTTP status of errors and hides the message of unexpected ones', async () => {
@@ -150,7 +170,11 @@ describe('middleware.handlerResponse()', () => {
     const body = await b.text();
     assert.deepEqual(JSON.parse(body), { code: 500, message: 'Internal Server Error', data: null });
     assert.ok(!body.includes('hunter2'));
-    assert.ok(log.records.some((x) => x.level === 'error' && String((x.obj.err as Error)?.message).includes('hunter2')));
+    assert.ok(
+      log.records.some(
+        (x) => x.level === 'error' && String((x.obj.err as Error)?.message).includes('hunter2'),
+      ),
+    );
   });
 
   it('wraps 404 for unknown paths too, and leaves exited and committed (streamed) responses alone', async () => {

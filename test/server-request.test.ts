@@ -8,7 +8,13 @@ import { rawRequest, startServer, waitFor } from './helpers/server.js';
 describe('request', () => {
   it('reads params, query and headers', async () => {
     const { url } = await startServer((s) =>
-      s.get('/u/{id}', (r) => ({ id: r.getRouter('id'), q: r.getQuery('q'), tags: r.query.tag, ua: r.header('x-ua'), none: r.header('x-none') })),
+      s.get('/u/{id}', (r) => ({
+        id: r.getRouter('id'),
+        q: r.getQuery('q'),
+        tags: r.query.tag,
+        ua: r.header('x-ua'),
+        none: r.header('x-none'),
+      })),
     );
     const res = await fetch(`${url}/u/7?q=hi&tag=a&tag=b`, { headers: { 'x-ua': 'test' } });
     assert.deepEqual(await res.json(), { id: '7', q: 'hi', tags: ['a', 'b'], ua: 'test' });
@@ -18,7 +24,12 @@ describe('request', () => {
     const { url } = await startServer((s) => {
       s.post('/p/{name}', async (r) => {
         await r.parse();
-        return { name: r.get('name'), page: r.get('page'), only: r.get('only'), missing: r.get('missing', 'def') };
+        return {
+          name: r.get('name'),
+          page: r.get('page'),
+          only: r.get('only'),
+          missing: r.get('missing', 'def'),
+        };
       });
       s.post('/text', async (r) => (await r.text()).toUpperCase());
     });
@@ -62,13 +73,16 @@ describe('request', () => {
 
   it('answers 413 for a declared Content-Length over the limit before reading, and for a chunked body at the limit', async () => {
     let handlerRan = false;
-    const { s, url } = await startServer((s) => {
-      s.post('/b', async (r) => {
-        handlerRan = true;
-        return (await r.body()).length;
-      });
-      s.post('/big', async (r) => (await r.body()).length, { bodyLimit: 4096 });
-    }, { bodyLimit: 1024 });
+    const { s, url } = await startServer(
+      (s) => {
+        s.post('/b', async (r) => {
+          handlerRan = true;
+          return (await r.body()).length;
+        });
+        s.post('/big', async (r) => (await r.body()).length, { bodyLimit: 4096 });
+      },
+      { bodyLimit: 1024 },
+    );
     const head = await rawRequest(
       s.port,
       'POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n',
@@ -104,7 +118,9 @@ describe('request', () => {
         if (data.includes('\r\n\r\n5')) sock.end();
       });
       sock.on('close', () => resolve(data));
-      sock.write('POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n');
+      sock.write(
+        'POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n',
+      );
     });
     assert.match(out, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK/);
   });
@@ -133,10 +149,18 @@ describe('request', () => {
       s.get('/ctx', (r) => {
         const ctx = r.context();
         ctx.set('k', 'v');
-        return { same: g.requestFromCtx(ctx) === r, value: ctx.get('k'), foreign: g.requestFromCtx({}) === undefined };
+        return {
+          same: g.requestFromCtx(ctx) === r,
+          value: ctx.get('k'),
+          foreign: g.requestFromCtx({}) === undefined,
+        };
       }),
     );
-    assert.deepEqual(await (await fetch(`${url}/ctx`)).json(), { same: true, value: 'v', foreign: true });
+    assert.deepEqual(await (await fetch(`${url}/ctx`)).json(), {
+      same: true,
+      value: 'v',
+      foreign: true,
+    });
   });
 
   it('g.currentRequest() finds the request from nested async calls when requestContext is on', async () => {

@@ -76,7 +76,10 @@ describe('flush() and the committed state', () => {
         } catch (e) {
           lateError = e;
         }
-        assert.throws(() => (r.response.status = 500), /SLUICE_HEADERS_COMMITTED|headers were already sent/);
+        assert.throws(
+          () => (r.response.status = 500),
+          /SLUICE_HEADERS_COMMITTED|headers were already sent/,
+        );
         r.response.write('after');
       }),
     );
@@ -130,7 +133,9 @@ describe('flush() and the committed state', () => {
     );
     const sock = net.connect(s.port, '127.0.0.1');
     sock.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-    const first = await new Promise<string>((resolve) => sock.once('data', (c) => resolve(c.toString())));
+    const first = await new Promise<string>((resolve) =>
+      sock.once('data', (c) => resolve(c.toString())),
+    );
     assert.match(first, /^HTTP\/1\.1 201 /);
     assert.match(first, /X-Set-After: yes/);
     sock.destroy();
@@ -146,8 +151,17 @@ describe('return values and errors', () => {
       s.get('/bytes', () => new Uint8Array([1, 2, 3]));
       s.get('/json', () => ({ ok: true }));
       s.get('/readable', () => Readable.from(['a', 'b', 'c']));
-      s.get('/web', () => new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode('web')), c.close()) }));
-      s.get('/response', () => new Response('teapot', { status: 418, headers: { 'x-from': 'response' } }));
+      s.get(
+        '/web',
+        () =>
+          new ReadableStream({
+            start: (c) => (c.enqueue(new TextEncoder().encode('web')), c.close()),
+          }),
+      );
+      s.get(
+        '/response',
+        () => new Response('teapot', { status: 418, headers: { 'x-from': 'response' } }),
+      );
       s.get('/gen', async function* () {
         yield { n: 1 };
         yield { n: 2 };
@@ -250,7 +264,10 @@ describe('return values and errors', () => {
     sock.destroy();
     await waitFor(() => done, 2000, 'loop to end');
     await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.deepEqual(log.records.filter((x) => x.level === 'error'), []);
+    assert.deepEqual(
+      log.records.filter((x) => x.level === 'error'),
+      [],
+    );
   });
 });
 

@@ -77,7 +77,10 @@ describe('EventStream', () => {
         await es.send({ data: es.lastEventId || 'none' });
       }),
     );
-    assert.equal(await (await fetch(`${url}/e`, { headers: { 'last-event-id': '41' } })).text(), 'data: 41\n\n');
+    assert.equal(
+      await (await fetch(`${url}/e`, { headers: { 'last-event-id': '41' } })).text(),
+      'data: 41\n\n',
+    );
     assert.equal(await (await fetch(`${url}/e`)).text(), 'data: none\n\n');
   });
 
@@ -145,7 +148,10 @@ describe('EventStream', () => {
       { logger: log },
     );
     const body = await (await fetch(`${url}/e`)).text();
-    assert.equal(body, 'data: first\n\nevent: error\ndata: {"message":"Internal Server Error"}\n\n');
+    assert.equal(
+      body,
+      'data: first\n\nevent: error\ndata: {"message":"Internal Server Error"}\n\n',
+    );
     assert.ok(!body.includes('leaked'));
   });
 

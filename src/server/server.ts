@@ -191,6 +191,12 @@ export class Server {
     return g;
   }
 
+  /** Binds every `handle(...)` member of a controller at the root (as `s.group('/').bind(c)`). */
+  bind(controller: object): this {
+    this.group('/').bind(controller);
+    return this;
+  }
+
   /** Middleware for every request whose path matches the pattern (run after global middleware). */
   bindMiddleware(pattern: string, ...fns: Middleware[]): this {
     const { path, domain } = parseBindPattern(pattern);
@@ -457,9 +463,8 @@ export class Server {
     for (const outlet of core.registry.list()) {
       if (outlet.onShutdown) outlet.onShutdown(1000 + Math.floor(Math.random() * 4000));
     }
-    for (const r of [...core.inflight]) {
-      if (!r.response.eventStream) r.abort(reason);
-    }
+    // Event streams have ended cleanly above; every handler still running learns it should stop.
+    for (const r of [...core.inflight]) r.abort(reason);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       core.drained(),

@@ -24,7 +24,10 @@ export interface LogRecord {
 }
 
 /** A logger that keeps records in memory (for asserting what was logged). */
-export function memoryLogger(records: LogRecord[] = [], bindings: Record<string, unknown> = {}): Logger & { records: LogRecord[] } {
+export function memoryLogger(
+  records: LogRecord[] = [],
+  bindings: Record<string, unknown> = {},
+): Logger & { records: LogRecord[] } {
   const at =
     (level: string) =>
     (a: object | string, msg?: string): void => {
@@ -62,7 +65,8 @@ export function rawRequest(port: number, bytes: string | Buffer, ms = 2000): Pro
 }
 
 /** Resolves after `ms`. */
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until `check()` is true, polling, or fails after `ms`. */
 export async function waitFor(check: () => boolean, ms = 2000, what = 'condition'): Promise<void> {
