@@ -3,7 +3,6 @@
  * from `encode-event.ts`; every write goes through the response's Outlet, so backpressure, the
  * per-stream cap and the stall guard apply to events exactly as to any other stream.
  */
-import { SluiceError } from '../errors.js';
 import type { Response } from '../response/response.js';
 import type { Hub, HubSink } from '../hub/types.js';
 import { pipeSource } from '../stream/pipe-source.js';
@@ -61,7 +60,10 @@ export class EventStream {
 
   /** The client's `Last-Event-ID` header ('' when it sent none). */
   get lastEventId(): string {
-    return this.#response.request.header('last-event-id') ?? '';
+    const raw = this.#response.request.header('last-event-id');
+    if (!raw) return '';
+    // Node hands header bytes over as Latin-1; browsers send the id as UTF-8.
+    return /[^\x00-\x7f]/.test(raw) ? Buffer.from(raw, 'latin1').toString('utf8') : raw;
   }
 
   /** Aborts when the client leaves, a write fails, a limit cuts the stream or the server shuts down. */
@@ -203,9 +205,4 @@ export class EventStream {
     if (!outlet.write(frame)) return RESOLVED_FALSE;
     return outlet.unsent >= outlet.policy.highWaterMark ? outlet.ready() : RESOLVED_TRUE;
   }
-}
-
-/** Thrown when something is sent on a closed stream through APIs that must not fail silently. */
-export function streamClosedError(): SluiceError {
-  return new SluiceError('SLUICE_STREAM_CLOSED');
 }
