@@ -51,7 +51,7 @@ describe('request', () => {
 
   it('refuses hostile JSON with 400 and a message that says what is wrong', async () => {
     const { url } = await startServer((s) => s.post('/j', async (r) => ({ ok: await r.json() })));
-    const post = (body: string | Uint8Array) =>
+    const post = (body: string | Uint8Array<ArrayBuffer>) =>
       fetch(`${url}/j`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     for (const [body, fragment] of [
       ['{"__proto__": {"admin": true}}', '__proto__'],
