@@ -42,8 +42,20 @@ export {
 } from './controller/index.js';
 export { EventStream, type EventStreamOptions } from './sse/event-stream.js';
 export { encodeEvent, encodeComment, encodeRetry, type SseEvent } from './sse/encode-event.js';
-export { middleware, cors, handlerResponse, accessLog, requestId } from './middleware/index.js';
-export type { CorsOptions, AccessLogOptions, HandlerResponseBody } from './middleware/index.js';
+export {
+  middleware,
+  cors,
+  compress,
+  handlerResponse,
+  accessLog,
+  requestId,
+} from './middleware/index.js';
+export type {
+  CorsOptions,
+  CompressOptions,
+  AccessLogOptions,
+  HandlerResponseBody,
+} from './middleware/index.js';
 export {
   HttpError,
   SluiceError,

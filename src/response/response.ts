@@ -18,6 +18,9 @@ import { RawWriter } from './raw-writer.js';
 import { sendFile } from '../server/static-handler.js';
 import { EventStream, type EventStreamOptions } from '../sse/event-stream.js';
 import type { Request } from '../request/request.js';
+import zlib from 'node:zlib';
+import { CompressedOutlet } from '../stream/compressed-outlet.js';
+import { isCompressible, type CompressionPlan } from '../middleware/compress.js';
 
 const BUFFERING = 0;
 const COMMITTED = 1;
@@ -41,6 +44,7 @@ export class Response {
   #bytes = 0;
   #headers: ResponseHeaders | undefined;
   #cookies: string[] | undefined;
+  #sseHeaders = false;
   /** @internal the open stream once committed */
   outlet: Outlet | undefined;
   /** @internal true once anything was written (buffer or wire) by the handler chain */
@@ -49,6 +53,8 @@ export class Response {
   returned: unknown = undefined;
   /** @internal set when a mode (sse/stream) owns the body */
   eventStream: EventStream | undefined;
+  /** @internal set by compress(): the encoding the client accepts and the thresholds */
+  compression: CompressionPlan | undefined;
 
   constructor(raw: ServerResponse, request: Request) {
     this.raw = raw;
@@ -257,6 +263,7 @@ export class Response {
     h.set('X-Accel-Buffering', 'no');
     h.delete('Content-Length');
     h.delete('Connection');
+    this.#sseHeaders = true;
     // sse() commits synchronously: beforeOutput hooks run, but one that returns a promise is not awaited here.
     void this.request.core.beforeOutput(this.request);
     this.commit();
@@ -293,12 +300,21 @@ export class Response {
   /** @internal Puts status, headers and cookies on the wire; the response becomes a stream. */
   commit(): void {
     if (this.#state !== BUFFERING) return;
+    const plan = this.compression && this.#compressible() ? this.compression : undefined;
+    if (plan?.streams) {
+      const h = this.header();
+      h.set('Content-Encoding', plan.encoding);
+      h.delete('Content-Length');
+    }
     this.#state = COMMITTED;
     const raw = this.raw;
     const headers = this.#headerObject();
     this.request.core.onCommit?.(this.request, headers);
     raw.writeHead(this.#status, headers);
-    const outlet = new Outlet(raw, this.request.core.policy, this.request.core.registry);
+    const core = this.request.core;
+    const outlet = plan?.streams
+      ? new CompressedOutlet(raw, core.policy, core.registry, plan.encoding, plan)
+      : new Outlet(raw, core.policy, core.registry);
     outlet.onGone = this.request.onStreamGone;
     this.outlet = outlet;
     if (this.request.method === 'HEAD' || isBodiless(this.#status)) {
@@ -327,25 +343,27 @@ export class Response {
       outlet.end();
       return;
     }
-    this.#state = ENDED;
     const raw = this.raw;
     const status = this.#status;
-    const headers = this.#headerObject();
     let body: BodyChunk | undefined;
-    if (isBodiless(status)) {
-      body = undefined;
-    } else {
+    let encoding: string | undefined;
+    if (!isBodiless(status)) {
       body = this.#chunks.length === 1 ? this.#chunks[0]! : joinChunks(this.#chunks, this.#bytes);
-      if (
-        this.#bytes > 0 &&
-        headers['Content-Type'] === undefined &&
-        !this.#headers?.has('content-type')
-      ) {
-        headers['Content-Type'] = TEXT_PLAIN;
+      const plan = this.compression;
+      if (plan && this.#bytes >= plan.threshold && this.#compressible()) {
+        body = compressWhole(body, plan);
+        encoding = plan.encoding;
       }
+    }
+    this.#state = ENDED;
+    const headers = this.#headerObject();
+    if (body !== undefined) {
+      const length = typeof body === 'string' ? this.#bytes : body.byteLength;
+      if (encoding) headers['Content-Encoding'] = encoding;
+      if (length > 0 && !this.#headers?.has('content-type')) headers['Content-Type'] = TEXT_PLAIN;
       // HEAD keeps a Content-Length the handler set (the size a GET would send).
       if (this.request.method !== 'HEAD' || !this.#headers?.has('content-length')) {
-        headers['Content-Length'] = String(this.#bytes);
+        headers['Content-Length'] = String(length);
       }
     }
     this.request.core.onCommit?.(this.request, headers);
@@ -357,6 +375,19 @@ export class Response {
   /** @internal Whether the handler produced any output (a written buffer or a commit). */
   get hasOutput(): boolean {
     return this.#bytes > 0 || this.#state !== BUFFERING;
+  }
+
+  /** Whether compress() may encode this response (and, if so, mark it Vary: Accept-Encoding). */
+  #compressible(): boolean {
+    const h = this.#headers;
+    if (this.request.method === 'HEAD' || isBodiless(this.#status)) return false;
+    if (h?.has('content-encoding')) return false;
+    // no-transform binds intermediaries; sse() sets it for proxies, so only a handler's own counts.
+    if (!this.#sseHeaders && /no-transform/i.test(h?.get('cache-control') ?? '')) return false;
+    if (!isCompressible(h?.get('content-type') ?? (this.#bytes > 0 ? TEXT_PLAIN : undefined)))
+      return false;
+    if (this.#state === BUFFERING) this.header().append('Vary', 'Accept-Encoding');
+    return true;
   }
 
   #headerObject(): Record<string, string | string[]> {
@@ -406,6 +437,15 @@ function joinChunks(chunks: BodyChunk[], bytes: number): Buffer {
     }
   }
   return out;
+}
+
+function compressWhole(body: BodyChunk, plan: CompressionPlan): Buffer {
+  if (plan.encoding === 'br') {
+    return zlib.brotliCompressSync(body, {
+      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: plan.brotliQuality },
+    });
+  }
+  return zlib.gzipSync(body, { level: plan.gzipLevel });
 }
 
 function isBodiless(status: number): boolean {

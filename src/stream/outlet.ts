@@ -60,7 +60,7 @@ export class Outlet {
   write(chunk: string | Uint8Array): boolean {
     if (this.gone) return false;
     this.lastWriteAt = Date.now();
-    if (!this.res.write(chunk) && this.blockedSince === 0) this.blockedSince = this.lastWriteAt;
+    if (!this.sinkWrite(chunk) && this.blockedSince === 0) this.blockedSince = this.lastWriteAt;
     if (this.res.writableLength > this.policy.streamCap) {
       this.cut(
         new SluiceError('SLUICE_STREAM_OVERFLOW', `${this.res.writableLength} bytes unsent`),
@@ -92,9 +92,18 @@ export class Outlet {
 
   /** Ends the response normally (all bytes queued; the socket stays for keep-alive). */
   end(chunk?: string | Uint8Array): void {
-    if (!this.gone && !this.res.writableEnded) this.res.end(chunk);
+    if (!this.gone && !this.res.writableEnded) this.sinkEnd(chunk);
     this.#release();
     this.#settle(false);
+  }
+
+  /** Where bytes go: the response itself; a compressing outlet puts a compressor in between. */
+  protected sinkWrite(chunk: string | Uint8Array): boolean {
+    return this.res.write(chunk);
+  }
+
+  protected sinkEnd(chunk?: string | Uint8Array): void {
+    this.res.end(chunk);
   }
 
   #onDrain = (): void => {
