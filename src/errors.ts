@@ -11,10 +11,6 @@ export const ERROR_CODES = {
     message:
       'headers were already sent by flush() (the response is committed); set status, headers and cookies before the first flush',
   },
-  SLUICE_RESPONSE_ENDED: {
-    status: 500,
-    message: 'the response has already ended; nothing more can be written to it',
-  },
   SLUICE_RETURN_AFTER_WRITE: {
     status: 500,
     message:
@@ -88,10 +84,6 @@ export const ERROR_CODES = {
   SLUICE_SSE_RETRY: {
     status: 500,
     message: 'an SSE retry value must be a non-negative integer number of milliseconds',
-  },
-  SLUICE_STREAM_CLOSED: {
-    status: 500,
-    message: 'the stream has ended; nothing more can be sent on it',
   },
   SLUICE_STREAM_OVERFLOW: {
     status: 500,
