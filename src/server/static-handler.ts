@@ -15,8 +15,9 @@ export interface StaticMount {
 
 /** Serves the file a static mount holds for this request; false when there is none. */
 export async function serveStaticFile(r: Request, mount: StaticMount): Promise<boolean> {
-  const below = r.path.slice(mount.prefix.length);
-  const found = await resolveStaticPath(mount.dir, below.startsWith('/') ? below.slice(1) : below);
+  // resolveStaticPath takes the path below the prefix with its leading slash ('' is the prefix
+  // itself, '/' its directory): stripping the slash made `/static/` redirect to itself forever.
+  const found = await resolveStaticPath(mount.dir, r.path.slice(mount.prefix.length));
   switch (found.kind) {
     case 'not-found':
       return false;

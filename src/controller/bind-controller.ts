@@ -1,0 +1,70 @@
+/**
+ * `group.bind(controller)`: binds every `handle(...)` member of an object or class instance (own
+ * members, then those of its prototype chain) under the group's prefix and middleware. Each
+ * request's merged parameters (route, query, body) are validated before the handler runs.
+ */
+import { SluiceError } from '../errors.js';
+import type { Request } from '../request/request.js';
+import type { Handler } from '../server/core.js';
+import type { Group } from '../server/group.js';
+import { isControllerMember, type ControllerMember } from './handle.js';
+import { validateInput } from './validate-input.js';
+
+/** Binds the controller's members to the group; throws when it has none. */
+export function bindController(group: Group, controller: object): void {
+  const members = collectMembers(controller);
+  if (members.length === 0) {
+    throw new SluiceError(
+      'SLUICE_CONFIG',
+      'group.bind(): the controller has no handle(...) members; declare them as fields, e.g. `get = handle(route, fn)`',
+    );
+  }
+  for (const member of members) {
+    const { method, path } = member.route;
+    group.bindHandler(
+      method === 'ALL' ? path : `${method}:${path}`,
+      controllerHandler(member, controller),
+    );
+  }
+}
+
+/** The `handle()` members of an object: own properties first, then its prototypes'. */
+function collectMembers(controller: object): ControllerMember[] {
+  if (isControllerMember(controller)) return [controller];
+  const seen = new Set<PropertyKey>();
+  const members: ControllerMember[] = [];
+  for (
+    let level: object | null = controller;
+    level !== null && level !== Object.prototype;
+    level = Object.getPrototypeOf(level) as object | null
+  ) {
+    for (const key of Reflect.ownKeys(level)) {
+      if (key === 'constructor' || seen.has(key)) continue;
+      seen.add(key);
+      const value: unknown = Reflect.get(controller, key);
+      if (isControllerMember(value)) members.push(value);
+    }
+  }
+  return members;
+}
+
+/** The route handler: merge, validate, then call the member with `(ctx, input)`. */
+function controllerHandler(member: ControllerMember, controller: object): Handler {
+  const schema = member.route.input;
+  const fn = member.handler as (this: object, ctx: unknown, input: unknown) => unknown;
+  return async (r: Request) => {
+    let result = validateInput(schema, await r.all());
+    if (result instanceof Promise) result = await result;
+    if (!result.ok) throw result.error;
+    return fn.call(controller, r.context(), withParams(result.value, r.params));
+  };
+}
+
+/** Adds the route parameters the schema's output does not declare (validated fields win). */
+function withParams(value: unknown, params: Record<string, string>): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  for (const key in params) {
+    if (!(key in value)) (value as Record<string, unknown>)[key] = params[key];
+  }
+  return value;
+}

@@ -1,0 +1,126 @@
+/**
+ * `defineRoute(...)`: GoFrame's request type with `g.Meta` (path, method, summary, tags) and its
+ * validation, as one value. The schemas are Standard Schema v1, so zod, valibot and arktype all
+ * work; types are inferred from them, and route parameter names from the path literal.
+ */
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { SluiceError } from '../errors.js';
+import type { ParamsOf } from './params-of.js';
+
+/** The methods a route can be bound to (`ALL` matches every method). */
+export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS' | 'ALL';
+
+/** Named event schemas of a streaming route (for documentation and OpenAPI). */
+export type EventSchemas = Record<string, StandardSchemaV1>;
+
+/** What `defineRoute` takes. */
+export interface RouteSpec<
+  Path extends string,
+  Input extends StandardSchemaV1,
+  Output extends StandardSchemaV1 | undefined = undefined,
+> {
+  /** `GET`, `POST`, ... or `ALL`. */
+  method: RouteMethod;
+  /** The path below the group's prefix, in the router's syntax (`/user/{id}`, `/file/*path`). */
+  path: Path;
+  /** One line for documentation (OpenAPI `summary`). */
+  summary?: string;
+  /** Tags for documentation (OpenAPI `tags`). */
+  tags?: readonly string[];
+  /**
+   * Validates the merged parameters: route params, then query, then body fields (later wins,
+   * GoFrame's order). Query and path values are strings: coerce them in the schema.
+   */
+  input: Input;
+  /** The response value's schema: the handler's return type must match it. */
+  output?: Output;
+  /** A streaming route's events, by event name. */
+  events?: EventSchemas;
+}
+
+/** A route made by `defineRoute`: the spec, frozen, with its types attached. */
+export interface Route<
+  Path extends string = string,
+  Input extends StandardSchemaV1 = StandardSchemaV1,
+  Output extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined,
+> extends Readonly<RouteSpec<Path, Input, Output>> {
+  /** Type-only: the route parameters of `path` (undefined at run time). */
+  readonly '~params'?: ParamsOf<Path>;
+}
+
+const METHODS = new Set<string>([
+  'GET',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'HEAD',
+  'OPTIONS',
+  'ALL',
+]);
+
+/**
+ * Declares a typed route. Pass it to `handle(route, fn)` to make a controller member.
+ * @example
+ * const GetUser = defineRoute({
+ *   method: 'GET',
+ *   path: '/user/{id}',
+ *   summary: 'One user',
+ *   input: z.object({ id: z.coerce.number().int(), verbose: z.coerce.boolean().optional() }),
+ *   output: z.object({ id: z.number(), name: z.string() }),
+ * });
+ */
+export function defineRoute<
+  const Path extends string,
+  Input extends StandardSchemaV1,
+  Output extends StandardSchemaV1 | undefined = undefined,
+>(spec: RouteSpec<Path, Input, Output>): Route<Path, Input, Output> {
+  const method = String(spec.method).toUpperCase();
+  if (!METHODS.has(method)) {
+    throw new SluiceError(
+      'SLUICE_CONFIG',
+      `defineRoute: method "${spec.method}" is not one of ${[...METHODS].join(', ')}`,
+    );
+  }
+  if (typeof spec.path !== 'string' || !spec.path.startsWith('/')) {
+    throw new SluiceError(
+      'SLUICE_CONFIG',
+      `defineRoute: path "${String(spec.path)}" must start with "/"`,
+    );
+  }
+  for (const [name, schema] of [
+    ['input', spec.input],
+    ['output', spec.output],
+  ] as const) {
+    if (name === 'output' && schema === undefined) continue;
+    if (!isStandardSchema(schema)) {
+      throw new SluiceError(
+        'SLUICE_CONFIG',
+        `defineRoute ${spec.path}: ${name} is not a Standard Schema (zod, valibot, arktype...)`,
+      );
+    }
+  }
+  for (const [event, schema] of Object.entries(spec.events ?? {})) {
+    if (!isStandardSchema(schema)) {
+      throw new SluiceError(
+        'SLUICE_CONFIG',
+        `defineRoute ${spec.path}: event "${event}" is not a Standard Schema`,
+      );
+    }
+  }
+  return Object.freeze({ ...spec, method: method as RouteMethod });
+}
+
+/** True for a Standard Schema v1 value. */
+export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
+  const std = (value as { '~standard'?: { version?: unknown; validate?: unknown } } | null)?.[
+    '~standard'
+  ];
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    std !== undefined &&
+    std.version === 1 &&
+    typeof std.validate === 'function'
+  );
+}

@@ -1,0 +1,32 @@
+/**
+ * Typed controllers (API §8): `defineRoute`, `handle`, and `group.bind(controller)`. Importing
+ * this module registers the binder with groups (src/index.ts does it).
+ */
+import { setControllerBinder } from '../server/group.js';
+import { bindController } from './bind-controller.js';
+
+setControllerBinder(bindController);
+
+export { bindController } from './bind-controller.js';
+export {
+  defineRoute,
+  isStandardSchema,
+  type EventSchemas,
+  type Route,
+  type RouteMethod,
+  type RouteSpec,
+} from './define-route.js';
+export {
+  handle,
+  isControllerMember,
+  type ControllerMember,
+  type RouteHandler,
+  type RouteInput,
+  type RouteResult,
+} from './handle.js';
+export type { ParamNames, ParamsOf } from './params-of.js';
+export {
+  MAX_VALIDATION_ERRORS,
+  validationError,
+  type ValidationFieldError,
+} from './validate-input.js';
