@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ClientClosedError, HttpError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { Response } from '../response/response.js';
-import type { ServerCore } from '../server/core.js';
+import type { MatchedHooks, ServerCore } from '../server/core.js';
 import { parseJsonBody } from './safe-json.js';
 import { parseContentType, isJsonType } from './content-type.js';
 import { parseUrlEncoded, parseQuery } from './urlencoded.js';
@@ -41,8 +41,9 @@ export class Request {
   params: Params = EMPTY_PARAMS;
   /** The route pattern that matched ('' when none). */
   routePattern = '';
-  /** GoFrame's middleware control: `await r.middleware.next()`. */
-  readonly middleware: { next: () => Promise<void> };
+  /** @internal hooks whose pattern matched this request (only when hooks are bound) */
+  hooks: MatchedHooks | undefined = undefined;
+  #middleware: { next: () => Promise<void> } | undefined;
   /** @internal chain position and functions, set by the dispatcher */
   chainIndex = -1;
   /** @internal */
@@ -79,7 +80,11 @@ export class Request {
     this.#search = search;
     this.bodyLimit = core.config.bodyLimit;
     this.response = new Response(res, this);
-    this.middleware = { next: () => core.next(this) };
+  }
+
+  /** GoFrame's middleware control: `await r.middleware.next()` runs the rest of the chain. */
+  get middleware(): { next: () => Promise<void> } {
+    return (this.#middleware ??= { next: () => this.core.next(this) });
   }
 
   // ---- URL, headers, client ------------------------------------------------------------------
@@ -257,7 +262,9 @@ export class Request {
   }
 
   /** @internal the response's outlet reports the stream is gone */
-  readonly onStreamGone = (reason: Error): void => this.abort(reason);
+  onStreamGone(reason: Error): void {
+    this.abort(reason);
+  }
 
   /** @internal the socket closed before the response finished (plain requests) */
   onClientClose(): void {

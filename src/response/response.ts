@@ -315,7 +315,8 @@ export class Response {
     const outlet = plan?.streams
       ? new CompressedOutlet(raw, core.policy, core.registry, plan.encoding, plan)
       : new Outlet(raw, core.policy, core.registry);
-    outlet.onGone = this.request.onStreamGone;
+    const request = this.request;
+    outlet.onGone = (reason) => request.onStreamGone(reason);
     this.outlet = outlet;
     if (this.request.method === 'HEAD' || isBodiless(this.#status)) {
       // HEAD (served by the GET handler) and bodiless statuses end right after the headers.
@@ -366,6 +367,8 @@ export class Response {
         headers['Content-Length'] = String(length);
       }
     }
+    // An error answered before the body was read: close rather than read and discard the rest.
+    if (status >= 400 && !this.request.raw.complete) headers['Connection'] = 'close';
     this.request.core.onCommit?.(this.request, headers);
     raw.writeHead(status, headers);
     if (body === undefined || this.request.method === 'HEAD') raw.end();

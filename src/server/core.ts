@@ -42,7 +42,6 @@ export class ServerCore {
   readonly statusHandlers = new Map<number, Handler>();
   readonly hooks: HookBinding[] = [];
   readonly inflight = new Set<Request>();
-  readonly matchedHooks = new WeakMap<Request, MatchedHooks>();
   #drained: (() => void) | undefined;
   #seedWarning: SeedFrameWarning | undefined;
   /** Set by compress() and friends: transforms a response at commit. */
@@ -92,7 +91,7 @@ export class ServerCore {
 
   #run(r: Request): void {
     this.inflight.add(r);
-    const hooks = this.matchedHooks.get(r);
+    const hooks = r.hooks;
     const before = hooks?.beforeServe ? this.#runHooks(r, hooks.beforeServe) : undefined;
     if (before) {
       before.then(
@@ -171,7 +170,7 @@ export class ServerCore {
 
   /** Turns what the chain left into the response, then ends it (the single exit). */
   complete(r: Request): void {
-    const hooks = this.matchedHooks.get(r);
+    const hooks = r.hooks;
     const after = hooks?.afterServe ? this.#runHooks(r, hooks.afterServe) : undefined;
     if (after) {
       after.then(
@@ -247,7 +246,7 @@ export class ServerCore {
       r.response.raw.destroy();
     }
     this.#done(r);
-    const hooks = this.matchedHooks.get(r);
+    const hooks = r.hooks;
     if (hooks?.afterOutput)
       this.#runHooks(r, hooks.afterOutput)?.catch((err) => this.#logError(r, err));
   }
@@ -273,7 +272,10 @@ export class ServerCore {
     const status = errorStatus(err);
     res.clearBuffer();
     res.status = status;
-    if (err instanceof HttpError || (err instanceof SluiceError && status < 500)) {
+    if (err instanceof HttpError && err.details !== undefined) {
+      // A coded error with details (a validation failure's fields) answers JSON a client can read.
+      res.writeJson({ code: err.code ?? status, message: err.message, errors: err.details });
+    } else if (err instanceof HttpError || (err instanceof SluiceError && status < 500)) {
       res.write(err.message);
     } else res.write(statusText(status));
     this.#logError(r, err);
@@ -301,7 +303,7 @@ export class ServerCore {
 
   /** Runs the beforeOutput hooks (at commit); undefined when there are none. */
   beforeOutput(r: Request): Promise<void> | undefined {
-    const hooks = this.matchedHooks.get(r)?.beforeOutput;
+    const hooks = r.hooks?.beforeOutput;
     if (!hooks) return undefined;
     return this.#runHooks(r, hooks)?.catch((err) => this.#logError(r, err));
   }
