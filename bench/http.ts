@@ -1,0 +1,457 @@
+// GET /hello and GET /json: Sluice against hand-written node:http and the framework peers.
+// Server pinned to one core, wrk pinned to the other; rounds interleaved (rotating order);
+// median and range of requests/s, ratio to node:http, p99 latency, server and client CPU.
+//
+//   node --import tsx bench/http.ts
+//   BENCH_ROUNDS=5 BENCH_SECONDS=5 BENCH_CONNECTIONS=50 BENCH_SERVERS=node-http,sluice
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  BENCH_DIR,
+  CLIENT_CPU,
+  HOST,
+  envInt,
+  envList,
+  fmt,
+  fmtInt,
+  fmtMs,
+  isMain,
+  machineNote,
+  median,
+  parseStat,
+  procStat,
+  range,
+  rotate,
+  sleep,
+  startServer,
+  table,
+  track,
+  writeResult,
+} from './lib.js';
+
+export const HTTP_SERVERS = ['node-http', 'sluice', 'fastify', 'h3', 'hono', 'express'] as const;
+const ROUTES = [
+  { path: '/hello', body: 'Hello, World!' },
+  { path: '/json', body: '{"hello":"world"}' },
+] as const;
+
+const WRK = process.env.BENCH_WRK ?? '/usr/bin/wrk';
+
+interface WrkResult {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  errors: number;
+  non2xx: number;
+  /** Load client CPU, % of one core, over the run. */
+  clientCpu: number;
+}
+
+interface Sample extends WrkResult {
+  round: number;
+  /** Server CPU, % of one core, over the run. */
+  serverCpu: number;
+}
+
+function toMs(value: string, unit: string): number {
+  const v = Number(value);
+  switch (unit) {
+    case 'us':
+      return v / 1000;
+    case 'ms':
+      return v;
+    case 's':
+      return v * 1000;
+    case 'm':
+      return v * 60_000;
+    default:
+      return NaN;
+  }
+}
+
+export function parseWrk(out: string): Omit<WrkResult, 'clientCpu'> {
+  const num = (re: RegExp): number => {
+    const m = out.match(re);
+    return m ? Number(m[1]) : 0;
+  };
+  const pct = (p: string): number => {
+    const m = out.match(new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s|m)\\s*$`, 'm'));
+    return m ? toMs(m[1]!, m[2]!) : NaN;
+  };
+  const sock = out.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
+  const errors = sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
+  return {
+    rps: num(/Requests\/sec:\s+([\d.]+)/),
+    p50Ms: pct('50'),
+    p99Ms: pct('99'),
+    requests: num(/(\d+) requests in/),
+    errors,
+    non2xx: num(/Non-2xx or 3xx responses: (\d+)/),
+  };
+}
+
+/**
+ * Runs wrk pinned to the client core. wrk runs under a tiny `sh` that, once wrk is reaped,
+ * prints its own /proc stat: the children's CPU fields are then exactly wrk's CPU time.
+ */
+export async function runWrk(
+  url: string,
+  seconds: number,
+  connections: number,
+  luaScript?: string,
+): Promise<WrkResult> {
+  const script = '"$@"; s=$?; read -r l < /proc/$$/stat; echo "__STAT__ $l"; exit $s';
+  const lua = luaScript ? ['-s', luaScript] : [];
+  const args = [
+    '-c',
+    CLIENT_CPU,
+    'sh',
+    '-c',
+    script,
+    'sh',
+    WRK,
+    '-t1',
+    `-c${connections}`,
+    `-d${seconds}s`,
+    '--latency',
+    ...lua,
+    url,
+  ];
+  const started = process.hrtime.bigint();
+  const proc = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  track(proc);
+  let out = '';
+  let err = '';
+  proc.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+  proc.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+  const killer = setTimeout(() => proc.kill('SIGKILL'), (seconds + 15) * 1000);
+  const code = await new Promise<number | null>((res) => proc.once('close', res));
+  clearTimeout(killer);
+  const wall = Number(process.hrtime.bigint() - started) / 1e9;
+  if (code !== 0) throw new Error(`wrk failed (code ${String(code)}): ${err.trim() || out.trim()}`);
+  const statLine = out.match(/^__STAT__ (.*)$/m);
+  const clientCpu = statLine ? (parseStat(statLine[1]!).childCpu / wall) * 100 : NaN;
+  return { ...parseWrk(out), clientCpu };
+}
+
+async function checkBody(
+  port: number,
+  path: string,
+  expected: string,
+): Promise<string | undefined> {
+  try {
+    const res = await fetch(`http://${HOST}:${port}${path}`);
+    const body = await res.text();
+    if (res.status !== 200) return `${path} answered ${res.status}`;
+    if (body !== expected)
+      return `${path} answered ${JSON.stringify(body)}, expected ${JSON.stringify(expected)}`;
+    return undefined;
+  } catch (err) {
+    return `${path}: ${(err as Error).message}`;
+  }
+}
+
+export interface HttpRow {
+  server: string;
+  route: string;
+  rounds: number;
+  rpsMedian: number;
+  rpsMin: number;
+  rpsMax: number;
+  ratio: number;
+  p99MsMedian: number;
+  serverCpuMedian: number;
+  clientCpuMedian: number;
+  clientCpuMax: number;
+  errors: number;
+  samples: Sample[];
+}
+
+export interface HttpReport {
+  markdown: string;
+  rows: HttpRow[];
+  skipped: Record<string, string>;
+}
+
+export async function runHttpBench(): Promise<HttpReport> {
+  if (!existsSync(WRK)) {
+    throw new Error(`wrk not found at ${WRK}: apt-get install wrk (or set BENCH_WRK)`);
+  }
+  const rounds = envInt('BENCH_ROUNDS', 5);
+  const seconds = envInt('BENCH_SECONDS', 5);
+  const connections = envInt('BENCH_CONNECTIONS', 50);
+  const warmup = Number(process.env.BENCH_WARMUP ?? 1);
+  const selected = envList('BENCH_SERVERS');
+  const servers = HTTP_SERVERS.filter((s) => !selected || selected.includes(s));
+
+  const samples = new Map<string, Sample[]>(); // key: server route
+  const skipped: Record<string, string> = {};
+
+  for (let round = 0; round < rounds; round++) {
+    for (const name of rotate(servers, round)) {
+      if (skipped[name]) continue;
+      const file = join(BENCH_DIR, 'servers', `${name}.ts`);
+      let srv;
+      try {
+        srv = await startServer(file);
+      } catch (err) {
+        skipped[name] = `failed to start: ${(err as Error).message}`;
+        console.error(`[http] skipping ${name}: ${skipped[name]}`);
+        continue;
+      }
+      try {
+        for (const route of ROUTES) {
+          const bad = await checkBody(srv.port, route.path, route.body);
+          if (bad) throw new Error(`wrong answer: ${bad}`);
+        }
+        const url = (p: string): string => `http://${HOST}:${srv.port}${p}`;
+        if (warmup > 0) {
+          for (const route of ROUTES) await runWrk(url(route.path), warmup, connections);
+        }
+        for (const route of ROUTES) {
+          const before = procStat(srv.child.pid);
+          const t0 = process.hrtime.bigint();
+          const r = await runWrk(url(route.path), seconds, connections);
+          const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+          const after = procStat(srv.child.pid);
+          const serverCpu = before && after ? ((after.cpu - before.cpu) / wall) * 100 : NaN;
+          const key = `${name} ${route.path}`;
+          const list = samples.get(key) ?? [];
+          list.push({ ...r, round, serverCpu });
+          samples.set(key, list);
+          console.error(
+            `[http] round ${round + 1}/${rounds} ${name.padEnd(9)} ${route.path.padEnd(6)} ` +
+              `${fmtInt(r.rps).padStart(7)} req/s  p99 ${fmtMs(r.p99Ms)}  server ${fmt(serverCpu, 0)}%  client ${fmt(r.clientCpu, 0)}%` +
+              (r.errors || r.non2xx ? `  errors ${r.errors} non-2xx ${r.non2xx}` : ''),
+          );
+        }
+      } catch (err) {
+        skipped[name] = (err as Error).message.split('\n')[0] ?? 'error';
+        console.error(`[http] ${name} dropped: ${(err as Error).message}`);
+      } finally {
+        await srv.child.stop();
+      }
+      await sleep(200);
+    }
+  }
+
+  const rows: HttpRow[] = [];
+  for (const route of ROUTES) {
+    const base = median((samples.get(`node-http ${route.path}`) ?? []).map((s) => s.rps));
+    for (const name of servers) {
+      const list = samples.get(`${name} ${route.path}`);
+      if (!list || list.length === 0 || skipped[name]) continue;
+      const rps = list.map((s) => s.rps);
+      const [lo, hi] = range(rps);
+      const med = median(rps);
+      rows.push({
+        server: name,
+        route: route.path,
+        rounds: list.length,
+        rpsMedian: med,
+        rpsMin: lo,
+        rpsMax: hi,
+        ratio: med / base,
+        p99MsMedian: median(list.map((s) => s.p99Ms)),
+        serverCpuMedian: median(list.map((s) => s.serverCpu)),
+        clientCpuMedian: median(list.map((s) => s.clientCpu)),
+        clientCpuMax: Math.max(...list.map((s) => s.clientCpu)),
+        errors: list.reduce((a, s) => a + s.errors + s.non2xx, 0),
+        samples: list,
+      });
+    }
+  }
+
+  const lines: string[] = [
+    `## HTTP: GET /hello and GET /json`,
+    '',
+    `${machineNote()}; wrk -t1 -c${connections} -d${seconds}s, ${rounds} interleaved rounds (median, range min–max).`,
+    '',
+  ];
+  for (const route of ROUTES) {
+    const rs = rows.filter((r) => r.route === route.path);
+    lines.push(`### GET ${route.path}`, '');
+    lines.push(
+      table(
+        ['server', 'req/s (median)', 'range', 'vs node:http', 'p99', 'server CPU', 'client CPU'],
+        rs.map((r) => [
+          r.server,
+          fmtInt(r.rpsMedian),
+          `${fmtInt(r.rpsMin)}–${fmtInt(r.rpsMax)} (±${fmt(((r.rpsMax - r.rpsMin) / 2 / r.rpsMedian) * 100, 0)}%)`,
+          Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}x` : '–',
+          fmtMs(r.p99MsMedian),
+          `${fmt(r.serverCpuMedian, 0)}%`,
+          `${fmt(r.clientCpuMedian, 0)}%${r.clientCpuMax > 70 ? ' (client-bound?)' : ''}`,
+        ]),
+      ),
+      '',
+    );
+    const errs = rs.filter((r) => r.errors > 0);
+    if (errs.length)
+      lines.push(
+        `Errors (socket errors or non-2xx): ${errs.map((r) => `${r.server} ${r.errors}`).join(', ')}`,
+        '',
+      );
+  }
+  for (const [name, why] of Object.entries(skipped)) lines.push(`- **${name} skipped**: ${why}`);
+  if (Object.keys(skipped).length) lines.push('');
+  const markdown = lines.join('\n');
+  writeResult('http.json', {
+    date: new Date().toISOString(),
+    node: process.version,
+    rounds,
+    seconds,
+    connections,
+    rows,
+    skipped,
+  });
+  return { markdown, rows, skipped };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validated POST /json (issue 3): a 1 KB JSON body checked against a schema, then a small JSON
+// answer. Sluice (typed controller, zod), Fastify (its JSON Schema, Ajv), Hono (hono/validator
+// with the same zod schema). wrk posts the body through bench/post-json.lua.
+
+export const VALIDATED_SERVERS = ['sluice', 'fastify', 'hono'] as const;
+const VALIDATED_BODY = join(BENCH_DIR, 'payload-1k.txt');
+const VALIDATED_LUA = join(BENCH_DIR, 'post-json.lua');
+
+async function checkValidated(port: number): Promise<string | undefined> {
+  const post = (body: string): Promise<globalThis.Response> =>
+    fetch(`http://${HOST}:${port}/json`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+  try {
+    const good = await post(readFileSync(VALIDATED_BODY, 'utf8'));
+    const text = await good.text();
+    if (good.status !== 200 || text !== '{"ok":true,"id":42,"items":8}')
+      return `valid body answered ${good.status} ${text}`;
+    const bad = await post('{"id":"x"}');
+    await bad.arrayBuffer();
+    if (bad.status !== 400) return `invalid body answered ${bad.status}, expected 400`;
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+export async function runValidatedBench(): Promise<HttpReport> {
+  const rounds = envInt('BENCH_ROUNDS', 5);
+  const seconds = envInt('BENCH_SECONDS', 5);
+  const connections = envInt('BENCH_CONNECTIONS', 50);
+  const warmup = Number(process.env.BENCH_WARMUP ?? 1);
+  const selected = envList('BENCH_SERVERS');
+  const servers = VALIDATED_SERVERS.filter((s) => !selected || selected.includes(s));
+  const samples = new Map<string, Sample[]>();
+  const skipped: Record<string, string> = {};
+  process.env.WRK_BODY_FILE = VALIDATED_BODY; // read by post-json.lua (wrk inherits our env)
+
+  for (let round = 0; round < rounds; round++) {
+    for (const name of rotate(servers, round)) {
+      if (skipped[name]) continue;
+      let srv;
+      try {
+        srv = await startServer(join(BENCH_DIR, 'servers', `${name}-validated.ts`));
+      } catch (err) {
+        skipped[name] = `failed to start: ${(err as Error).message}`;
+        continue;
+      }
+      try {
+        const bad = await checkValidated(srv.port);
+        if (bad) throw new Error(`wrong answer: ${bad}`);
+        const url = `http://${HOST}:${srv.port}/json`;
+        if (warmup > 0) await runWrk(url, warmup, connections, VALIDATED_LUA);
+        const before = procStat(srv.child.pid);
+        const t0 = process.hrtime.bigint();
+        const r = await runWrk(url, seconds, connections, VALIDATED_LUA);
+        const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+        const after = procStat(srv.child.pid);
+        const serverCpu = before && after ? ((after.cpu - before.cpu) / wall) * 100 : NaN;
+        const list = samples.get(name) ?? [];
+        list.push({ ...r, round, serverCpu });
+        samples.set(name, list);
+        console.error(
+          `[validated] round ${round + 1}/${rounds} ${name.padEnd(8)} ${fmtInt(r.rps).padStart(7)} req/s  p99 ${fmtMs(r.p99Ms)}  server ${fmt(serverCpu, 0)}%` +
+            (r.errors || r.non2xx ? `  errors ${r.errors} non-2xx ${r.non2xx}` : ''),
+        );
+      } catch (err) {
+        skipped[name] = (err as Error).message.split('\n')[0] ?? 'error';
+      } finally {
+        await srv.child.stop();
+      }
+      await sleep(200);
+    }
+  }
+
+  const base = median((samples.get('fastify') ?? []).map((s) => s.rps));
+  const rows: HttpRow[] = [];
+  for (const name of servers) {
+    const list = samples.get(name);
+    if (!list || list.length === 0 || skipped[name]) continue;
+    const rps = list.map((s) => s.rps);
+    const [lo, hi] = range(rps);
+    const med = median(rps);
+    rows.push({
+      server: name,
+      route: 'POST /json (validated)',
+      rounds: list.length,
+      rpsMedian: med,
+      rpsMin: lo,
+      rpsMax: hi,
+      ratio: med / base,
+      p99MsMedian: median(list.map((s) => s.p99Ms)),
+      serverCpuMedian: median(list.map((s) => s.serverCpu)),
+      clientCpuMedian: median(list.map((s) => s.clientCpu)),
+      clientCpuMax: Math.max(...list.map((s) => s.clientCpu)),
+      errors: list.reduce((a, s) => a + s.errors + s.non2xx, 0),
+      samples: list,
+    });
+  }
+  const lines = [
+    '## HTTP: validated POST /json (1 KB body, schema-checked)',
+    '',
+    `${machineNote()}; wrk -t1 -c${connections} -d${seconds}s -s bench/post-json.lua, ${rounds} interleaved rounds (median, range min–max).`,
+    '',
+    table(
+      ['server', 'req/s (median)', 'range', 'vs fastify', 'p99', 'server CPU'],
+      rows.map((r) => [
+        r.server,
+        fmtInt(r.rpsMedian),
+        `${fmtInt(r.rpsMin)}–${fmtInt(r.rpsMax)}`,
+        Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}x` : '–',
+        fmtMs(r.p99MsMedian),
+        `${fmt(r.serverCpuMedian, 0)}%`,
+      ]),
+    ),
+    '',
+    ...Object.entries(skipped).map(([name, why]) => `- **${name} skipped**: ${why}`),
+  ];
+  writeResult('http-validated.json', {
+    date: new Date().toISOString(),
+    node: process.version,
+    rounds,
+    seconds,
+    connections,
+    rows,
+    skipped,
+  });
+  return { markdown: lines.join('\n'), rows, skipped };
+}
+
+if (isMain(import.meta.url)) {
+  try {
+    // BENCH_SCENARIOS=http,validated (default: both).
+    const scenarios = envList('BENCH_SCENARIOS') ?? ['http', 'validated'];
+    const { markdown } = scenarios.includes('http') ? await runHttpBench() : { markdown: '' };
+    console.log(markdown);
+    if (scenarios.includes('validated')) console.log((await runValidatedBench()).markdown);
+  } catch (err) {
+    console.error(`[http] ${(err as Error).message}`);
+    process.exitCode = 1;
+  }
+}
