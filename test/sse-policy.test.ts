@@ -158,6 +158,33 @@ describe('shutdown', () => {
   });
 });
 
+describe('shutdown at scale', () => {
+  it('with 1,000 open streams, each gets its retry hint and a clean end within the timeout', async () => {
+    const s = await started((s) =>
+      s.get('/sse', async (r) => {
+        const es = r.response.sse({ heartbeat: 0 });
+        await es.send('hi');
+        await new Promise((resolve) => es.signal.addEventListener('abort', resolve));
+      }),
+    );
+    const clients: Array<{ done: Promise<string> }> = [];
+    for (let batch = 0; batch < 10; batch++) {
+      clients.push(
+        ...(await Promise.all(Array.from({ length: 100 }, () => openAndCollect(s.port, '/sse')))),
+      );
+    }
+    assert.equal(s.stats().streams, 1000);
+    const t0 = Date.now();
+    await s.shutdown({ timeout: 3000 });
+    const took = Date.now() - t0;
+    const bodies = await Promise.all(clients.map((c) => c.done));
+    const clean = bodies.filter((b) => /retry: \d+\n\n\r\n0\r\n\r\n$/.test(b)).length;
+    assert.equal(clean, 1000, `${clean} of 1000 streams ended with retry + last chunk`);
+    assert.ok(took < 3000, `shutdown took ${took} ms`);
+    assert.deepEqual(s.stats(), { inflight: 0, streams: 0, maxUnsent: 0 });
+  });
+});
+
 function openAndCollect(port: number, path: string): Promise<{ done: Promise<string> }> {
   return new Promise((resolve) => {
     const sock = net.connect(port, '127.0.0.1');
