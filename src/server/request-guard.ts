@@ -1,37 +1,115 @@
 /**
  * Checks on the request head made before any routing or handler, stricter than Node where it
- * matters (API §10). Returns the error to answer with, or undefined.
+ * matters (API §10). Node's parser has already refused malformed framing (see client-error.ts);
+ * what it lets through and a server should not is refused here, and the request target is
+ * reduced to the origin form (`/path?query`) that routing uses.
  */
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from '../errors.js';
 import type { ServerConfig } from '../config.js';
 
-export function checkRequestHead(
-  req: IncomingMessage,
-  config: ServerConfig,
-): HttpError | undefined {
+/** The verdict on a request head: an error to answer with, or the origin-form target to route. */
+export type HeadCheck =
+  { error: HttpError; target?: undefined } | { error?: undefined; target: string };
+
+// Host = uri-host [ ":" port ] (RFC 9110 §7.2): an IP literal or a reg-name (unreserved,
+// pct-encoded, sub-delims), so no "/", space, "@", "?", "#" or "\" that could change where the
+// request seems to go. Empty is allowed, as Go allows it.
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(?::[0-9]*)?$/;
+// absolute-form = scheme "://" authority path-abempty [ "?" query ]; only http and https.
+const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?]*)(.*)$/;
+
+/**
+ * Checks a request head; returns `{ error }` to refuse it (one response, `Connection: close`,
+ * no handler) or `{ target }`, the origin-form target (`/path?query`) to route.
+ *
+ * Refused: more than `config.maxHeaders` fields (431; the server sets `maxHeadersCount` one
+ * higher so the excess shows); an HTTP version other than 1.0/1.1 (505); two `Host` fields or
+ * a `Host` that is not `host[:port]` (400); two `Content-Type` fields (400); a target with `#` (400); a target that is neither
+ * origin-form (`/...`), absolute-form (`http://host/...`, whose authority must equal `Host`) nor
+ * `*` for OPTIONS (400); a `Transfer-Encoding` other than plain `chunked` (501); chunked on
+ * HTTP/1.0 (400).
+ * @example const head = checkRequestHead(req, config); if (head.error) reject(head.error);
+ */
+export function checkRequestHead(req: IncomingMessage, config: ServerConfig): HeadCheck {
+  const verdict = inspect(req, config);
+  if (verdict.error) refusedSockets.add(req.socket);
+  return verdict;
+}
+
+/** Connections that had a request refused: they close, so what follows is not served. */
+const refusedSockets = new WeakSet<object>();
+
+/**
+ * Marks a connection as closing after a refusal made elsewhere (a declared body over the
+ * limit): requests already pipelined behind it are then refused too, and no handler runs.
+ */
+export function markRefused(req: IncomingMessage): void {
+  refusedSockets.add(req.socket);
+}
+
+function inspect(req: IncomingMessage, config: ServerConfig): HeadCheck {
+  // Node parses and dispatches requests pipelined behind a refusal before the socket closes.
+  if (refusedSockets.has(req.socket))
+    return refuse(400, 'the connection closes after a refused request');
   const raw = req.rawHeaders;
   if (raw.length > config.maxHeaders * 2) {
-    return new HttpError(431, `more than ${config.maxHeaders} header fields`);
+    return refuse(431, `more than ${config.maxHeaders} header fields`);
+  }
+  if (req.httpVersionMajor !== 1 || req.httpVersionMinor > 1) {
+    return refuse(505, `HTTP/${req.httpVersion} is not supported; send HTTP/1.1`);
   }
   let hosts = 0;
+  let contentTypes = 0;
   for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts++;
+    const name = raw[i]!;
+    if (name.length === 4 && name.toLowerCase() === 'host') hosts++;
+    else if (name.length === 12 && name.toLowerCase() === 'content-type') contentTypes++;
   }
-  if (hosts > 1) return new HttpError(400, 'more than one Host header');
+  if (hosts > 1) return refuse(400, 'more than one Host header');
+  // Node keeps the first Content-Type and drops the rest; a proxy may keep the last. A body
+  // whose type depends on who reads it is refused (RFC 9110 §5.3: a singleton field).
+  if (contentTypes > 1) return refuse(400, 'more than one Content-Type header');
   const host = req.headers.host;
-  if (host !== undefined && /[/\s@?#\\]/.test(host))
-    return new HttpError(400, 'malformed Host header');
-  const url = req.url ?? '';
-  if (url.includes('#')) return new HttpError(400, 'a request target must not hold "#"');
+  if (host !== undefined && !HOST.test(host)) return refuse(400, 'malformed Host header');
+
   const te = req.headers['transfer-encoding'];
   if (te !== undefined) {
-    if (te.trim().toLowerCase() !== 'chunked') {
-      return new HttpError(501, `Transfer-Encoding "${te}" is not supported; only "chunked"`);
+    if (te.toLowerCase() !== 'chunked') {
+      return refuse(501, 'only "Transfer-Encoding: chunked" is supported');
     }
-    if (req.httpVersionMajor === 1 && req.httpVersionMinor === 0) {
-      return new HttpError(400, 'HTTP/1.0 does not allow chunked bodies');
-    }
+    if (req.httpVersionMinor === 0) return refuse(400, 'HTTP/1.0 does not allow chunked bodies');
   }
-  return undefined;
+
+  const url = req.url ?? '';
+  if (url.includes('#')) return refuse(400, 'a request target must not hold "#"');
+  if (url.charCodeAt(0) === 0x2f /* "/" */) return { target: url };
+  if (url === '*') {
+    return req.method === 'OPTIONS'
+      ? { target: url }
+      : refuse(400, 'the "*" target is only for OPTIONS');
+  }
+  return absoluteTarget(url, host);
+}
+
+/** An absolute-form target is routed by its path once its authority is known to be the Host. */
+function absoluteTarget(url: string, host: string | undefined): HeadCheck {
+  const m = ABSOLUTE.exec(url);
+  if (!m) return refuse(400, 'the request target must start with "/"');
+  const scheme = m[1]!.toLowerCase();
+  const authority = m[2]!;
+  if (scheme !== 'http' && scheme !== 'https') {
+    return refuse(400, `the "${scheme}" scheme is not served here`);
+  }
+  // RFC 9112 §3.2.2 lets the target's authority override Host; a proxy in front may route by
+  // one and this server by the other, so they must agree (case-insensitively).
+  if (host === undefined || authority.toLowerCase() !== host.toLowerCase()) {
+    return refuse(400, 'the authority of an absolute-form target must equal the Host header');
+  }
+  const rest = m[3]!;
+  return { target: rest.charCodeAt(0) === 0x2f ? rest : '/' + rest };
+}
+
+function refuse(status: number, message: string): HeadCheck {
+  return { error: new HttpError(status, message) };
 }
