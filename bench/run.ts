@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_DIR, RESULTS_DIR, envList, machineNote, table, writeResult } from './lib.js';
-import { runHttpBench } from './http.js';
+import { runHttpBench, runValidatedBench } from './http.js';
 import { runSseBench } from './sse-fanout.js';
 import { runStreamBench } from './stream-throughput.js';
 
@@ -105,6 +105,7 @@ for (const section of sections) {
         break;
       case 'http':
         parts.push((await runHttpBench()).markdown);
+        parts.push((await runValidatedBench()).markdown);
         break;
       case 'stream':
         parts.push((await runStreamBench()).markdown);

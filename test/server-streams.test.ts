@@ -13,7 +13,9 @@ describe('streamed bodies', () => {
       (s) =>
         s.post('/up', async (r) => {
           let n = 0;
-          for await (const chunk of r.bodyStream()) n += chunk.byteLength;
+          const reader = r.bodyStream().getReader();
+          for (let c = await reader.read(); !c.done; c = await reader.read())
+            n += c.value.byteLength;
           return { bytes: n };
         }),
       { bodyLimit: 64 * 1024 },

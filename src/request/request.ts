@@ -215,7 +215,7 @@ export class Request {
     } else {
       throw HttpError.fromCode(
         'SLUICE_UNSUPPORTED_MEDIA_TYPE',
-        `${ct?.type ?? 'no Content-Type'}; send application/json or application/x-www-form-urlencoded`,
+        `${ct?.type ?? (this.raw.headers['content-type'] ? 'a malformed Content-Type' : 'no Content-Type')}; send application/json or application/x-www-form-urlencoded`,
       );
     }
     return (this.#parsed = fields);

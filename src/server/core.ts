@@ -283,8 +283,11 @@ export class ServerCore {
 
   #logError(r: Request, err: unknown): void {
     if (isClientGone(err)) return;
-    if (errorStatus(err) >= 500)
+    const status = errorStatus(err);
+    // 501 and 505 answer what a client sent (an unsupported method or version): not a server fault.
+    if (status >= 500 && status !== 501 && status !== 505) {
       r.log.error({ err, method: r.method, path: r.path }, 'request failed');
+    }
   }
 
   #logAfterCommit(r: Request, err: unknown): void {

@@ -20,8 +20,8 @@ import {
 import { Group, type RouteOptions } from './group.js';
 import { serveStaticFile, type StaticMount } from './static-handler.js';
 import { injectRequest, type InjectOptions, type InjectResponse } from './inject.js';
-import { checkRequestHead } from './request-guard.js';
-import { onClientError } from './client-error.js';
+import { checkRequestHead, markRefused } from './request-guard.js';
+import { onClientError, onConnectRequest } from './client-error.js';
 
 /** One bound route: its handler and the middleware of the groups it was bound in. */
 interface RouteEntry {
@@ -257,7 +257,8 @@ export class Server {
   // ---- dispatch (the Node edge) ---------------------------------------------------------------
 
   #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const url = req.url ?? '/';
+    const head = checkRequestHead(req, this.#config);
+    const url = head.target ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const search = q === -1 ? '' : url.slice(q);
@@ -266,9 +267,8 @@ export class Server {
     if ((req as IncomingMessage & { sluiceExpectsContinue?: boolean }).sluiceExpectsContinue) {
       r.expectsContinue = true;
     }
-    const rejection = checkRequestHead(req, this.#config);
-    if (rejection) {
-      this.#reject(r, rejection);
+    if (head.error) {
+      this.#reject(r, head.error);
       return;
     }
     const host = req.headers.host;
@@ -311,6 +311,7 @@ export class Server {
 
   /** A request refused before any handler: one complete response, then the connection closes. */
   #reject(r: Request, err: HttpError): void {
+    markRefused(r.raw);
     r.chain = [
       () => {
         throw err;
@@ -392,7 +393,7 @@ export class Server {
       matched ??= {};
       (matched[h.hook] ??= []).push(h.fn);
     }
-    if (matched) this.#core.matchedHooks.set(r, matched);
+    r.hooks = matched;
   }
 
   // ---- lifecycle --------------------------------------------------------------------------------
@@ -413,6 +414,8 @@ export class Server {
     server.on('request', this.#onRequest);
     server.on('checkContinue', this.#onCheckContinue);
     server.on('clientError', onClientError);
+    // Sluice is no proxy: CONNECT gets a complete refusal (in its turn) instead of Node's silent close.
+    server.on('connect', onConnectRequest);
     this.#http = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
