@@ -1,0 +1,99 @@
+// The showcase with REDIS_URL: two instances on two ports share the chat room, and a client
+// that moves from one instance to the other resumes with Last-Event-ID.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { after, it } from 'node:test';
+import { createClient } from 'redis';
+import { collectEvents, stream, type StreamEvent } from '../src/client/index.js';
+import { sleep } from './helpers/server.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PREFIX = `sluice-showcase-test:${randomBytes(6).toString('hex')}:`;
+const children: ChildProcess[] = [];
+
+after(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  const redis = createClient({ url: REDIS_URL });
+  await redis.connect();
+  const keys: string[] = [];
+  for await (const batch of redis.scanIterator({ MATCH: `${PREFIX}*`, COUNT: 100 }))
+    keys.push(...batch);
+  if (keys.length) await redis.del(keys);
+  redis.destroy();
+});
+
+function startInstance(): Promise<string> {
+  const c = spawn(process.execPath, ['--import', 'tsx', 'examples/showcase.ts'], {
+    env: { ...process.env, PORT: '0', REDIS_URL, SHOWCASE_PREFIX: PREFIX },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(c);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`showcase did not start: ${out}`)), 15_000);
+    c.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    c.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        assert.match(out, /on the Redis hub at /);
+        resolve(m[1]!);
+      }
+    });
+    c.once('exit', (code) => reject(new Error(`showcase exited with ${code}: ${out}`)));
+  });
+}
+
+async function send(base: string, text: string): Promise<string> {
+  const res = await fetch(`${base}/chat/send`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'test', text }),
+  });
+  assert.equal(res.status, 200);
+  return ((await res.json()) as { id: string }).id;
+}
+
+it('with REDIS_URL, two showcase instances share the chat room; a client resumes on the other one', async () => {
+  const [one, two] = await Promise.all([startInstance(), startInstance()]);
+  const seen: StreamEvent[] = [];
+  const onOne = (async () => {
+    for await (const ev of stream(`${one}/chat/events`, { signal: AbortSignal.timeout(10_000) })) {
+      seen.push(ev);
+      if (JSON.parse(ev.data).text === 'bye') break;
+    }
+  })();
+  // Subscribing on Redis is asynchronous: post until the first message comes through.
+  for (let i = 0; seen.length === 0; i++) {
+    assert.ok(i < 200, 'no message reached instance one');
+    await send(two, 'warm-up');
+    await sleep(25);
+  }
+  const ids = [await send(two, 'hello from two'), await send(two, 'bye')];
+  await onOne;
+  assert.deepEqual(
+    seen.slice(-2).map((e) => e.id),
+    ids,
+    'posted on two, received on one',
+  );
+  const port = (url: string): number => Number(new URL(url).port);
+  assert.equal(JSON.parse(seen.at(-1)!.data).via, port(two));
+
+  // Away for two messages posted on one; back on two with the last id: both, nothing else.
+  const missed = [await send(one, 'm1'), await send(one, 'm2')];
+  const resumed = await collectEvents(`${two}/chat/events`, {
+    lastEventId: ids[1],
+    count: 2,
+    strict: true,
+  });
+  assert.deepEqual(
+    resumed.map((e) => e.id),
+    missed,
+  );
+  assert.deepEqual(
+    resumed.map((e) => JSON.parse(e.data).text),
+    ['m1', 'm2'],
+  );
+});
