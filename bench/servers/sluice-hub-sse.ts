@@ -1,7 +1,7 @@
 // Sluice hub fan-out (issue 6, API.md §5–6): each client `es.subscribe(hub, topic)`, each
 // event one `hub.publish(topic, { data })` (encoded once, written to every subscriber).
-import * as sluice from '../../src/index.js';
-import { Server, type EventStream } from '../../src/index.js';
+import * as sluice from '../../dist/index.js';
+import { Server, type EventStream } from '../../dist/index.js';
 import { serveControl } from './_control.js';
 
 // Looked up at run time so this file typechecks before `createHub` is exported (issue 6);

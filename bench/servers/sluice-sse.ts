@@ -1,6 +1,6 @@
 // Sluice (API.md §4–5): the issue-4 broadcast, a plain loop calling es.send() on every open
 // EventStream; /stream: write + await flush() per chunk (flush resolves on drain).
-import { Server, type EventStream } from '../../src/index.js';
+import { Server, type EventStream } from '../../dist/index.js';
 import { CHUNK, serveControl } from './_control.js';
 
 const port = Number(process.env.PORT ?? 3000);

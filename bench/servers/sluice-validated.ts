@@ -1,5 +1,5 @@
 // Sluice, validated POST /json: a typed controller whose zod schema checks the 1 KB body.
-import { Server, defineRoute, handle } from '../../src/index.js';
+import { Server, defineRoute, handle } from '../../dist/index.js';
 import { answer, orderSchema } from './_payload-validated.js';
 
 const port = Number(process.env.PORT ?? 3000);

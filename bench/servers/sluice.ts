@@ -1,5 +1,5 @@
 // Sluice (API.md §2, §4): buffered writes, sent whole with Content-Length.
-import { Server } from '../../src/index.js';
+import { Server } from '../../dist/index.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const s = new Server();

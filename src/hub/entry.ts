@@ -45,7 +45,8 @@ export function captureInput(input: PublishInput): { event: string | undefined; 
   }
   const event = input.event;
   if (event !== undefined) {
-    if (typeof event !== 'string') throw new SluiceError('SLUICE_SSE_FIELD', 'event must be a string');
+    if (typeof event !== 'string')
+      throw new SluiceError('SLUICE_SSE_FIELD', 'event must be a string');
     assertFieldValue('event', event);
     if (event === RESET_EVENT) throw new SluiceError('SLUICE_HUB_RESERVED_EVENT');
   }
@@ -57,6 +58,7 @@ export function captureInput(input: PublishInput): { event: string | undefined; 
   } catch (err) {
     throw new SluiceError('SLUICE_HUB_DATA', (err as Error).message, { cause: err });
   }
-  if (data === undefined) throw new SluiceError('SLUICE_HUB_DATA', `${typeof value} has no JSON form`);
+  if (data === undefined)
+    throw new SluiceError('SLUICE_HUB_DATA', `${typeof value} has no JSON form`);
   return { event, data };
 }

@@ -38,7 +38,8 @@ export abstract class Subscriber {
       else this.held.push(e);
       return;
     }
-    if (!e.reset && (e.hi < this.floorHi || (e.hi === this.floorHi && e.lo <= this.floorLo))) return;
+    if (!e.reset && (e.hi < this.floorHi || (e.hi === this.floorHi && e.lo <= this.floorLo)))
+      return;
     this.push(e);
   }
 
@@ -103,8 +104,10 @@ export class QueueSubscriber extends Subscriber implements AsyncIterableIterator
   private replayAt = 0;
   private queue: Entry[] = [];
   private queueAt = 0;
-  private waiter: { resolve: (r: IteratorResult<HubEvent>) => void; reject: (e: unknown) => void } | null =
-    null;
+  private waiter: {
+    resolve: (r: IteratorResult<HubEvent>) => void;
+    reject: (e: unknown) => void;
+  } | null = null;
   private ended = false;
   private error: Error | undefined;
   private unlisten: (() => void) | undefined;
@@ -142,12 +145,18 @@ export class QueueSubscriber extends Subscriber implements AsyncIterableIterator
 
   protected push(e: Entry): void {
     if (this.ended) return;
-    if (this.waiter && this.queueAt === this.queue.length && this.replayAt >= this.replayed.length) {
+    if (
+      this.waiter &&
+      this.queueAt === this.queue.length &&
+      this.replayAt >= this.replayed.length
+    ) {
       this.resolveWaiter(e);
       return;
     }
     if (this.queue.length - this.queueAt >= this.maxQueue) {
-      this.cutOff(new SluiceError('SLUICE_HUB_SLOW_SUBSCRIBER', `more than ${this.maxQueue} events unread`));
+      this.cutOff(
+        new SluiceError('SLUICE_HUB_SLOW_SUBSCRIBER', `more than ${this.maxQueue} events unread`),
+      );
       return;
     }
     this.queue.push(e);
@@ -195,7 +204,10 @@ export class QueueSubscriber extends Subscriber implements AsyncIterableIterator
       this.error = undefined;
       return err ? Promise.reject(err) : Promise.resolve({ value: undefined, done: true });
     }
-    if (this.waiter) return Promise.reject(new Error('hub iterator: next() called before the previous one settled'));
+    if (this.waiter)
+      return Promise.reject(
+        new Error('hub iterator: next() called before the previous one settled'),
+      );
     return new Promise((resolve, reject) => {
       this.waiter = { resolve, reject };
     });

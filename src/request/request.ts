@@ -59,6 +59,8 @@ export class Request {
   #parsed: Fields | undefined;
   #cookies: Record<string, string> | undefined;
   #abort: AbortController | undefined;
+  #abortReason: Error | undefined;
+  #onAbort: Array<(reason: Error) => void> | undefined;
   #context: RequestContext | undefined;
   #values: Map<string, unknown> | undefined;
   #log: Logger | undefined;
@@ -240,25 +242,50 @@ export class Request {
 
   /**
    * Aborts when the client disconnects, a write fails, a limit cuts the stream, or the server
-   * shuts down. Created on first access.
+   * shuts down. Created on first access (Sluice's own streams do not need it).
    */
   get signal(): AbortSignal {
     if (!this.#abort) {
       this.#abort = new AbortController();
-      const outlet = this.response.outlet;
-      if (outlet?.reason) this.#abort.abort(outlet.reason);
-      else if (!outlet) this.core.watchClose(this);
+      if (this.#abortReason) this.#abort.abort(this.#abortReason);
+      else if (!this.response.outlet) this.core.watchClose(this);
     }
     return this.#abort.signal;
   }
 
-  /** @internal Aborts the signal (if anyone asked for it) with the reason. */
+  /** The reason the request was aborted, once it was. */
+  get abortReason(): Error | undefined {
+    return this.#abortReason;
+  }
+
+  /** @internal Aborts the request (and its signal, if anyone asked for it) with the reason. */
   abort(reason: Error): void {
-    if (this.#abort && !this.#abort.signal.aborted) this.#abort.abort(reason);
-    else if (!this.#abort) {
-      this.#abort = new AbortController();
-      this.#abort.abort(reason);
+    if (this.#abortReason) return;
+    this.#abortReason = reason;
+    this.#abort?.abort(reason);
+    const callbacks = this.#onAbort;
+    this.#onAbort = undefined;
+    if (callbacks) for (const cb of callbacks) cb(reason);
+  }
+
+  /**
+   * @internal Runs `cb` when the request aborts, without creating an AbortSignal (an
+   * AbortController per stream is a large part of its memory). Undo with offAborted().
+   */
+  onAborted(cb: (reason: Error) => void): void {
+    if (this.#abortReason) {
+      const reason = this.#abortReason;
+      queueMicrotask(() => cb(reason));
+      return;
     }
+    (this.#onAbort ??= []).push(cb);
+  }
+
+  /** @internal */
+  offAborted(cb: (reason: Error) => void): void {
+    const list = this.#onAbort;
+    const i = list ? list.indexOf(cb) : -1;
+    if (i !== -1) list!.splice(i, 1);
   }
 
   /** @internal the response's outlet reports the stream is gone */

@@ -40,7 +40,7 @@ export class Response {
   readonly request: Request;
   #status = 200;
   #state = BUFFERING;
-  #chunks: BodyChunk[] = [];
+  #chunks: BodyChunk[] | undefined;
   #bytes = 0;
   #headers: ResponseHeaders | undefined;
   #cookies: string[] | undefined;
@@ -87,7 +87,7 @@ export class Response {
 
   /** The response headers (`set`, `get`, `has`, `delete`, `append`). */
   header(): ResponseHeaders {
-    return (this.#headers ??= new ResponseHeaders(() => this.#state !== BUFFERING));
+    return (this.#headers ??= new ResponseHeaders(this));
   }
 
   /** @internal headers if any were set, without allocating. */
@@ -165,7 +165,7 @@ export class Response {
 
   /** The buffered bytes (not yet sent). */
   buffer(): Buffer {
-    if (this.#chunks.length === 0) return EMPTY;
+    if (!this.#chunks || this.#chunks.length === 0) return EMPTY;
     const joined = joinChunks(this.#chunks, this.#bytes);
     this.#chunks = [joined];
     return joined;
@@ -189,7 +189,7 @@ export class Response {
 
   /** Empties the buffer. */
   clearBuffer(): void {
-    this.#chunks = [];
+    this.#chunks = undefined;
     this.#bytes = 0;
   }
 
@@ -236,8 +236,8 @@ export class Response {
     const outlet = this.outlet;
     if (!outlet || outlet.gone) return RESOLVED_FALSE;
     const chunks = this.#chunks;
-    if (chunks.length > 0) {
-      this.#chunks = [];
+    if (chunks !== undefined) {
+      this.#chunks = undefined;
       this.#bytes = 0;
       this.request.core.inspectFlush?.(this.request, chunks);
       for (const c of chunks) if (!outlet.write(c)) return RESOLVED_FALSE;
@@ -315,8 +315,7 @@ export class Response {
     const outlet = plan?.streams
       ? new CompressedOutlet(raw, core.policy, core.registry, plan.encoding, plan)
       : new Outlet(raw, core.policy, core.registry);
-    const request = this.request;
-    outlet.onGone = (reason) => request.onStreamGone(reason);
+    outlet.owner = this.request;
     this.outlet = outlet;
     if (this.request.method === 'HEAD' || isBodiless(this.#status)) {
       // HEAD (served by the GET handler) and bodiless statuses end right after the headers.
@@ -335,9 +334,9 @@ export class Response {
       const outlet = this.outlet!;
       if (this.eventStream) this.eventStream.release();
       const chunks = this.#chunks;
-      this.#chunks = [];
+      this.#chunks = undefined;
       this.#bytes = 0;
-      if (!outlet.gone) {
+      if (!outlet.gone && chunks) {
         this.request.core.inspectFlush?.(this.request, chunks);
         for (const c of chunks) outlet.write(c);
       }
@@ -349,7 +348,8 @@ export class Response {
     let body: BodyChunk | undefined;
     let encoding: string | undefined;
     if (!isBodiless(status)) {
-      body = this.#chunks.length === 1 ? this.#chunks[0]! : joinChunks(this.#chunks, this.#bytes);
+      const chunks = this.#chunks;
+      body = !chunks ? '' : chunks.length === 1 ? chunks[0]! : joinChunks(chunks, this.#bytes);
       const plan = this.compression;
       if (plan && this.#bytes >= plan.threshold && this.#compressible()) {
         body = compressWhole(body, plan);
@@ -414,7 +414,7 @@ export class Response {
     const len = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
     if (len === 0) return;
     this.touched = true;
-    this.#chunks.push(chunk);
+    (this.#chunks ??= []).push(chunk);
     this.#bytes += len;
   }
 

@@ -106,13 +106,26 @@ export class ServerCore {
   #startChain(r: Request): void {
     r.chainIndex = 0;
     const first = r.chain[0];
-    const pending = first ? this.#invoke(r, first) : undefined;
-    if (pending)
-      pending.then(
+    let out: unknown;
+    try {
+      out = first?.(r);
+    } catch (err) {
+      this.#caught(r, err);
+    }
+    // One promise per request on the async path: complete() whether the chain resolved or threw.
+    if (
+      out !== null &&
+      typeof out === 'object' &&
+      typeof (out as Promise<unknown>).then === 'function'
+    ) {
+      (out as Promise<unknown>).then(
         () => this.complete(r),
-        (err) => this.#fail(r, err),
+        (err) => {
+          this.#caught(r, err);
+          this.complete(r);
+        },
       );
-    else this.complete(r);
+    } else this.complete(r);
   }
 
   /** `r.middleware.next()`: runs the next function of the chain. */

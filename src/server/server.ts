@@ -3,7 +3,7 @@
  * Node edge (dispatch of `node:http` requests) and the lifecycle (start, run, shutdown).
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { DEFAULT_CONFIG, type ServerConfig } from '../config.js';
 import { createDefaultLogger, type Logger } from '../logger.js';
 import { HttpError, SluiceError } from '../errors.js';
@@ -22,6 +22,7 @@ import { serveStaticFile, type StaticMount } from './static-handler.js';
 import { injectRequest, type InjectOptions, type InjectResponse } from './inject.js';
 import { checkRequestHead, markRefused } from './request-guard.js';
 import { onClientError, onConnectRequest } from './client-error.js';
+import { bindStats, type StatsProbe } from './stats.js';
 
 /** One bound route: its handler and the middleware of the groups it was bound in. */
 interface RouteEntry {
@@ -464,7 +465,7 @@ export class Server {
     server?.closeIdleConnections();
     const reason = new SluiceError('SLUICE_SHUTDOWN');
     for (const outlet of core.registry.list()) {
-      if (outlet.onShutdown) outlet.onShutdown(1000 + Math.floor(Math.random() * 4000));
+      outlet.shutdownTarget?.shutdown(1000 + Math.floor(Math.random() * 4000));
     }
     // Event streams have ended cleanly above; every handler still running learns it should stop.
     for (const r of [...core.inflight]) r.abort(reason);
@@ -494,6 +495,15 @@ export class Server {
    */
   inject(options: InjectOptions): Promise<InjectResponse> {
     return injectRequest(this.#onRequest, this.#onCheckContinue, this.#config, options);
+  }
+
+  /**
+   * FOR TESTS ONLY: serves a stats snapshot (heap after GC, handles by type, streams, inflight,
+   * max unsent bytes, event-loop delay p99) as JSON at `GET path` (see `stats.ts`). Never
+   * enable it in production.
+   */
+  enableStats(path = '/__stats', extra?: () => Record<string, unknown>): StatsProbe {
+    return bindStats(this, path, extra);
   }
 
   /** @internal open streams and in-flight requests, for tests and the stats endpoint */

@@ -13,7 +13,8 @@ import {
   isEventShape,
   type SseEvent,
 } from './encode-event.js';
-import { startHeartbeat } from './heartbeat.js';
+import { startHeartbeat, stopHeartbeat } from './heartbeat.js';
+import { frameFor } from './frame-cache.js';
 import { scheduleFrames } from './coalescer.js';
 
 export interface EventStreamOptions {
@@ -30,8 +31,8 @@ const HEARTBEAT = encodeComment('');
 export class EventStream {
   readonly #response: Response;
   readonly options: Readonly<EventStreamOptions>;
-  #stopHeartbeat: (() => void) | undefined;
-  #frames: Uint8Array[] = [];
+  #heartbeat = 0;
+  #frames: Uint8Array[] | undefined;
   #released = false;
 
   /** @internal use `r.response.sse()` */
@@ -42,19 +43,9 @@ export class EventStream {
     const outlet = response.outlet;
     if (outlet && !outlet.gone) {
       outlet.lastWriteAt = Date.now();
-      outlet.onShutdown = (retryMs) => {
-        outlet.write(encodeRetry(retryMs));
-        void this.close();
-      };
-      if (period > 0) {
-        this.#stopHeartbeat = startHeartbeat(period, {
-          get lastWriteAt() {
-            return outlet.lastWriteAt;
-          },
-          beat: () => outlet.write(HEARTBEAT),
-        });
-      }
-      response.request.signal.addEventListener('abort', this.#onAbort, { once: true });
+      outlet.shutdownTarget = this;
+      if (period > 0) startHeartbeat((this.#heartbeat = period), this);
+      response.request.onAborted(this.#onAbort);
     } else this.release();
   }
 
@@ -84,9 +75,9 @@ export class EventStream {
    * @example await es.send({ event: 'tick', id: String(i), data: { i } })
    */
   send(event: SseEvent | unknown): Promise<boolean> {
-    let frame: string;
+    let frame: string | Buffer;
     try {
-      frame = encodeEvent(isEventShape(event) ? event : { data: event });
+      frame = frameFor(event);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -133,12 +124,12 @@ export class EventStream {
     const done = new Promise<Error | undefined>((resolve) => (ended = resolve));
     const sink: HubSink = {
       write: (frame) => {
-        if (this.#frames.push(frame) === 1) scheduleFrames(this);
+        if ((this.#frames ??= []).push(frame) === 1) scheduleFrames(this);
       },
       end: (reason) => ended(reason),
     };
     const onAbort = (): void => ended();
-    this.signal.addEventListener('abort', onAbort, { once: true });
+    this.#response.request.onAborted(onAbort);
     const from = this.lastEventId;
     const detach = await hub.attach(topic, sink, from ? { from } : {});
     try {
@@ -149,15 +140,31 @@ export class EventStream {
       }
     } finally {
       detach();
-      this.signal.removeEventListener('abort', onAbort);
+      this.#response.request.offAborted(onAbort);
     }
+  }
+
+  /** @internal Server shutdown: a jittered retry hint, then a clean end. */
+  shutdown(retryMs: number): void {
+    this.#response.outlet?.write(encodeRetry(retryMs));
+    void this.close();
+  }
+
+  /** @internal When the stream last wrote (heartbeats skip busy streams). */
+  get lastWriteAt(): number {
+    return this.#response.outlet?.lastWriteAt ?? 0;
+  }
+
+  /** @internal Writes a heartbeat comment. */
+  beat(): void {
+    this.#response.outlet?.write(HEARTBEAT);
   }
 
   /** @internal Writes the frames queued this turn, corked into one syscall. */
   drainFrames(): void {
     const frames = this.#frames;
-    if (frames.length === 0) return;
-    this.#frames = [];
+    if (!frames || frames.length === 0) return;
+    this.#frames = undefined;
     const outlet = this.#response.outlet;
     if (!outlet || outlet.gone) return;
     if (frames.length === 1) {
@@ -190,18 +197,18 @@ export class EventStream {
   release(): void {
     if (this.#released) return;
     this.#released = true;
-    this.#stopHeartbeat?.();
-    this.#stopHeartbeat = undefined;
+    if (this.#heartbeat > 0) stopHeartbeat(this.#heartbeat, this);
+    this.#heartbeat = 0;
     this.#frames = [];
-    this.#response.request.signal.removeEventListener('abort', this.#onAbort);
+    this.#response.request.offAborted(this.#onAbort);
   }
 
   #onAbort = (): void => this.release();
 
-  #write(frame: string): Promise<boolean> {
+  #write(frame: string | Buffer): Promise<boolean> {
     const outlet = this.#response.outlet;
     if (this.#released || !outlet || outlet.gone) return RESOLVED_FALSE;
-    if (this.#frames.length > 0) this.drainFrames();
+    if (this.#frames !== undefined) this.drainFrames();
     if (!outlet.write(frame)) return RESOLVED_FALSE;
     return outlet.unsent >= outlet.policy.highWaterMark ? outlet.ready() : RESOLVED_TRUE;
   }

@@ -11,8 +11,8 @@ export interface Beating {
 
 const groups = new Map<number, { timer: NodeJS.Timeout; members: Set<Beating> }>();
 
-/** Starts heartbeats for a stream; returns the function that stops them. */
-export function startHeartbeat(period: number, member: Beating): () => void {
+/** Starts heartbeats for a stream. */
+export function startHeartbeat(period: number, member: Beating): void {
   let group = groups.get(period);
   if (!group) {
     const members = new Set<Beating>();
@@ -25,12 +25,14 @@ export function startHeartbeat(period: number, member: Beating): () => void {
     groups.set(period, group);
   }
   group.members.add(member);
-  const g = group;
-  return () => {
-    if (!g.members.delete(member) || g.members.size > 0) return;
-    clearInterval(g.timer);
-    if (groups.get(period) === g) groups.delete(period);
-  };
+}
+
+/** Stops a stream's heartbeats; the period's timer goes when its last stream does. */
+export function stopHeartbeat(period: number, member: Beating): void {
+  const group = groups.get(period);
+  if (!group || !group.members.delete(member) || group.members.size > 0) return;
+  clearInterval(group.timer);
+  groups.delete(period);
 }
 
 /** Number of live heartbeat timers (for leak tests). */

@@ -27,11 +27,11 @@ export class Outlet {
   lastWriteAt = 0;
   /** When writes started waiting on the socket (0: not blocked). */
   blockedSince = 0;
-  /** Called once when the stream ends abnormally (client gone, cut off, failed write). */
-  onGone: ((reason: Error) => void) | undefined;
-  /** Optional hook run on server shutdown (an EventStream sends its retry hint here). */
-  onShutdown: ((retryMs: number) => void) | undefined;
-  #waiters: Array<(ok: boolean) => void> = [];
+  /** Told once when the stream ends abnormally (client gone, cut off, failed write). */
+  owner: { onStreamGone(reason: Error): void } | undefined;
+  /** Told on server shutdown (an EventStream sends its retry hint and ends). */
+  shutdownTarget: { shutdown(retryMs: number): void } | undefined;
+  #waiters: Array<(ok: boolean) => void> | undefined;
   readonly #registry: StreamRegistry;
 
   constructor(res: ServerResponse, policy: StreamPolicy, registry: StreamRegistry) {
@@ -79,7 +79,7 @@ export class Outlet {
     if (this.gone) return Promise.resolve(false);
     if (this.res.writableLength < this.policy.highWaterMark) return Promise.resolve(true);
     if (this.blockedSince === 0) this.blockedSince = Date.now();
-    return new Promise((resolve) => this.#waiters.push(resolve));
+    return new Promise((resolve) => (this.#waiters ??= []).push(resolve));
   }
 
   /** Ends the stream abnormally: destroys the socket and records why. */
@@ -122,22 +122,22 @@ export class Outlet {
   #finish(): void {
     this.#release();
     this.#settle(false);
-    const cb = this.onGone;
-    this.onGone = undefined;
-    if (cb && this.reason) cb(this.reason);
+    const owner = this.owner;
+    this.owner = undefined;
+    if (owner && this.reason) owner.onStreamGone(this.reason);
   }
 
   #release(): void {
     this.res.off('drain', this.#onDrain);
     this.res.off('close', this.#onClose);
     this.#registry.delete(this);
-    this.onShutdown = undefined;
+    this.shutdownTarget = undefined;
   }
 
   #settle(ok: boolean): void {
     const waiters = this.#waiters;
-    if (waiters.length === 0) return;
-    this.#waiters = [];
+    if (!waiters || waiters.length === 0) return;
+    this.#waiters = undefined;
     for (const resolve of waiters) resolve(ok && !this.gone);
   }
 }

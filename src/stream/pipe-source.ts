@@ -22,8 +22,7 @@ export async function pipeSource(
   const iterator = iterate(source);
   // Stop a source that is waiting for its next item as soon as the client leaves.
   const stop = (): void => void iterator.return?.()?.catch?.(() => undefined);
-  const signal = response.request.signal;
-  signal.addEventListener('abort', stop, { once: true });
+  response.request.onAborted(stop);
   let done = false;
   try {
     for (;;) {
@@ -37,7 +36,7 @@ export async function pipeSource(
       if (outlet.unsent >= outlet.policy.highWaterMark && !(await outlet.ready())) return false;
     }
   } finally {
-    signal.removeEventListener('abort', stop);
+    response.request.offAborted(stop);
     if (!done) await iterator.return?.()?.catch?.(() => undefined);
   }
 }

@@ -52,7 +52,11 @@ export async function openConnections(options: {
     }
     const url = options.url ?? 'redis://127.0.0.1:6379';
     const socket = { reconnectStrategy: reconnectDelay };
-    cmd = mod.createClient({ url, disableOfflineQueue: true, socket }) as unknown as RedisConnection;
+    cmd = mod.createClient({
+      url,
+      disableOfflineQueue: true,
+      socket,
+    }) as unknown as RedisConnection;
     blk = mod.createClient({ url, socket }) as unknown as RedisConnection;
   }
   return { cmd, blk };

@@ -143,7 +143,16 @@ class RedisHub implements Hub {
   async publish(name: string, input: PublishInput): Promise<string> {
     if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED');
     const { event, data } = captureInput(input);
-    const args = ['EVAL', PUBLISH_SCRIPT, '2', this.streamKey(name), this.epochKey(name), newEpoch(), this.maxEvents, data];
+    const args = [
+      'EVAL',
+      PUBLISH_SCRIPT,
+      '2',
+      this.streamKey(name),
+      this.epochKey(name),
+      newEpoch(),
+      this.maxEvents,
+      data,
+    ];
     if (event !== undefined) args.push(event);
     const deadline = Date.now() + this.publishTimeoutMs;
     let waiting = false;
@@ -154,13 +163,19 @@ class RedisHub implements Hub {
         if (!cmd || !cmd.isReady) {
           if (!waiting) {
             if (this.pendingPublishes >= this.maxPendingPublishes) {
-              throw new SluiceError('SLUICE_HUB_UNAVAILABLE', `${this.pendingPublishes} publishes already wait for Redis`);
+              throw new SluiceError(
+                'SLUICE_HUB_UNAVAILABLE',
+                `${this.pendingPublishes} publishes already wait for Redis`,
+              );
             }
             this.pendingPublishes++;
             waiting = true;
           }
           if (Date.now() >= deadline) {
-            throw new SluiceError('SLUICE_HUB_UNAVAILABLE', `no connection within ${this.publishTimeoutMs} ms`);
+            throw new SluiceError(
+              'SLUICE_HUB_UNAVAILABLE',
+              `no connection within ${this.publishTimeoutMs} ms`,
+            );
           }
           // Before the first connection, wait on `started` (FIFO with subscribes, so a
           // subscribe() made before this publish reaches Redis first); later, poll.
@@ -174,7 +189,9 @@ class RedisHub implements Hub {
         } catch (err) {
           if (neverSent(err)) continue; // went offline before the write: safe to try again
           if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED', undefined, { cause: err });
-          throw new SluiceError('SLUICE_HUB_PUBLISH_FAILED', (err as Error).message, { cause: err });
+          throw new SluiceError('SLUICE_HUB_PUBLISH_FAILED', (err as Error).message, {
+            cause: err,
+          });
         }
       }
     } finally {
@@ -245,7 +262,12 @@ class RedisHub implements Hub {
     let replay: Entry[] = [];
     if (from !== undefined) {
       const fromId = p ? `${p.hi}-${p.lo}` : '';
-      if (!p || p.epoch !== state.epoch || compareStreamIds(fromId, state.last) > 0 || retentionGap(state, fromId)) {
+      if (
+        !p ||
+        p.epoch !== state.epoch ||
+        compareStreamIds(fromId, state.last) > 0 ||
+        retentionGap(state, fromId)
+      ) {
         replay = [makeResetEntry(`${state.epoch}-${state.last}`, lastHi, lastLo)];
       } else {
         replay = state.entries.map(([sid, fields]) => this.toEntry(state.epoch, sid, fields));
@@ -263,11 +285,20 @@ class RedisHub implements Hub {
       if (cmd?.isReady) {
         try {
           return parseState(
-            await cmd.sendCommand(['EVAL', STATE_SCRIPT, '2', t.key, t.epochKey, newEpoch(), fromStreamId]),
+            await cmd.sendCommand([
+              'EVAL',
+              STATE_SCRIPT,
+              '2',
+              t.key,
+              t.epochKey,
+              newEpoch(),
+              fromStreamId,
+            ]),
           );
         } catch (err) {
           if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED', undefined, { cause: err });
-          if ((err as { constructor?: { name?: string } }).constructor?.name === 'ErrorReply') throw err;
+          if ((err as { constructor?: { name?: string } }).constructor?.name === 'ErrorReply')
+            throw err;
         }
       } else if (!cmd) {
         await this.started; // FIFO with publishes made after this subscribe
@@ -312,7 +343,16 @@ class RedisHub implements Hub {
       const asked = batch.map((t) => t.lastId!);
       const index = new Map<string, number>();
       batch.forEach((t, i) => index.set(t.key, i));
-      const args = ['XREAD', 'COUNT', '1000', 'BLOCK', this.blockMs, 'STREAMS', ...batch.map((t) => t.key), ...asked];
+      const args = [
+        'XREAD',
+        'COUNT',
+        '1000',
+        'BLOCK',
+        this.blockMs,
+        'STREAMS',
+        ...batch.map((t) => t.key),
+        ...asked,
+      ];
       let reply: unknown;
       this.blockedGeneration = this.generation;
       try {
@@ -371,7 +411,11 @@ class RedisHub implements Hub {
     this.unblocking = true;
     void (async () => {
       try {
-        while (!this.closed && this.blockedGeneration !== -1 && this.blockedGeneration < this.generation) {
+        while (
+          !this.closed &&
+          this.blockedGeneration !== -1 &&
+          this.blockedGeneration < this.generation
+        ) {
           const n = await this.cmd!.sendCommand(['CLIENT', 'UNBLOCK', this.blkId]).catch(() => 0);
           if (Number(n) === 1) break;
           await sleep(5); // the read was not blocked yet: try again while it is still pending
