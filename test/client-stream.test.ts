@@ -11,6 +11,8 @@ import {
   type TypedEvent,
 } from '../src/client/index.js';
 import { scriptServer, sse, sseOpen, status, within, type ScriptServer } from './client-support.js';
+import { createHub } from '../src/index.js';
+import { startServer } from './helpers/server.js';
 
 const servers: ScriptServer[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
@@ -391,5 +393,82 @@ void describe('collectEvents()', () => {
     const events = await collectEvents(stream(s.url), { count: 2, timeoutMs: 100 });
     assert.equal(events.length, 1);
     await within(s.requests[0]!.closed, 2000, 'the close');
+  });
+});
+
+// The same client against Sluice's own server (issue 5: the testing helper is what the project's
+// tests use): scenarios that need no byte-exact script.
+void describe('stream() and collectEvents() against a Sluice server', () => {
+  const tokens = ['Hel', 'lo', ', ', 'wor', 'ld'];
+
+  void test('a POST token stream cut mid-way resumes with the same request and Last-Event-ID', async () => {
+    const seen: Array<{ auth: string | undefined; body: unknown; last: string | undefined }> = [];
+    const { url } = await startServer((s) =>
+      s.post('/api/chat', async (r) => {
+        seen.push({
+          auth: r.header('authorization'),
+          body: await r.json(),
+          last: r.header('last-event-id'),
+        });
+        const last = r.header('last-event-id');
+        const start = last === undefined ? 0 : Number(last) + 1;
+        const es = r.response.sse({ heartbeat: 0 });
+        await es.retry(5);
+        // The first connection ends after 2 tokens, as a dropped connection would.
+        const stop = start === 0 ? 2 : tokens.length;
+        for (let i = start; i < stop; i++) {
+          await es.send({ id: String(i), event: 'token', data: { text: tokens[i] } });
+        }
+        if (stop === tokens.length) await es.send({ event: 'done', data: { reason: 'stop' } });
+      }),
+    );
+    const events = await collectEvents<
+      TypedEvent<{ token: { text: string }; done: { reason: string } }>
+    >(
+      stream<{ token: { text: string }; done: { reason: string } }>(`${url}/api/chat`, {
+        method: 'POST',
+        headers: { Authorization: 'Bearer t', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ prompt: 'hi' }),
+        json: true,
+      }),
+      { until: 'done', strict: true },
+    );
+    const text = events.map((e) => (e.event === 'token' ? e.data.text : '')).join('');
+    assert.equal(text, 'Hello, world');
+    assert.deepEqual(events.at(-1), { id: '4', event: 'done', data: { reason: 'stop' } });
+    assert.deepEqual(seen, [
+      { auth: 'Bearer t', body: { prompt: 'hi' }, last: undefined },
+      { auth: 'Bearer t', body: { prompt: 'hi' }, last: '1' },
+    ]);
+  });
+
+  void test('a 204 from a Sluice route ends the iteration quietly', async () => {
+    const { url } = await startServer((s) =>
+      s.get('/gone', (r) => {
+        r.response.status = 204;
+      }),
+    );
+    assert.deepEqual(await collectEvents(`${url}/gone`), []);
+  });
+
+  void test('es.subscribe: a client resuming with lastEventId gets exactly what it missed', async () => {
+    const hub = createHub();
+    after(() => hub.close());
+    const { url } = await startServer((s) =>
+      s.get('/room', async (r) => {
+        await r.response.sse({ heartbeat: 0 }).subscribe(hub, 'room');
+      }),
+    );
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await hub.publish('room', { data: `m${i}` }));
+    const events = await collectEvents(`${url}/room`, {
+      lastEventId: ids[1],
+      count: 3,
+      strict: true,
+    });
+    assert.deepEqual(
+      events.map((e) => [e.id, e.data]),
+      [2, 3, 4].map((i) => [ids[i], `m${i}`]),
+    );
   });
 });
