@@ -33,6 +33,8 @@ export {
   type RouteSpec,
   type RouteMethod,
   type EventSchemas,
+  type EventsOf,
+  type RouteEvents,
   type ControllerMember,
   type RouteHandler,
   type RouteInput,

@@ -43,7 +43,9 @@ const getUser = handle(GetUser, async (ctx, input) => {
   expectTypeOf(input).toEqualTypeOf<{ post: string; id: number; verbose?: boolean | undefined }>();
   return { id: input.id, title: input.post };
 });
-expectTypeOf(getUser.route).toEqualTypeOf(GetUser);
+expectTypeOf(getUser.route.path).toEqualTypeOf(GetUser.path);
+expectTypeOf(getUser.route.input).toEqualTypeOf(GetUser.input);
+expectTypeOf(getUser.route.output).toEqualTypeOf(GetUser.output);
 expectTypeOf<ControllerMember>().toHaveProperty('handler');
 
 // The return type is checked against `output`.

@@ -43,10 +43,24 @@ export interface Route<
   Path extends string = string,
   Input extends StandardSchemaV1 = StandardSchemaV1,
   Output extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined,
-> extends Readonly<RouteSpec<Path, Input, Output>> {
+  // A fourth parameter, defaulted: only streaming routes name it, for EventsOf<typeof route>.
+  Events extends EventSchemas = EventSchemas,
+>
+  extends Readonly<RouteSpec<Path, Input, Output>>, RouteEvents<Events> {
   /** Type-only: the route parameters of `path` (undefined at run time). */
   readonly '~params'?: ParamsOf<Path>;
 }
+
+/** Type-only: the event data types of a streaming route, by event name. */
+export interface RouteEvents<Events extends EventSchemas> {
+  readonly '~events'?: { [K in keyof Events]: StandardSchemaV1.InferOutput<Events[K]> };
+}
+
+/**
+ * The event types a route declares, for the stream client:
+ * `stream<EventsOf<typeof chat>>(url, { json: true })` yields events narrowed by name.
+ */
+export type EventsOf<R> = NonNullable<R extends { readonly '~events'?: infer E } ? E : never>;
 
 const METHODS = new Set<string>([
   'GET',
@@ -74,7 +88,9 @@ export function defineRoute<
   const Path extends string,
   Input extends StandardSchemaV1,
   Output extends StandardSchemaV1 | undefined = undefined,
->(spec: RouteSpec<Path, Input, Output>): Route<Path, Input, Output> {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  const Events extends EventSchemas = {},
+>(spec: RouteSpec<Path, Input, Output> & { events?: Events }): Route<Path, Input, Output, Events> {
   const method = String(spec.method).toUpperCase();
   if (!METHODS.has(method)) {
     throw new SluiceError(

@@ -12,6 +12,8 @@ export {
   defineRoute,
   isStandardSchema,
   type EventSchemas,
+  type EventsOf,
+  type RouteEvents,
   type Route,
   type RouteMethod,
   type RouteSpec,
