@@ -44,6 +44,7 @@ export const SSE_SERVERS: SseServer[] = [
   { name: 'node-http', file: 'node-http-sse.ts' },
   { name: 'sluice', file: 'sluice-sse.ts' },
   { name: 'sluice-hub', file: 'sluice-hub-sse.ts' },
+  { name: 'sluice-redis-hub', file: 'sluice-hub-sse.ts', env: { SLUICE_HUB: 'redis' } },
   { name: 'fastify', file: 'fastify-sse.ts' },
   { name: 'express+better-sse', file: 'express-sse.ts' },
   { name: 'h3', file: 'h3-sse.ts' },

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './helpers/chromium.js';
 
 const SHOWCASE = new URL('../examples/showcase.ts', import.meta.url).pathname;
 const TOKEN_INTERVAL_MS = 30;
@@ -56,20 +57,7 @@ async function open(path: string): Promise<Page> {
 
 describe('the showcase (npm start) in Chromium', () => {
   before(async () => {
-    [base, browser] = await Promise.all([
-      startShowcase(),
-      chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: [
-          '--no-sandbox',
-          '--disable-background-networking',
-          '--disable-gpu',
-          '--disable-component-update',
-          '--no-first-run',
-          '--disable-sync',
-        ],
-      }),
-    ]);
+    [base, browser] = await Promise.all([startShowcase(), launchChromium()]);
   });
   after(async () => {
     await browser?.close();

@@ -3,7 +3,8 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventSource } from 'eventsource';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './helpers/chromium.js';
 import type { Server } from '../src/index.js';
 import { startServer } from './helpers/server.js';
 
@@ -79,17 +80,7 @@ describe("EventStream with Chromium's EventSource", () => {
   it('named events, multi-line data, id persistence, reconnect with Last-Event-ID, 204 stops', async () => {
     const lastIds: string[] = [];
     const { url } = await startServer((s) => bindConformanceRoutes(s, lastIds));
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-gpu',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage();
     await page.goto(`${url}/page`);
     // A string, not a function: tsx would inject helpers the page does not have.

@@ -1,21 +1,21 @@
 // Sluice hub fan-out (issue 6, API.md §5–6): each client `es.subscribe(hub, topic)`, each
 // event one `hub.publish(topic, { data })` (encoded once, written to every subscriber).
-import * as sluice from '../../dist/index.js';
-import { Server, type EventStream } from '../../dist/index.js';
+// SLUICE_HUB=redis runs the same server on createRedisHub (REDIS_URL, default
+// redis://127.0.0.1:6379): every event then goes through XADD and the one XREAD loop.
+import { Server, createHub, type Hub } from '../../dist/index.js';
+import { createRedisHub } from '../../dist/hub/redis/index.js';
 import { serveControl } from './_control.js';
-
-// Looked up at run time so this file typechecks before `createHub` is exported (issue 6);
-// until then the server exits and the bench skips it with this message.
-type Hub = Parameters<EventStream['subscribe']>[0];
-const createHub = (sluice as unknown as { createHub?: () => Hub }).createHub;
-if (typeof createHub !== 'function') {
-  console.error('Error: createHub is not exported by src/index.ts yet (issue 6)');
-  process.exit(1);
-}
 
 const port = Number(process.env.PORT ?? 3000);
 const TOPIC = 'bench';
-const hub = createHub();
+const hub: Hub =
+  process.env.SLUICE_HUB === 'redis'
+    ? createRedisHub({
+        url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        prefix: `sluice-bench:${process.pid}:`,
+        history: { maxEvents: 10_000 },
+      })
+    : createHub();
 let subscribers = 0;
 
 const s = new Server();

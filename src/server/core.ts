@@ -91,19 +91,20 @@ export class ServerCore {
 
   #run(r: Request): void {
     this.inflight.add(r);
-    const hooks = r.hooks;
-    const before = hooks?.beforeServe ? this.#runHooks(r, hooks.beforeServe) : undefined;
-    if (before) {
-      before.then(
-        () => this.#startChain(r),
-        (err) => this.#fail(r, err),
-      );
-      return;
-    }
-    this.#startChain(r);
+    this.#hooksThen(r, r.hooks?.beforeServe, this.#startChain);
   }
 
-  #startChain(r: Request): void {
+  /** Runs one kind of hooks, then `next` (at once when there are none or they were synchronous). */
+  #hooksThen(r: Request, fns: Hook[] | undefined, next: (r: Request) => void): void {
+    const pending = fns ? this.#runHooks(r, fns) : undefined;
+    if (!pending) return next(r);
+    pending.then(
+      () => next(r),
+      (err) => this.#fail(r, err),
+    );
+  }
+
+  readonly #startChain = (r: Request): void => {
     r.chainIndex = 0;
     const first = r.chain[0];
     let out: unknown;
@@ -126,7 +127,7 @@ export class ServerCore {
         },
       );
     } else this.complete(r);
-  }
+  };
 
   /** `r.middleware.next()`: runs the next function of the chain. */
   next(r: Request): Promise<void> {
@@ -183,19 +184,10 @@ export class ServerCore {
 
   /** Turns what the chain left into the response, then ends it (the single exit). */
   complete(r: Request): void {
-    const hooks = r.hooks;
-    const after = hooks?.afterServe ? this.#runHooks(r, hooks.afterServe) : undefined;
-    if (after) {
-      after.then(
-        () => this.#produce(r),
-        (err) => this.#fail(r, err),
-      );
-      return;
-    }
-    this.#produce(r);
+    this.#hooksThen(r, r.hooks?.afterServe, this.#produce);
   }
 
-  #produce(r: Request): void {
+  readonly #produce = (r: Request): void => {
     const res = r.response;
     const err = r.getError();
     if (res.committed) {
@@ -234,7 +226,7 @@ export class ServerCore {
       }
     }
     this.#end(r);
-  }
+  };
 
   #end(r: Request): void {
     const res = r.response;

@@ -5,24 +5,23 @@
 import { parseBindPattern } from '../router/index.js';
 import type { Handler, Middleware } from './core.js';
 import type { Server } from './server.js';
+import { RouteBinder, type RouteOptions } from './route-binder.js';
 
-export interface RouteOptions {
-  /** Body limit for this route in bytes (overrides the server's bodyLimit). */
-  bodyLimit?: number;
-}
+export type { RouteOptions };
 
 /** Something `group.bind()` can bind: an object or class instance with `handle(...)` members. */
 export interface Bindable {
   bindTo(group: Group): void;
 }
 
-export class Group {
+export class Group extends RouteBinder {
   readonly #server: Server;
   readonly prefix: string;
   readonly #middleware: Middleware[];
 
   /** @internal use `s.group()` */
   constructor(server: Server, prefix: string, inherited: Middleware[]) {
+    super();
     this.#server = server;
     this.prefix = joinPaths('', prefix);
     this.#middleware = [...inherited];
@@ -35,7 +34,7 @@ export class Group {
   }
 
   /** Binds a handler under the group's prefix; the pattern takes the same syntax as s.bindHandler. */
-  bindHandler(pattern: string, handler: Handler, options?: RouteOptions): this {
+  override bindHandler(pattern: string, handler: Handler, options?: RouteOptions): this {
     const { methods, path, domain } = parseBindPattern(pattern);
     const full =
       (methods[0] === 'ALL' && methods.length === 1 ? '' : methods.join(',') + ':') +
@@ -44,25 +43,6 @@ export class Group {
     // The group's list is passed by reference: middleware added later still applies.
     this.#server.addRoute(full, handler, this.#middleware, options);
     return this;
-  }
-
-  get(path: string, handler: Handler, options?: RouteOptions): this {
-    return this.bindHandler(`GET:${path}`, handler, options);
-  }
-  post(path: string, handler: Handler, options?: RouteOptions): this {
-    return this.bindHandler(`POST:${path}`, handler, options);
-  }
-  put(path: string, handler: Handler, options?: RouteOptions): this {
-    return this.bindHandler(`PUT:${path}`, handler, options);
-  }
-  patch(path: string, handler: Handler, options?: RouteOptions): this {
-    return this.bindHandler(`PATCH:${path}`, handler, options);
-  }
-  delete(path: string, handler: Handler, options?: RouteOptions): this {
-    return this.bindHandler(`DELETE:${path}`, handler, options);
-  }
-  all(path: string, handler: Handler, options?: RouteOptions): this {
-    return this.bindHandler(path, handler, options);
   }
 
   /** A nested group: its prefix is appended, and it starts with this group's middleware. */

@@ -17,7 +17,8 @@ import {
   type MatchedHooks,
   type Middleware,
 } from './core.js';
-import { Group, type RouteOptions } from './group.js';
+import { Group } from './group.js';
+import { RouteBinder, type RouteOptions } from './route-binder.js';
 import { serveStaticFile, type StaticMount } from './static-handler.js';
 import { injectRequest, type InjectOptions, type InjectResponse } from './inject.js';
 import { checkRequestHead, markRefused } from './request-guard.js';
@@ -53,7 +54,7 @@ const NOT_FOUND: Handler = () => {
   throw new HttpError(404, 'Not Found');
 };
 
-export class Server {
+export class Server extends RouteBinder {
   readonly #router = new Router<RouteEntry>();
   readonly #global: Middleware[] = [];
   readonly #bound: BoundMiddleware[] = [];
@@ -71,6 +72,7 @@ export class Server {
   onClosed: (() => void) | undefined;
 
   constructor(options: ServerOptions = {}) {
+    super();
     const { port, address, ...config } = options;
     this.#config = { ...DEFAULT_CONFIG, ...config };
     this.#core = new ServerCore(this.#config, this.#config.logger ?? createDefaultLogger());
@@ -139,7 +141,7 @@ export class Server {
    * (`/p@example.com`). A duplicate route throws SLUICE_ROUTE_DUPLICATE.
    * @example s.bindHandler('GET:/user/{id}', (r) => ({ id: r.get('id') }))
    */
-  bindHandler(pattern: string, handler: Handler, options?: RouteOptions): this {
+  override bindHandler(pattern: string, handler: Handler, options?: RouteOptions): this {
     this.addRoute(pattern, handler, [], options);
     return this;
   }
@@ -164,25 +166,6 @@ export class Server {
       version: -1,
     };
     for (const method of methods) this.#router.add(method, path, entry, domain);
-  }
-
-  get(path: string, handler: Handler, options?: RouteOptions): this {
-    return this.bindHandler(`GET:${path}`, handler, options);
-  }
-  post(path: string, handler: Handler, options?: RouteOptions): this {
-    return this.bindHandler(`POST:${path}`, handler, options);
-  }
-  put(path: string, handler: Handler, options?: RouteOptions): this {
-    return this.bindHandler(`PUT:${path}`, handler, options);
-  }
-  patch(path: string, handler: Handler, options?: RouteOptions): this {
-    return this.bindHandler(`PATCH:${path}`, handler, options);
-  }
-  delete(path: string, handler: Handler, options?: RouteOptions): this {
-    return this.bindHandler(`DELETE:${path}`, handler, options);
-  }
-  all(path: string, handler: Handler, options?: RouteOptions): this {
-    return this.bindHandler(path, handler, options);
   }
 
   /** A group of routes under a prefix, with its own middleware; groups nest. */
