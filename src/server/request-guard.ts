@@ -10,7 +10,15 @@ import type { ServerConfig } from '../config.js';
 
 /** The verdict on a request head: an error to answer with, or the origin-form target to route. */
 export type HeadCheck =
-  { error: HttpError; target?: undefined } | { error?: undefined; target: string };
+  | { error: HttpError; target?: undefined }
+  | {
+      error?: undefined;
+      target: string;
+      /** The Host header (the first one), read from the raw headers. */
+      host: string | undefined;
+      /** The declared Content-Length, as sent. */
+      contentLength: string | undefined;
+    };
 
 // Host = uri-host [ ":" port ] (RFC 9110 §7.2): an IP literal or a reg-name (unreserved,
 // pct-encoded, sub-delims), so no "/", space, "@", "?", "#" or "\" that could change where the
@@ -59,21 +67,40 @@ function inspect(req: IncomingMessage, config: ServerConfig): HeadCheck {
   if (req.httpVersionMajor !== 1 || req.httpVersionMinor > 1) {
     return refuse(505, `HTTP/${req.httpVersion} is not supported; send HTTP/1.1`);
   }
+  // One pass over the raw headers, so the request's parsed headers object is never built here
+  // (Node builds it lazily, and a handler that never reads headers never pays for it).
   let hosts = 0;
   let contentTypes = 0;
+  let host: string | undefined;
+  let contentLength: string | undefined;
+  let te: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.length === 4 && name.toLowerCase() === 'host') hosts++;
-    else if (name.length === 12 && name.toLowerCase() === 'content-type') contentTypes++;
+    switch (name.length) {
+      case 4:
+        if (name.toLowerCase() === 'host' && hosts++ === 0) host = raw[i + 1];
+        break;
+      case 12:
+        if (name.toLowerCase() === 'content-type') contentTypes++;
+        break;
+      case 14:
+        if (contentLength === undefined && name.toLowerCase() === 'content-length') {
+          contentLength = raw[i + 1];
+        }
+        break;
+      case 17:
+        if (name.toLowerCase() === 'transfer-encoding') {
+          te = te === undefined ? raw[i + 1] : `${te}, ${raw[i + 1]}`;
+        }
+        break;
+    }
   }
   if (hosts > 1) return refuse(400, 'more than one Host header');
   // Node keeps the first Content-Type and drops the rest; a proxy may keep the last. A body
   // whose type depends on who reads it is refused (RFC 9110 §5.3: a singleton field).
   if (contentTypes > 1) return refuse(400, 'more than one Content-Type header');
-  const host = req.headers.host;
   if (host !== undefined && !HOST.test(host)) return refuse(400, 'malformed Host header');
 
-  const te = req.headers['transfer-encoding'];
   if (te !== undefined) {
     if (te.toLowerCase() !== 'chunked') {
       return refuse(501, 'only "Transfer-Encoding: chunked" is supported');
@@ -83,17 +110,18 @@ function inspect(req: IncomingMessage, config: ServerConfig): HeadCheck {
 
   const url = req.url ?? '';
   if (url.includes('#')) return refuse(400, 'a request target must not hold "#"');
-  if (url.charCodeAt(0) === 0x2f /* "/" */) return { target: url };
+  if (url.charCodeAt(0) === 0x2f /* "/" */) return { target: url, host, contentLength };
   if (url === '*') {
     return req.method === 'OPTIONS'
-      ? { target: url }
+      ? { target: url, host, contentLength }
       : refuse(400, 'the "*" target is only for OPTIONS');
   }
-  return absoluteTarget(url, host);
+  const target = absoluteTarget(url, host);
+  return typeof target === 'string' ? { target, host, contentLength } : target;
 }
 
 /** An absolute-form target is routed by its path once its authority is known to be the Host. */
-function absoluteTarget(url: string, host: string | undefined): HeadCheck {
+function absoluteTarget(url: string, host: string | undefined): string | HeadCheck {
   const m = ABSOLUTE.exec(url);
   if (!m) return refuse(400, 'the request target must start with "/"');
   const scheme = m[1]!.toLowerCase();
@@ -107,7 +135,7 @@ function absoluteTarget(url: string, host: string | undefined): HeadCheck {
     return refuse(400, 'the authority of an absolute-form target must equal the Host header');
   }
   const rest = m[3]!;
-  return { target: rest.charCodeAt(0) === 0x2f ? rest : '/' + rest };
+  return rest.charCodeAt(0) === 0x2f ? rest : '/' + rest;
 }
 
 function refuse(status: number, message: string): HeadCheck {

@@ -240,7 +240,13 @@ export class Server extends RouteBinder {
 
   // ---- dispatch (the Node edge) ---------------------------------------------------------------
 
-  #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+  #onRequest = (req: IncomingMessage, res: ServerResponse): void => this.#dispatch(req, res, false);
+
+  // 100 Continue is sent only when the handler reads the body, and never for an oversize one.
+  #onCheckContinue = (req: IncomingMessage, res: ServerResponse): void =>
+    this.#dispatch(req, res, true);
+
+  #dispatch(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
     const head = checkRequestHead(req, this.#config);
     const url = head.target ?? '/';
     const q = url.indexOf('?');
@@ -248,14 +254,12 @@ export class Server extends RouteBinder {
     const search = q === -1 ? '' : url.slice(q);
     const core = this.#core;
     const r = new Request(req, res, core, path, search);
-    if ((req as IncomingMessage & { sluiceExpectsContinue?: boolean }).sluiceExpectsContinue) {
-      r.expectsContinue = true;
-    }
+    r.expectsContinue = expectsContinue;
     if (head.error) {
       this.#reject(r, head.error);
       return;
     }
-    const host = req.headers.host;
+    const host = head.host;
     const match = this.#router.match(r.method, host, path);
     let chain: Array<(r: Request) => unknown>;
     if (match.kind === 'found') {
@@ -272,7 +276,7 @@ export class Server extends RouteBinder {
     if (this.#bound.length > 0) chain = this.#withBound(chain, host, path);
     r.chain = chain;
     if (core.hooks.length > 0) this.#matchHooks(r, host, path);
-    const declared = req.headers['content-length'];
+    const declared = head.contentLength;
     if (declared !== undefined && Number(declared) > r.bodyLimit) {
       this.#reject(
         r,
@@ -285,13 +289,7 @@ export class Server extends RouteBinder {
     }
     if (this.#shuttingDown) res.setHeader('Connection', 'close');
     core.run(r);
-  };
-
-  #onCheckContinue = (req: IncomingMessage, res: ServerResponse): void => {
-    // 100 Continue is sent only when the handler reads the body, and never for an oversize one.
-    (req as IncomingMessage & { sluiceExpectsContinue?: boolean }).sluiceExpectsContinue = true;
-    this.#onRequest(req, res);
-  };
+  }
 
   /** A request refused before any handler: one complete response, then the connection closes. */
   #reject(r: Request, err: HttpError): void {
