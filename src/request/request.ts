@@ -22,6 +22,23 @@ const REQUEST = Symbol.for('sluice.request');
 const EMPTY_PARAMS: Params = Object.freeze(Object.create(null) as Params);
 
 /** The request's context: what controllers receive first, as in GoFrame. */
+class Context implements RequestContext {
+  readonly [REQUEST]: Request;
+  constructor(r: Request) {
+    this[REQUEST] = r;
+  }
+  get signal(): AbortSignal {
+    return this[REQUEST].signal;
+  }
+  get<T = unknown>(key: string): T | undefined {
+    return this[REQUEST].getCtxVar<T>(key);
+  }
+  set(key: string, value: unknown): void {
+    this[REQUEST].setCtxVar(key, value);
+  }
+}
+
+/** What controllers receive first, as in GoFrame: `signal`, and `get`/`set` for values. */
 export interface RequestContext {
   readonly signal: AbortSignal;
   get<T = unknown>(key: string): T | undefined;
@@ -61,7 +78,7 @@ export class Request {
   #abort: AbortController | undefined;
   #abortReason: Error | undefined;
   #onAbort: Array<(reason: Error) => void> | undefined;
-  #context: RequestContext | undefined;
+  #context: Context | undefined;
   #values: Map<string, unknown> | undefined;
   #log: Logger | undefined;
   #exited = false;
@@ -166,6 +183,8 @@ export class Request {
   /** Every parameter merged: route, then query, then body (later wins, as in GoFrame). */
   async all(): Promise<Fields> {
     const body = await this.parse();
+    // The common controller case (no route params, no query) needs no merged copy.
+    if (this.params === EMPTY_PARAMS && this.#search.length <= 1) return body;
     return Object.assign(Object.create(null) as Fields, this.params, this.query, body);
   }
 
@@ -300,17 +319,7 @@ export class Request {
 
   /** The request's context (`signal`, `get`/`set` values); `g.requestFromCtx(ctx)` gives `r` back. */
   context(): RequestContext {
-    if (!this.#context) {
-      const ctx: RequestContext & { [REQUEST]: Request } = {
-        [REQUEST]: this,
-        signal: undefined as unknown as AbortSignal,
-        get: <T>(key: string) => this.#values?.get(key) as T | undefined,
-        set: (key: string, value: unknown) => void (this.#values ??= new Map()).set(key, value),
-      };
-      Object.defineProperty(ctx, 'signal', { get: () => this.signal, enumerable: true });
-      this.#context = ctx;
-    }
-    return this.#context;
+    return (this.#context ??= new Context(this));
   }
 
   /** A value stored on the request (by middleware, say). */

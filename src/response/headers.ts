@@ -1,15 +1,20 @@
 /**
  * Response headers, held until commit. Once the response is committed every setter throws
  * SLUICE_HEADERS_COMMITTED instead of silently diverging from what went on the wire.
- * Stored as one flat array (lower-case name, name, value, ...): a response has a handful of
- * headers, and a Map plus an entry per header cost more memory per open stream than a scan.
+ * Content-Type, which nearly every response sets, has its own slot; the others live in one flat
+ * array (lower-case name, name, value, ...), created on first use: a response has a handful of
+ * headers, and a Map plus an entry per header cost more per request and per open stream.
  */
 import { SluiceError } from '../errors.js';
 
 type Value = string | string[];
 
+const CONTENT_TYPE = 'content-type';
+
 export class ResponseHeaders {
-  readonly #list: Array<string | string[]> = [];
+  #contentType: Value | undefined;
+  #contentTypeName = 'Content-Type';
+  #list: Array<string | string[]> | undefined;
   readonly #owner: { readonly committed: boolean };
 
   constructor(owner: { readonly committed: boolean }) {
@@ -18,6 +23,7 @@ export class ResponseHeaders {
 
   #find(key: string): number {
     const list = this.#list;
+    if (list === undefined) return -1;
     for (let i = 0; i < list.length; i += 3) if (list[i] === key) return i;
     return -1;
   }
@@ -27,11 +33,16 @@ export class ResponseHeaders {
     this.#guard(name);
     const key = name.toLowerCase();
     const v = normalise(value);
+    if (key === CONTENT_TYPE) {
+      this.#contentType = v;
+      this.#contentTypeName = name;
+      return this;
+    }
     const i = this.#find(key);
-    if (i === -1) this.#list.push(key, name, v);
+    if (i === -1) (this.#list ??= []).push(key, name, v);
     else {
-      this.#list[i + 1] = name;
-      this.#list[i + 2] = v;
+      this.#list![i + 1] = name;
+      this.#list![i + 2] = v;
     }
     return this;
   }
@@ -40,59 +51,82 @@ export class ResponseHeaders {
   append(name: string, value: string): this {
     this.#guard(name);
     const key = name.toLowerCase();
-    const i = this.#find(key);
-    if (i === -1) this.#list.push(key, name, value);
-    else {
-      const old = this.#list[i + 2]!;
-      this.#list[i + 2] = Array.isArray(old) ? [...old, value] : [old, value];
+    if (key === CONTENT_TYPE) {
+      this.#contentType = join(this.#contentType, value);
+      return this;
     }
+    const i = this.#find(key);
+    if (i === -1) (this.#list ??= []).push(key, name, value);
+    else this.#list![i + 2] = join(this.#list![i + 2], value)!;
     return this;
   }
 
   /** The header's value (several values joined by ", "), or undefined. */
   get(name: string): string | undefined {
-    const i = this.#find(name.toLowerCase());
-    if (i === -1) return undefined;
-    const v = this.#list[i + 2]!;
+    const key = name.toLowerCase();
+    const v = key === CONTENT_TYPE ? this.#contentType : this.#valueOf(key);
     return Array.isArray(v) ? v.join(', ') : v;
   }
 
   has(name: string): boolean {
-    return this.#find(name.toLowerCase()) !== -1;
+    const key = name.toLowerCase();
+    return key === CONTENT_TYPE ? this.#contentType !== undefined : this.#find(key) !== -1;
   }
 
   delete(name: string): boolean {
     this.#guard(name);
-    const i = this.#find(name.toLowerCase());
+    const key = name.toLowerCase();
+    if (key === CONTENT_TYPE) {
+      const had = this.#contentType !== undefined;
+      this.#contentType = undefined;
+      return had;
+    }
+    const i = this.#find(key);
     if (i === -1) return false;
-    this.#list.splice(i, 3);
+    this.#list!.splice(i, 3);
     return true;
   }
 
   /** Every header as [lower-case name, [name, value]]. */
   *entries(): IterableIterator<[string, [string, Value]]> {
-    const list = this.#list;
+    if (this.#contentType !== undefined) {
+      yield [CONTENT_TYPE, [this.#contentTypeName, this.#contentType]];
+    }
+    const list = this.#list ?? [];
     for (let i = 0; i < list.length; i += 3) {
       yield [list[i] as string, [list[i + 1] as string, list[i + 2]!]];
     }
   }
 
   get size(): number {
-    return this.#list.length / 3;
+    return (this.#contentType === undefined ? 0 : 1) + (this.#list?.length ?? 0) / 3;
   }
 
   /** The headers as the object `writeHead` takes. */
   toObject(): Record<string, Value> {
     const out: Record<string, Value> = {};
+    if (this.#contentType !== undefined) out[this.#contentTypeName] = this.#contentType;
     const list = this.#list;
-    for (let i = 0; i < list.length; i += 3) out[list[i + 1] as string] = list[i + 2]!;
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i += 3) out[list[i + 1] as string] = list[i + 2]!;
+    }
     return out;
+  }
+
+  #valueOf(key: string): Value | undefined {
+    const i = this.#find(key);
+    return i === -1 ? undefined : this.#list![i + 2];
   }
 
   #guard(name: string): void {
     if (this.#owner.committed)
       throw new SluiceError('SLUICE_HEADERS_COMMITTED', `header "${name}"`);
   }
+}
+
+function join(old: Value | undefined, value: string): Value {
+  if (old === undefined) return value;
+  return Array.isArray(old) ? [...old, value] : [old, value];
 }
 
 function normalise(value: string | number | readonly string[]): Value {

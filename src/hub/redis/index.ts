@@ -70,6 +70,8 @@ interface RTopic {
   epoch: string | undefined;
   /** The last stream id the reader has seen (never `$`). */
   lastId: string | undefined;
+  /** The number of the last event the reader delivered (publishes number events per topic). */
+  lastN: number | undefined;
 }
 
 /**
@@ -146,9 +148,10 @@ class RedisHub implements Hub {
     const args = [
       'EVAL',
       PUBLISH_SCRIPT,
-      '2',
+      '3',
       this.streamKey(name),
       this.epochKey(name),
+      this.counterKey(name),
       newEpoch(),
       this.maxEvents,
       data,
@@ -235,6 +238,7 @@ class RedisHub implements Hub {
         subs: new Set(),
         epoch: undefined,
         lastId: undefined,
+        lastN: undefined,
       };
       this.topics.set(name, topic);
     }
@@ -312,6 +316,7 @@ class RedisHub implements Hub {
   private resetTopic(t: RTopic, state: TopicState): void {
     t.epoch = state.epoch;
     t.lastId = state.last;
+    t.lastN = undefined;
     const [hi, lo] = splitStreamId(state.last);
     const reset = makeResetEntry(`${state.epoch}-${state.last}`, hi, lo);
     for (const sub of t.subs) {
@@ -371,8 +376,18 @@ class RedisHub implements Hub {
         // Skip a reply the topic has moved past (dropped, re-subscribed or reset meanwhile).
         if (this.topics.get(t.name) !== t || t.lastId !== asked[i]) continue;
         for (const [sid, fields] of entries) {
+          const { data, event, n } = entryFields(fields);
+          if (n !== undefined && t.lastN !== undefined && n > t.lastN + 1 && t.lastId) {
+            // The reader fell behind the trimming: entries vanished unread. Never a silent
+            // skip: live subscribers get a reset carrying the last id they could have seen.
+            const [rh, rl] = splitStreamId(t.lastId);
+            const reset = makeResetEntry(`${t.epoch}-${t.lastId}`, rh, rl);
+            for (const sub of t.subs) if (!sub.isHeld) sub.deliver(reset);
+          }
+          if (n !== undefined) t.lastN = n;
           t.lastId = sid;
-          const entry = this.toEntry(t.epoch!, sid, fields);
+          const [hi, lo] = splitStreamId(sid);
+          const entry = makeEntry(`${t.epoch!}-${sid}`, event, data, hi, lo);
           for (const sub of t.subs) sub.deliver(entry);
         }
       }
@@ -453,5 +468,9 @@ class RedisHub implements Hub {
 
   private epochKey(topic: string): string {
     return `${this.prefix}e:${topic}`;
+  }
+
+  private counterKey(topic: string): string {
+    return `${this.prefix}n:${topic}`;
   }
 }

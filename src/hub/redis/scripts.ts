@@ -4,19 +4,21 @@
  */
 
 /**
- * Publish: create the topic's epoch if it has none, then `XADD MAXLEN ~`. Atomic, so an id
- * never pairs an entry with an epoch from another history (a non-persistent Redis restarted
- * between the two steps would otherwise do just that).
+ * Publish: create the topic's epoch if it has none, number the event (KEYS[3], a counter per
+ * topic), then `XADD MAXLEN ~`. Atomic, so an id never pairs an entry with an epoch from another
+ * history (a non-persistent Redis restarted between the steps would otherwise do just that).
+ * The number lets a reader that fell behind the trimming see that entries vanished unread.
  * ARGV: epoch candidate, max length, data[, event]. Reply: { epoch, stream id }.
  */
 export const PUBLISH_SCRIPT = `
 local e = redis.call('GET', KEYS[2])
 if not e then e = ARGV[1]; redis.call('SET', KEYS[2], e) end
+local n = redis.call('INCR', KEYS[3])
 local id
 if ARGV[4] then
-  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'd', ARGV[3], 'e', ARGV[4])
+  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'd', ARGV[3], 'n', n, 'e', ARGV[4])
 else
-  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'd', ARGV[3])
+  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'd', ARGV[3], 'n', n)
 end
 return {e, id}
 `;
@@ -103,14 +105,21 @@ export function compareStreamIds(a: string, b: string): number {
 }
 
 /** Reads `d` (data) and `e` (event) from an entry's fields. */
-export function entryFields(fields: string[]): { data: string; event: string | undefined } {
+export function entryFields(fields: string[]): {
+  data: string;
+  event: string | undefined;
+  /** The event's number in its topic (undefined for entries written before numbering). */
+  n: number | undefined;
+} {
   let data = '';
   let event: string | undefined;
+  let n: number | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     if (fields[i] === 'd') data = String(fields[i + 1]);
     else if (fields[i] === 'e') event = String(fields[i + 1]);
+    else if (fields[i] === 'n') n = Number(fields[i + 1]);
   }
-  return { data, event };
+  return { data, event, n };
 }
 
 /** The streams of an `XREAD` reply, whether RESP2 (array of pairs) or RESP3 (map). */
