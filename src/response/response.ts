@@ -309,7 +309,6 @@ export class Response {
     this.#state = COMMITTED;
     const raw = this.raw;
     const headers = this.#headerObject();
-    this.request.core.onCommit?.(this.request, headers);
     raw.writeHead(this.#status, headers);
     const core = this.request.core;
     const outlet = plan?.streams
@@ -369,7 +368,6 @@ export class Response {
     }
     // An error answered before the body was read: close rather than read and discard the rest.
     if (status >= 400 && !this.request.raw.complete) headers['Connection'] = 'close';
-    this.request.core.onCommit?.(this.request, headers);
     raw.writeHead(status, headers);
     if (body === undefined || this.request.method === 'HEAD') raw.end();
     else raw.end(body);

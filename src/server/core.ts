@@ -44,8 +44,6 @@ export class ServerCore {
   readonly inflight = new Set<Request>();
   #drained: (() => void) | undefined;
   #seedWarning: SeedFrameWarning | undefined;
-  /** Set by compress() and friends: transforms a response at commit. */
-  onCommit: ((r: Request, headers: Record<string, string | string[]>) => void) | undefined;
   inspectFlush: ((r: Request, chunks: ReadonlyArray<string | Uint8Array>) => void) | undefined;
 
   constructor(config: ServerConfig, logger: Logger) {

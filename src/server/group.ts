@@ -9,10 +9,6 @@ import { RouteBinder, type RouteOptions } from './route-binder.js';
 
 export type { RouteOptions };
 
-/** Something `group.bind()` can bind: an object or class instance with `handle(...)` members. */
-export interface Bindable {
-  bindTo(group: Group): void;
-}
 
 export class Group extends RouteBinder {
   readonly #server: Server;
