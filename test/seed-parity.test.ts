@@ -2,35 +2,21 @@
 // interval: the exact bytes of the Go version arrive one by one, not in one burst at the end.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { promisify } from 'node:util';
+import { spawnExample } from './helpers/spawn-example.js';
 
 const COUNT = 6;
 const INTERVAL = 120;
 const EXPECTED_BODY = Array.from({ length: COUNT }, (_, i) => `data: ${i}\n`).join('');
 
 async function startExample(file: string): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      SEED_COUNT: String(COUNT),
-      SEED_INTERVAL_MS: String(INTERVAL),
-      NODE_ENV: 'production',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  return spawnExample(file, {
+    SEED_COUNT: String(COUNT),
+    SEED_INTERVAL_MS: String(INTERVAL),
+    NODE_ENV: 'production',
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`example exited early with ${code}`)));
-  });
-  return { port, child };
 }
 
 /** Reads a chunked response over a raw socket, timing each data chunk. */

@@ -1,12 +1,13 @@
 // The showcase with REDIS_URL: two instances on two ports share the chat room, and a client
 // that moves from one instance to the other resumes with Last-Event-ID.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, it } from 'node:test';
 import { createClient } from 'redis';
 import { collectEvents, stream, type StreamEvent } from '../src/client/index.js';
 import { sleep } from './helpers/server.js';
+import { spawnExample } from './helpers/spawn-example.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `sluice-showcase-test:${randomBytes(6).toString('hex')}:`;
@@ -23,27 +24,11 @@ after(async () => {
   redis.destroy();
 });
 
-function startInstance(): Promise<string> {
-  const c = spawn(process.execPath, ['--import', 'tsx', 'examples/showcase.ts'], {
-    env: { ...process.env, PORT: '0', REDIS_URL, SHOWCASE_PREFIX: PREFIX },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(c);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`showcase did not start: ${out}`)), 15_000);
-    c.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    c.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        assert.match(out, /on the Redis hub at /);
-        resolve(m[1]!);
-      }
-    });
-    c.once('exit', (code) => reject(new Error(`showcase exited with ${code}: ${out}`)));
-  });
+async function startInstance(): Promise<string> {
+  const run = await spawnExample('examples/showcase.ts', { REDIS_URL, SHOWCASE_PREFIX: PREFIX });
+  children.push(run.child);
+  assert.match(run.output, /on the Redis hub at /);
+  return run.url;
 }
 
 async function send(base: string, text: string): Promise<string> {

@@ -2,11 +2,12 @@
 // Chromium through playwright-core (Debian's chromium, never a downloaded browser), and by
 // examples/llm-client.ts from Node.
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './helpers/chromium.js';
+import { spawnExample } from './helpers/spawn-example.js';
 
 const SHOWCASE = new URL('../examples/showcase.ts', import.meta.url).pathname;
 const TOKEN_INTERVAL_MS = 30;
@@ -16,36 +17,15 @@ let browser: Browser | undefined;
 let base = '';
 const pageErrors: string[] = [];
 
-/** Starts the showcase and resolves its URL from the line `s.run()` prints. */
-function startShowcase(): Promise<string> {
-  const c = spawn(process.execPath, ['--import', 'tsx', SHOWCASE], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      REDIS_URL: '', // the embedded hub, whatever the environment says
-      COUNTER_INTERVAL_MS: '50',
-      TOKEN_INTERVAL_MS: String(TOKEN_INTERVAL_MS),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** Starts the showcase on the embedded hub and resolves its URL. */
+async function startShowcase(): Promise<string> {
+  const run = await spawnExample(SHOWCASE, {
+    REDIS_URL: '', // the embedded hub, whatever the environment says
+    COUNTER_INTERVAL_MS: '50',
+    TOKEN_INTERVAL_MS: String(TOKEN_INTERVAL_MS),
   });
-  child = c;
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`showcase did not start: ${out}`)), 15_000);
-    c.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    c.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    c.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`showcase exited with ${code}: ${out}`));
-    });
-  });
+  child = run.child;
+  return run.url;
 }
 
 async function open(path: string): Promise<Page> {
