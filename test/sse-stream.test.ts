@@ -104,6 +104,21 @@ describe('EventStream', () => {
     await waitFor(() => heartbeatTimerCount() === before, 2000, 'heartbeat timer released');
   });
 
+  it('skips the heartbeat of a stream that sent within the period', async () => {
+    const { url } = await startServer((s) =>
+      s.get('/busy', async (r) => {
+        const es = r.response.sse({ heartbeat: 50 });
+        for (let i = 0; i < 15; i++) {
+          await es.send(String(i));
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }),
+    );
+    const body = await (await fetch(`${url}/busy`)).text();
+    assert.equal((body.match(/data: /g) ?? []).length, 15);
+    assert.equal((body.match(/^:/gm) ?? []).length, 0, 'a busy stream got heartbeats');
+  });
+
   it('pipe() sends an async iterable and calls its return() when the client leaves', async () => {
     let returned = false;
     let produced = 0;

@@ -42,7 +42,7 @@ export class EventStream {
     const period = options.heartbeat ?? 15_000;
     const outlet = response.outlet;
     if (outlet && !outlet.gone) {
-      outlet.lastWriteAt = Date.now();
+      outlet.wrote = true;
       outlet.shutdownTarget = this;
       if (period > 0) startHeartbeat((this.#heartbeat = period), this);
       response.request.onAborted(this.#onAbort);
@@ -150,14 +150,21 @@ export class EventStream {
     void this.close();
   }
 
-  /** @internal When the stream last wrote (heartbeats skip busy streams). */
-  get lastWriteAt(): number {
-    return this.#response.outlet?.lastWriteAt ?? 0;
+  /** @internal True when the stream wrote since the last heartbeat tick (and clears that). */
+  takeWrote(): boolean {
+    const outlet = this.#response.outlet;
+    if (!outlet) return true;
+    const wrote = outlet.wrote;
+    outlet.wrote = false;
+    return wrote;
   }
 
-  /** @internal Writes a heartbeat comment. */
+  /** @internal Writes a heartbeat comment (which does not count as the stream being busy). */
   beat(): void {
-    this.#response.outlet?.write(HEARTBEAT);
+    const outlet = this.#response.outlet;
+    if (!outlet) return;
+    outlet.write(HEARTBEAT);
+    outlet.wrote = false;
   }
 
   /** @internal Writes the frames queued this turn, corked into one syscall. */

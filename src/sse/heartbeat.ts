@@ -3,8 +3,8 @@
  * it (never a timer per stream). A stream that sent anything within the period is skipped.
  */
 export interface Beating {
-  /** When the stream last wrote (ms since epoch). */
-  readonly lastWriteAt: number;
+  /** True when the stream wrote since the last tick (and clears that). */
+  takeWrote(): boolean;
   /** Writes the heartbeat comment. */
   beat(): void;
 }
@@ -17,8 +17,7 @@ export function startHeartbeat(period: number, member: Beating): void {
   if (!group) {
     const members = new Set<Beating>();
     const timer = setInterval(() => {
-      const due = Date.now() - period;
-      for (const m of members) if (m.lastWriteAt <= due) m.beat();
+      for (const m of members) if (!m.takeWrote()) m.beat();
     }, period);
     timer.unref();
     group = { timer, members };

@@ -23,8 +23,8 @@ export class Outlet {
   readonly policy: StreamPolicy;
   /** Set once the stream is over: the client left, a write failed or a limit cut it. */
   reason: Error | undefined;
-  /** When the last bytes were written (for heartbeats that skip busy streams). */
-  lastWriteAt = 0;
+  /** Set by every write; heartbeats read and clear it to skip streams that sent within a period. */
+  wrote = false;
   /** When writes started waiting on the socket (0: not blocked). */
   blockedSince = 0;
   /** Told once when the stream ends abnormally (client gone, cut off, failed write). */
@@ -59,8 +59,8 @@ export class Outlet {
    */
   write(chunk: string | Uint8Array): boolean {
     if (this.gone) return false;
-    this.lastWriteAt = Date.now();
-    if (!this.sinkWrite(chunk) && this.blockedSince === 0) this.blockedSince = this.lastWriteAt;
+    this.wrote = true;
+    if (!this.sinkWrite(chunk) && this.blockedSince === 0) this.blockedSince = Date.now();
     if (this.res.writableLength > this.policy.streamCap) {
       this.cut(
         new SluiceError('SLUICE_STREAM_OVERFLOW', `${this.res.writableLength} bytes unsent`),
