@@ -85,6 +85,26 @@ export const ERROR_CODES = {
     status: 500,
     message: 'an SSE retry value must be a non-negative integer number of milliseconds',
   },
+  SLUICE_SSE_DATA: {
+    status: 500,
+    message:
+      'SSE event data must be a string or have a JSON form (undefined, functions, symbols, BigInt and cycles have none); convert it first',
+  },
+  SLUICE_HEADER_INVALID: {
+    status: 500,
+    message:
+      'a response header name is not an HTTP token, or its value holds CR, LF, NUL or a character above U+00FF; encode the value (e.g. encodeURIComponent, RFC 5987 for filenames)',
+  },
+  SLUICE_STATUS_INVALID: {
+    status: 500,
+    message:
+      'the response status must be an integer from 200 to 999 (a 1xx status is informational and cannot end a response)',
+  },
+  SLUICE_STREAM_LENGTH: {
+    status: 500,
+    message:
+      'the response wrote more bytes than its Content-Length declared, so the connection was cut; remove the Content-Length header or send exactly that many bytes',
+  },
   SLUICE_STREAM_OVERFLOW: {
     status: 500,
     message:
@@ -134,6 +154,21 @@ export const ERROR_CODES = {
     message:
       'the hub holds its maximum number of topics and every one has subscribers; raise maxTopics or use fewer topics',
   },
+  SLUICE_HUB_EVENT_TOO_LARGE: {
+    status: 413,
+    message:
+      'the event is larger than the hub\'s maxEventSize, so it was refused (every event in history must be deliverable); send a smaller event or raise maxEventSize',
+  },
+  SLUICE_HUB_TOPIC: {
+    status: 400,
+    message:
+      'a hub topic name must be a well-formed Unicode string of 1 to 256 UTF-8 bytes',
+  },
+  SLUICE_HUB_REDIS_ERROR: {
+    status: 503,
+    message:
+      'Redis answered the command with an error (WRONGTYPE, OOM, NOSCRIPT...); it was not retried: check the key and the Redis server',
+  },
   SLUICE_STATIC_FORBIDDEN: {
     status: 403,
     message: 'the path leaves the static root or holds forbidden characters',
@@ -152,6 +187,11 @@ export const ERROR_CODES = {
     status: 502,
     message:
       'an event-stream line is longer than the client limit; raise maxLineLength or send shorter lines',
+  },
+  SLUICE_CLIENT_EVENT_TOO_LARGE: {
+    status: 502,
+    message:
+      'an event is larger than the client limit (its data lines together); raise maxEventSize or send smaller events',
   },
   SLUICE_CLIENT_JSON: {
     status: 502,
