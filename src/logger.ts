@@ -37,7 +37,14 @@ export function createDefaultLogger(
           record[k] = v instanceof Error ? serialiseError(v) : v;
         if (msg !== undefined) record.msg = msg;
       }
-      process.stderr.write(JSON.stringify(record) + '\n');
+      let line: string;
+      try {
+        line = JSON.stringify(record);
+      } catch {
+        // A field JSON cannot hold (a cycle, a BigInt): keep the line, drop the fields.
+        line = JSON.stringify({ level, time: record.time, msg: record.msg, unserialisable: true });
+      }
+      process.stderr.write(line + '\n');
     };
   return {
     debug: emit('debug'),
@@ -55,4 +62,54 @@ function serialiseError(err: Error): Record<string, unknown> {
     code: (err as { code?: unknown }).code,
     stack: err.stack,
   };
+}
+
+const GUARDED = Symbol('sluice.guardedLogger');
+let reportedFailure = false;
+
+/**
+ * Wraps a user's logger so that a logger which throws can never take a request, a listener or
+ * the process down with it: Sluice logs from socket listeners and timers, where an exception
+ * would be uncaught. The first failure is reported once on stderr.
+ * @example const log = guardLogger(pino()); log.info({ a: 1 }, 'never throws');
+ */
+export function guardLogger(logger: Logger): Logger {
+  if ((logger as { [GUARDED]?: boolean })[GUARDED]) return logger;
+  const call =
+    (level: Level): LogFn =>
+    (a: object | string, msg?: string) => {
+      try {
+        if (msg === undefined) logger[level](a as object);
+        else logger[level](a as object, msg);
+      } catch (err) {
+        reportLoggerFailure(err);
+      }
+    };
+  return {
+    [GUARDED]: true,
+    debug: call('debug'),
+    info: call('info'),
+    warn: call('warn'),
+    error: call('error'),
+    child: (bindings) => {
+      try {
+        return guardLogger(logger.child(bindings));
+      } catch (err) {
+        reportLoggerFailure(err);
+        return guardLogger(logger);
+      }
+    },
+  } as Logger;
+}
+
+function reportLoggerFailure(err: unknown): void {
+  if (reportedFailure) return;
+  reportedFailure = true;
+  try {
+    process.stderr.write(
+      `sluice: the configured logger threw (${String((err as Error)?.message ?? err)}); its failures are ignored from now on\n`,
+    );
+  } catch {
+    // stderr itself failed: nothing left to tell.
+  }
 }

@@ -116,15 +116,29 @@ void describe('encodeComment, encodeRetry, dataText, isEventShape', () => {
     assert.equal(encodeRetry(0), 'retry: 0\n\n');
     assert.equal(encodeRetry(2500), 'retry: 2500\n\n');
   });
-  void test('dataText: strings as they are, others as JSON, nothing for undefined/functions/symbols', () => {
+  void test('dataText: strings as they are, others as JSON, SLUICE_SSE_DATA for values without a JSON form', () => {
     assert.equal(dataText('a'), 'a');
     assert.equal(dataText({ a: [1] }), '{"a":[1]}');
-    assert.equal(dataText(undefined), '');
-    assert.equal(
-      dataText(() => 1),
-      '',
-    );
-    assert.equal(dataText(Symbol('s')), '');
+    assert.equal(dataText(null), 'null');
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const throwing = {
+      get x(): never {
+        throw new Error('getter');
+      },
+    };
+    for (const value of [undefined, () => 1, Symbol('s'), 1n, cyclic, throwing]) {
+      assert.throws(
+        () => dataText(value),
+        (err: unknown) => err instanceof SluiceError && err.code === 'SLUICE_SSE_DATA',
+        String(typeof value),
+      );
+    }
+  });
+  void test('a data key holding undefined is refused; no data key sends the other fields only', () => {
+    assert.throws(() => encodeEvent({ data: undefined }), /no JSON form/);
+    assert.throws(() => encodeEvent({ event: 'x', data: undefined }), /no JSON form/);
+    assert.equal(encodeEvent({ event: 'x' }), 'event: x\n\n');
   });
   void test('isEventShape: plain objects whose keys are all SSE fields', () => {
     assert.equal(isEventShape({ data: 1 }), true);
@@ -221,13 +235,12 @@ function expected(accepted: SseEvent[]): { events: EventSourceMessage[]; retries
   for (const ev of accepted) {
     if (ev.retry !== undefined) retries.push(ev.retry + 0); // -0 goes out as "0"
     const hasData =
-      ev.data !== undefined ||
-      (ev.event === undefined && ev.id === undefined && ev.retry === undefined);
+      'data' in ev || (ev.event === undefined && ev.id === undefined && ev.retry === undefined);
     if (!hasData) continue;
     events.push({
       id: ev.id,
       event: ev.event === '' ? undefined : ev.event,
-      data: dataText(ev.data).replace(/\r\n|\r/g, '\n'),
+      data: ('data' in ev ? dataText(ev.data) : '').replace(/\r\n|\r/g, '\n'),
     });
   }
   return { events, retries };
@@ -245,6 +258,8 @@ function encodeAll(events: SseEvent[]): { wire: string; accepted: SseEvent[] } {
       assert.ok(err instanceof SluiceError, String(err));
       if (err.code === 'SLUICE_SSE_FIELD') {
         assert.ok(/[\r\n\0]/.test(ev.id ?? '') || /[\r\n\0]/.test(ev.event ?? ''));
+      } else if (err.code === 'SLUICE_SSE_DATA') {
+        assert.ok('data' in ev && JSON.stringify(ev.data) === undefined);
       } else {
         assert.equal(err.code, 'SLUICE_SSE_RETRY');
         assert.ok(!(Number.isSafeInteger(ev.retry) && (ev.retry ?? -1) >= 0));

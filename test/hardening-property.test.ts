@@ -173,7 +173,8 @@ describe('SSE encoder properties', () => {
           (ev.event !== undefined || ev.id !== undefined || ev.retry !== undefined);
         assert.equal(seen.length, fieldsOnly ? 0 : 1);
         if (fieldsOnly) return;
-        const data = dataText(ev.data).replace(/\r\n?/g, '\n');
+        // No field at all is an empty message.
+        const data = ('data' in ev ? dataText(ev.data) : '').replace(/\r\n?/g, '\n');
         assert.equal(seen[0]!.data, data);
         if (ev.event !== undefined && ev.event !== '') assert.equal(seen[0]!.event, ev.event);
         if (ev.id !== undefined) assert.equal(seen[0]!.id, ev.id);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { SluiceError, type EventStream } from '../src/index.js';
 import { heartbeatTimerCount } from '../src/sse/heartbeat.js';
-import { memoryLogger, startServer, waitFor } from './helpers/server.js';
+import { memoryLogger, readBody, startServer, waitFor } from './helpers/server.js';
 
 describe('EventStream', () => {
   it('commits at once with the SSE headers and never a Connection header', async () => {
@@ -151,7 +151,7 @@ describe('EventStream', () => {
     assert.ok(produced <= at + 1, 'the source kept producing after the client left');
   });
 
-  it('with errorEvent, an error after commit sends event: error with a safe message, then ends', async () => {
+  it('with errorEvent, an error after commit sends event: error with a safe message, then cuts the connection', async () => {
     const log = memoryLogger();
     const { url } = await startServer(
       (s) =>
@@ -162,12 +162,13 @@ describe('EventStream', () => {
         }),
       { logger: log },
     );
-    const body = await (await fetch(`${url}/e`)).text();
+    const { text: body, complete } = await readBody(await fetch(`${url}/e`));
     assert.equal(
       body,
       'data: first\n\nevent: error\ndata: {"message":"Internal Server Error"}\n\n',
     );
     assert.ok(!body.includes('leaked'));
+    assert.equal(complete, false, 'no terminating chunk after an error');
   });
 
   it('warns once per route, outside production, about seed-style frames no EventSource dispatches', async () => {

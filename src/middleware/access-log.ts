@@ -27,19 +27,24 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
     r.response.raw.once('finish', () => log());
     r.response.raw.once('close', () => log());
     let logged = false;
+    // Runs in the response's finish/close listeners: nothing here may throw uncaught.
     const log = (): void => {
       if (logged) return;
       logged = true;
-      r.log.info(
-        {
-          method: r.method,
-          url: redactedUrl(r.path, r.url.search, redact),
-          status: r.response.status,
-          ms: Number(process.hrtime.bigint() - start) / 1e6,
-          ip: r.ip,
-        },
-        'request',
-      );
+      try {
+        r.log.info(
+          {
+            method: r.method,
+            url: redactedUrl(r.path, r.url.search, redact),
+            status: r.response.status,
+            ms: Number(process.hrtime.bigint() - start) / 1e6,
+            ip: r.ip,
+          },
+          'request',
+        );
+      } catch {
+        // r.log, r.url and r.ip never throw; this is the last guard of a socket listener.
+      }
     };
     await r.middleware.next();
   };

@@ -3,6 +3,7 @@
  * decorates responses. `Last-Event-ID` is always an allowed request header, so an EventSource
  * can resume cross-origin. With `credentials`, the exact request origin is echoed (never `*`).
  */
+import { SluiceError } from '../errors.js';
 import type { Middleware } from '../server/core.js';
 
 export interface CorsOptions {
@@ -14,19 +15,33 @@ export interface CorsOptions {
   allowHeaders?: string[];
   /** Response headers the browser may read. */
   exposeHeaders?: string[];
-  /** Send Access-Control-Allow-Credentials (requires an exact origin). Default false. */
+  /** Send Access-Control-Allow-Credentials; needs `origin` as a list or a predicate. Default false. */
   credentials?: boolean;
   /** Seconds a preflight may be cached. Default 600. */
   maxAge?: number;
 }
 
+/**
+ * CORS for browsers: answers preflights (204) and sets `Access-Control-*` on responses.
+ * `credentials: true` needs an explicit origin list or predicate: with the default `'*'` any
+ * site could read authenticated responses, so that combination throws `SLUICE_CONFIG` here,
+ * at configuration time. An allowed origin is echoed (never `*`) when credentials are on;
+ * `null` is only allowed when listed.
+ * @example s.use(middleware.cors({ origin: ['https://app.example'], credentials: true }))
+ */
 export function cors(options: CorsOptions = {}): Middleware {
   const methods = (options.methods ?? ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE']).join(', ');
   const expose = options.exposeHeaders?.join(', ');
   const maxAge = String(options.maxAge ?? 600);
   const allowed = options.origin ?? '*';
+  if (options.credentials && allowed === '*') {
+    throw new SluiceError(
+      'SLUICE_CONFIG',
+      'cors({ credentials: true }) needs an origin list or function: with "*" any site could read authenticated responses',
+    );
+  }
   const allowOrigin = (origin: string): string | undefined => {
-    if (allowed === '*') return options.credentials ? origin : '*';
+    if (allowed === '*') return '*';
     if (Array.isArray(allowed)) return allowed.includes(origin) ? origin : undefined;
     return allowed(origin) ? origin : undefined;
   };
@@ -47,7 +62,13 @@ export function cors(options: CorsOptions = {}): Middleware {
     if (value) {
       h.set('Access-Control-Allow-Methods', methods);
       const asked = r.header('access-control-request-headers');
-      const list = options.allowHeaders ?? (asked ? asked.split(',').map((s) => s.trim()) : []);
+      // Reflecting the asked headers makes the answer depend on them: caches must know.
+      if (!options.allowHeaders) h.append('Vary', 'Access-Control-Request-Headers');
+      const list = options.allowHeaders
+        ? [...options.allowHeaders]
+        : asked
+          ? asked.split(',').map((s) => s.trim()).filter(Boolean)
+          : [];
       if (!list.some((x) => x.toLowerCase() === 'last-event-id')) list.push('Last-Event-ID');
       h.set('Access-Control-Allow-Headers', list.join(', '));
       h.set('Access-Control-Max-Age', maxAge);

@@ -19,3 +19,23 @@ export function clientIp(req: IncomingMessage, trustProxy: boolean | number): st
   const index = hops.length - trustProxy;
   return index >= 0 ? hops[index]! : hops[0]!;
 }
+
+/**
+ * The scheme the client used: `https` on a TLS socket; with `trustProxy`, the
+ * `X-Forwarded-Proto` a trusted proxy set (the client-most value for `true`, the one N proxies
+ * from the server for a hop count N); else `http`.
+ * @example requestScheme(req, true) // 'https' behind a TLS-terminating proxy
+ */
+export function requestScheme(req: IncomingMessage, trustProxy: boolean | number): 'http' | 'https' {
+  if ((req.socket as { encrypted?: boolean } | undefined)?.encrypted) return 'https';
+  if (!trustProxy) return 'http';
+  const header = req.headers['x-forwarded-proto'];
+  if (!header) return 'http';
+  const hops = (Array.isArray(header) ? header.join(',') : header)
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  if (hops.length === 0) return 'http';
+  const proto = trustProxy === true ? hops[0] : hops[Math.max(0, hops.length - trustProxy)];
+  return proto === 'https' ? 'https' : 'http';
+}

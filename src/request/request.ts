@@ -12,7 +12,7 @@ import { parseContentType, isJsonType } from './content-type.js';
 import { parseUrlEncoded, parseQuery } from './urlencoded.js';
 import { readBody, bodyStream } from './read-body.js';
 import { parseCookieHeader } from '../response/cookie.js';
-import { clientIp } from './client-ip.js';
+import { clientIp, requestScheme } from './client-ip.js';
 import { EXIT, EXIT_ALL, EXIT_HOOK } from '../server/exit.js';
 
 export type Params = Record<string, string>;
@@ -69,6 +69,8 @@ export class Request {
   expectsContinue = false;
   /** @internal per-route body limit */
   bodyLimit: number;
+  /** @internal the request declared a body (Content-Length above 0, or chunked) */
+  hasBody = false;
   #search: string;
   #url: URL | undefined;
   #query: Fields | undefined;
@@ -101,6 +103,11 @@ export class Request {
     this.response = new Response(res, this);
   }
 
+  /** @internal True while a declared body is still arriving (not read to its end). */
+  get bodyPending(): boolean {
+    return this.hasBody && !this.raw.complete;
+  }
+
   /** GoFrame's middleware control: `await r.middleware.next()` runs the rest of the chain. */
   get middleware(): { next: () => Promise<void> } {
     return (this.#middleware ??= { next: () => this.core.next(this) });
@@ -108,12 +115,25 @@ export class Request {
 
   // ---- URL, headers, client ------------------------------------------------------------------
 
-  /** The full request URL (built on first access). */
+  /**
+   * The full request URL (built on first access). Its scheme is `https:` on TLS, or with
+   * `trustProxy` when the proxy says so in `X-Forwarded-Proto`; its host is the `Host` header
+   * (`localhost` without one). Never throws: the request guard refuses a Host the URL parser
+   * would refuse, and anything else odd falls back to `http://localhost/`.
+   * @example r.url.searchParams.get('page')
+   */
   get url(): URL {
-    return (this.#url ??= new URL(
-      this.path + this.#search,
-      `http://${this.raw.headers.host ?? 'localhost'}`,
+    return (this.#url ??= buildUrl(
+      requestScheme(this.raw, this.core.config.trustProxy),
+      this.raw.headers.host,
+      this.path,
+      this.#search,
     ));
+  }
+
+  /** `'https'` on TLS or (with `trustProxy`) when `X-Forwarded-Proto` says so, else `'http'`. */
+  get protocol(): 'http' | 'https' {
+    return requestScheme(this.raw, this.core.config.trustProxy);
   }
 
   /** A request header (`undefined` when absent); several values are joined by ", ". */
@@ -132,9 +152,11 @@ export class Request {
     return clientIp(this.raw, this.core.config.trustProxy);
   }
 
-  /** The request's logger: a child of the server's, carrying the request id. */
+  /** The request's logger: a child of the server's, carrying the request id when there is one. */
   get log(): Logger {
-    return (this.#log ??= this.core.logger.child({ reqId: this.id }));
+    if (this.#log) return this.#log;
+    const id = this.id;
+    return (this.#log = id ? this.core.logger.child({ reqId: id }) : this.core.logger);
   }
 
   /** The request id (from `requestId()` middleware, else the `X-Request-Id` header, else ''). */
@@ -158,25 +180,27 @@ export class Request {
 
   /** A route parameter. */
   getRouter(key: string, def?: string): string | undefined {
-    return this.params[key] ?? def;
+    return (own(this.params, key) as string | undefined) ?? def;
   }
 
   /** A query parameter. */
   getQuery<T = unknown>(key: string, def?: T): T | undefined {
-    return (this.query[key] as T | undefined) ?? def;
+    return (own(this.query, key) as T | undefined) ?? def;
   }
 
   /** A body field (after `await r.parse()`). */
   getForm<T = unknown>(key: string, def?: T): T | undefined {
-    return (this.#parsed?.[key] as T | undefined) ?? def;
+    return (own(this.#parsed, key) as T | undefined) ?? def;
   }
 
   /**
    * A value from the merged parameters in GoFrame's precedence: body fields (once read) over
-   * query over route parameters.
+   * query over route parameters. Only the request's own fields count: `r.get('constructor')`
+   * is `undefined` unless the client sent such a field.
+   * @example const page = Number(r.get('page', '1'))
    */
   get<T = unknown>(key: string, def?: T): T | undefined {
-    const v = this.#parsed?.[key] ?? this.query[key] ?? this.params[key];
+    const v = own(this.#parsed, key) ?? own(this.query, key) ?? own(this.params, key);
     return (v as T | undefined) ?? def;
   }
 
@@ -277,14 +301,27 @@ export class Request {
     return this.#abortReason;
   }
 
-  /** @internal Aborts the request (and its signal, if anyone asked for it) with the reason. */
+  /**
+   * @internal Aborts the request (and its signal, if anyone asked for it) with the reason. It
+   * runs from socket listeners and timers, so a callback that throws (a user's iterator whose
+   * `return()` throws, say) is logged, never left uncaught.
+   */
   abort(reason: Error): void {
     if (this.#abortReason) return;
     this.#abortReason = reason;
-    this.#abort?.abort(reason);
     const callbacks = this.#onAbort;
     this.#onAbort = undefined;
-    if (callbacks) for (const cb of callbacks) cb(reason);
+    if (callbacks) {
+      for (const cb of callbacks) {
+        try {
+          cb(reason);
+        } catch (err) {
+          this.log.error({ err, method: this.method, path: this.path }, 'an abort callback threw');
+        }
+      }
+    }
+    // Last: listeners on the public signal are the user's own (an EventTarget reports theirs).
+    this.#abort?.abort(reason);
   }
 
   /**
@@ -376,5 +413,24 @@ export class Request {
     return ctx !== null && typeof ctx === 'object'
       ? ((ctx as { [REQUEST]?: Request })[REQUEST] ?? undefined)
       : undefined;
+  }
+}
+
+/** A field of the request's own (never one inherited from Object.prototype). */
+function own(fields: Record<string, unknown> | undefined, key: string): unknown {
+  return fields !== undefined && Object.hasOwn(fields, key) ? fields[key] : undefined;
+}
+
+/**
+ * The request URL from its parts. The path goes after the authority (never resolved against
+ * it), so a path like `//evil.example/x` stays a path; an unparsable combination falls back
+ * to `http://localhost/` so that `r.url` never throws.
+ */
+function buildUrl(scheme: string, host: string | undefined, path: string, search: string): URL {
+  const at = path.charCodeAt(0) === 0x2f /* / */ ? path : '/';
+  try {
+    return new URL(`${scheme}://${host || 'localhost'}${at}${search}`);
+  } catch {
+    return new URL(`${scheme}://localhost/`);
   }
 }

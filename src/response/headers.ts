@@ -10,6 +10,29 @@ import { SluiceError } from '../errors.js';
 type Value = string | string[];
 
 const CONTENT_TYPE = 'content-type';
+// RFC 9110 §5.1 field-name = token; §5.5 field-value: visible ASCII, space, tab and obs-text
+// (0x80-0xFF). CR, LF and NUL would split or end the head; above U+00FF cannot be sent at all.
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/**
+ * Checks a header before it is stored, so a bad one fails where it was set (a 500 naming the
+ * header, the response still buffering) instead of at commit, half-sent.
+ * @throws SluiceError `SLUICE_HEADER_INVALID`
+ */
+function checkHeader(name: string, value: string): void {
+  if (!TOKEN.test(name)) {
+    throw new SluiceError('SLUICE_HEADER_INVALID', `name ${JSON.stringify(name)}`);
+  }
+  if (BAD_VALUE.test(value)) {
+    throw new SluiceError('SLUICE_HEADER_INVALID', `${name}: ${JSON.stringify(value)}`);
+  }
+  if (value.length > 0 && name.length === 14 && name.toLowerCase() === 'content-length') {
+    if (!/^\d{1,15}$/.test(value)) {
+      throw new SluiceError('SLUICE_HEADER_INVALID', `Content-Length ${JSON.stringify(value)}`);
+    }
+  }
+}
 
 export class ResponseHeaders {
   #contentType: Value | undefined;
@@ -28,11 +51,18 @@ export class ResponseHeaders {
     return -1;
   }
 
-  /** Sets a header, replacing any value it had. */
+  /**
+   * Sets a header, replacing any value it had. Throws `SLUICE_HEADER_INVALID` for a name that is
+   * not a token or a value holding CR, LF, NUL or a character above U+00FF (encode such values:
+   * `encodeURIComponent`, or RFC 5987 `filename*=` for file names).
+   * @example r.response.header().set('Cache-Control', 'no-store')
+   */
   set(name: string, value: string | number | readonly string[]): this {
     this.#guard(name);
-    const key = name.toLowerCase();
     const v = normalise(value);
+    if (typeof v === 'string') checkHeader(name, v);
+    else for (const one of v) checkHeader(name, one);
+    const key = name.toLowerCase();
     if (key === CONTENT_TYPE) {
       this.#contentType = v;
       this.#contentTypeName = name;
@@ -50,6 +80,7 @@ export class ResponseHeaders {
   /** Adds a value to a header (a second `Set-Cookie`, say). */
   append(name: string, value: string): this {
     this.#guard(name);
+    checkHeader(name, String(value));
     const key = name.toLowerCase();
     if (key === CONTENT_TYPE) {
       this.#contentType = join(this.#contentType, value);

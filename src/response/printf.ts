@@ -3,6 +3,9 @@
  */
 import { inspect } from 'node:util';
 
+/** Largest width or precision honoured, as in Go's fmt (beyond: `%!(BADWIDTH)`). */
+const MAX_WIDTH = 1_000_000;
+
 /**
  * Formats like Go's `fmt.Sprintf`, for `r.response.writef(format, ...args)`.
  *
@@ -22,7 +25,9 @@ import { inspect } from 'node:util';
  * Flags: `-` left-justify, `0` pad numbers with zeros after the sign (ignored with `-`, and
  * for `%d`/`%i` when a precision is given), `+` always print a sign, space: a space where a
  * plus sign would go. Width pads to that many characters (code points). Precision: decimals
- * for `%f`, minimum digits for `%d`/`%i`, maximum characters for `%s`/`%v`.
+ * for `%f`, minimum digits for `%d`/`%i`, maximum characters for `%s`/`%v`. As in Go, a width
+ * or precision above 1,000,000 is not honoured: `%!(BADWIDTH)` / `%!(BADPREC)` is printed
+ * before the value (so `%20000000d` cannot produce a 20 MB body).
  *
  * Forgiving like `util.format`: a directive with no argument left, or with an unknown verb, is
  * printed as written (`"%d"` stays `"%d"`), a `%` at the end stays `%`, and extra arguments
@@ -61,13 +66,13 @@ export function formatPrintf(format: string, args: readonly unknown[]): string {
     let width = -1;
     const wStart = i;
     while (i < n && isDigit(format.charCodeAt(i))) i++;
-    if (i > wStart) width = Number(format.slice(wStart, i));
+    if (i > wStart) width = Math.min(Number(format.slice(wStart, i)), MAX_WIDTH + 1);
     let precision = -1;
     if (format[i] === '.') {
       i++;
       const pStart = i;
       while (i < n && isDigit(format.charCodeAt(i))) i++;
-      precision = i > pStart ? Number(format.slice(pStart, i)) : 0;
+      precision = i > pStart ? Math.min(Number(format.slice(pStart, i)), MAX_WIDTH + 1) : 0;
     }
     const verb = format[i];
     if (verb === undefined || !VERBS.has(verb) || argIndex >= args.length) {
@@ -79,6 +84,16 @@ export function formatPrintf(format: string, args: readonly unknown[]): string {
       continue;
     }
     const arg = args[argIndex++];
+    // As Go's fmt: a width or precision over a million is refused in the output rather than
+    // honoured (one directive must not turn into megabytes of padding).
+    if (width > MAX_WIDTH) {
+      out += '%!(BADWIDTH)';
+      width = -1;
+    }
+    if (precision > MAX_WIDTH) {
+      out += '%!(BADPREC)';
+      precision = -1;
+    }
     const spec: Spec = { minus, zero: zero && !minus, plus, space, width, precision };
     out += formatVerb(verb, arg, spec);
     last = i + 1;

@@ -73,14 +73,19 @@ export class Response {
     return this.#state === ENDED || (this.outlet?.gone ?? false);
   }
 
-  /** The HTTP status (default 200). Setting it after commit throws SLUICE_HEADERS_COMMITTED. */
+  /**
+   * The HTTP status (default 200). Setting it after commit throws SLUICE_HEADERS_COMMITTED; a
+   * status outside 200-999 (a 1xx included: it cannot end a response) throws
+   * SLUICE_STATUS_INVALID.
+   */
   get status(): number {
     return this.#status;
   }
   set status(code: number) {
     this.#guard('status');
-    if (!Number.isInteger(code) || code < 100 || code > 999) {
-      throw new SluiceError('SLUICE_CONFIG', `status ${code} is not an HTTP status code`);
+    // A 1xx is informational: as the final status it would leave the client waiting for one.
+    if (!Number.isInteger(code) || code < 200 || code > 999) {
+      throw new SluiceError('SLUICE_STATUS_INVALID', String(code));
     }
     this.#status = code;
   }
@@ -193,10 +198,24 @@ export class Response {
     this.#bytes = 0;
   }
 
-  /** Redirects: sets `Location` and the status (default 302). */
+  /**
+   * Redirects: sets `Location` and the status (default 302). Characters outside ASCII are
+   * percent-encoded as UTF-8 (as Go's `http.Redirect` does); CR, LF or NUL throw
+   * SLUICE_HEADER_INVALID.
+   * @example r.response.redirectTo('/login?next=%2Fme', 303)
+   */
   redirectTo(url: string, status = 302): void {
+    let location = url;
+    if (/[^\x00-\x7f]/.test(url)) {
+      try {
+        location = url.replace(/[^\x00-\x7f]+/g, (s) => encodeURI(s));
+      } catch {
+        throw new SluiceError('SLUICE_HEADER_INVALID', `Location holds a lone surrogate`);
+      }
+    }
+    const headers = this.header();
+    headers.set('Location', location);
     this.status = status;
-    this.header().set('Location', url);
   }
 
   /** Sends a file: type from its name, ETag/Last-Modified (304), Range (206/416), streamed from disk. */
@@ -228,7 +247,11 @@ export class Response {
       const hooks = this.request.core.beforeOutput(this.request);
       if (hooks) return hooks.then(() => this.#commitAndSend());
     }
-    return this.#commitAndSend();
+    try {
+      return this.#commitAndSend();
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   #commitAndSend(): Promise<boolean> {
@@ -306,10 +329,9 @@ export class Response {
       h.set('Content-Encoding', plan.encoding);
       h.delete('Content-Length');
     }
-    this.#state = COMMITTED;
     const raw = this.raw;
-    const headers = this.#headerObject();
-    raw.writeHead(this.#status, headers);
+    this.#writeHead(this.#status, this.#headerObject());
+    this.#state = COMMITTED;
     const core = this.request.core;
     const outlet = plan?.streams
       ? new CompressedOutlet(raw, core.policy, core.registry, plan.encoding, plan)
@@ -322,6 +344,9 @@ export class Response {
       this.#state = ENDED;
       return;
     }
+    // A declared length is a promise about the bytes that follow: the outlet holds the stream to it.
+    const declared = this.#headers?.get('content-length');
+    if (declared !== undefined && !plan?.streams) outlet.declareLength(Number(declared));
     raw.flushHeaders();
   }
 
@@ -355,7 +380,6 @@ export class Response {
         encoding = plan.encoding;
       }
     }
-    this.#state = ENDED;
     const headers = this.#headerObject();
     if (body !== undefined) {
       const length = typeof body === 'string' ? this.#bytes : body.byteLength;
@@ -366,11 +390,53 @@ export class Response {
         headers['Content-Length'] = String(length);
       }
     }
-    // An error answered before the body was read: close rather than read and discard the rest.
-    if (status >= 400 && !this.request.raw.complete) headers['Connection'] = 'close';
-    raw.writeHead(status, headers);
+    // An error answered while the request body is still arriving: close rather than read and
+    // discard the rest. A request without a body keeps its connection.
+    if (status >= 400 && this.request.bodyPending) headers['Connection'] = 'close';
+    this.#writeHead(status, headers);
+    this.#state = ENDED;
     if (body === undefined || this.request.method === 'HEAD') raw.end();
     else raw.end(body);
+    // A body the socket could not take at once stays under the stall timeout and the budget.
+    const core = this.request.core;
+    Outlet.watchTail(raw, core.policy, core.registry);
+  }
+
+  /**
+   * @internal Ends a committed response abnormally (an error after commit): no terminating
+   * chunk, the connection is closed, so a truncated body can never look complete.
+   */
+  abort(reason: Error): void {
+    if (this.#state === BUFFERING) return;
+    this.#state = ENDED;
+    this.eventStream?.release();
+    this.#chunks = undefined;
+    this.#bytes = 0;
+    this.outlet?.abort(reason);
+  }
+
+  /** @internal After Node refused the head: a plain 500 with nothing the handler set. */
+  resetForFailure(): void {
+    this.#headers = undefined;
+    this.#cookies = undefined;
+    this.#chunks = undefined;
+    this.#bytes = 0;
+    this.compression = undefined;
+    this.#status = 500;
+    this.#append(statusText(500));
+  }
+
+  /**
+   * writeHead, keeping the response consistent if Node refuses it: headers are checked when set,
+   * so this is a last line of defence, and a refused head leaves nothing half-set on `raw`.
+   */
+  #writeHead(status: number, headers: Record<string, string | string[]>): void {
+    try {
+      this.raw.writeHead(status, headers);
+    } catch (err) {
+      for (const name of this.raw.getHeaderNames()) this.raw.removeHeader(name);
+      throw new SluiceError('SLUICE_HEADER_INVALID', (err as Error).message, { cause: err });
+    }
   }
 
   /** @internal Whether the handler produced any output (a written buffer or a commit). */
@@ -393,6 +459,12 @@ export class Response {
 
   #headerObject(): Record<string, string | string[]> {
     const headers = this.#headers ? this.#headers.toObject() : {};
+    // Sluice frames the body itself; a Transfer-Encoding copied from elsewhere would contradict it.
+    if (this.#headers?.has('transfer-encoding')) {
+      for (const name of Object.keys(headers)) {
+        if (name.toLowerCase() === 'transfer-encoding') delete headers[name];
+      }
+    }
     if (this.#cookies) {
       const existing = headers['Set-Cookie'] ?? this.#headers?.get('set-cookie');
       headers['Set-Cookie'] = existing

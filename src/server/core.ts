@@ -5,6 +5,7 @@
  * into the one response. Nothing here is allocated per request except what the request needs.
  */
 import { HttpError, SluiceError, isClientGone } from '../errors.js';
+import { isFramingCut } from '../stream/outlet.js';
 import type { ServerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Request } from '../request/request.js';
@@ -26,7 +27,7 @@ export type Hook = (r: Request) => unknown;
 export interface HookBinding {
   hook: HookName;
   fn: Hook;
-  matches: (host: string | undefined, path: string) => unknown;
+  matches: (method: string, host: string | undefined, path: string) => unknown;
 }
 
 /** Per-request hooks that matched, looked up only when hooks are bound. */
@@ -92,9 +93,12 @@ export class ServerCore {
     this.#hooksThen(r, r.hooks?.beforeServe, this.#startChain);
   }
 
-  /** Runs one kind of hooks, then `next` (at once when there are none or they were synchronous). */
+  /**
+   * Runs one kind of hooks, then `next` (at once when there are none or they were synchronous).
+   * As in GoFrame, hooks are skipped once `r.exitAll()` was called (the response still goes out).
+   */
   #hooksThen(r: Request, fns: Hook[] | undefined, next: (r: Request) => void): void {
-    const pending = fns ? this.#runHooks(r, fns) : undefined;
+    const pending = fns && !r.isExited() ? this.#runHooks(r, fns) : undefined;
     if (!pending) return next(r);
     pending.then(
       () => next(r),
@@ -103,6 +107,8 @@ export class ServerCore {
   }
 
   readonly #startChain = (r: Request): void => {
+    // r.exitAll() in a beforeServe hook: no middleware, no handler (GoFrame's behaviour).
+    if (r.isExited()) return this.complete(r);
     r.chainIndex = 0;
     const first = r.chain[0];
     let out: unknown;
@@ -189,8 +195,8 @@ export class ServerCore {
     const res = r.response;
     const err = r.getError();
     if (res.committed) {
-      if (err !== undefined) this.#logAfterCommit(r, err);
-      this.#end(r);
+      if (err !== undefined) this.#failAfterCommit(r, err);
+      else this.#end(r);
       return;
     }
     if (err !== undefined) {
@@ -203,8 +209,8 @@ export class ServerCore {
           () => this.#end(r),
           (e) => {
             r.setError(e);
-            if (!res.committed) this.#writeError(r, e);
-            else this.#logAfterCommit(r, e);
+            if (res.committed) return this.#failAfterCommit(r, e);
+            this.#writeError(r, e);
             this.#end(r);
           },
         );
@@ -242,15 +248,31 @@ export class ServerCore {
   }
 
   #finish(r: Request): void {
+    const res = r.response;
     try {
-      r.response.finish();
+      res.finish();
     } catch (err) {
-      this.logger.error({ err }, 'sluice: failed to end a response');
-      r.response.raw.destroy();
+      r.log.error({ err, method: r.method, path: r.path }, 'sluice: failed to end a response');
+      if (res.committed) res.abort(err as Error);
+      else {
+        // Node refused the head (headers are checked when set, so this is a last resort):
+        // answer a plain 500 rather than nothing.
+        res.resetForFailure();
+        try {
+          res.finish();
+        } catch {
+          res.raw.destroy();
+        }
+      }
+    }
+    const cut = res.outlet?.reason;
+    if (cut !== undefined && isFramingCut(cut)) {
+      // A body longer or shorter than its Content-Length: the connection was closed, say why.
+      r.log.error({ err: cut, method: r.method, path: r.path }, 'response cut: its length was wrong');
     }
     this.#done(r);
     const hooks = r.hooks;
-    if (hooks?.afterOutput)
+    if (hooks?.afterOutput && !r.isExited())
       this.#runHooks(r, hooks.afterOutput)?.catch((err) => this.#logError(r, err));
   }
 
@@ -262,10 +284,21 @@ export class ServerCore {
   /** A failure outside any handler (a hook, a status handler): answer 500 if still possible. */
   #fail(r: Request, err: unknown): void {
     if (r.getError() === undefined) r.setError(err);
-    if (!r.response.committed) {
-      r.response.clearBuffer();
-      this.#writeError(r, err);
-    } else this.#logAfterCommit(r, err);
+    if (r.response.committed) return this.#failAfterCommit(r, err);
+    r.response.clearBuffer();
+    this.#writeError(r, err);
+    this.#finish(r);
+  }
+
+  /**
+   * An error after commit: logged, and the connection is closed without the terminating chunk,
+   * so a truncated body can never look complete. An EventStream with `errorEvent` first sends
+   * its safe `event: error`.
+   */
+  #failAfterCommit(r: Request, err: unknown): void {
+    this.#logAfterCommit(r, err);
+    const res = r.response;
+    if (!res.ended) res.abort(err instanceof Error ? err : new Error(String(err)));
     this.#finish(r);
   }
 
@@ -310,7 +343,7 @@ export class ServerCore {
   /** Runs the beforeOutput hooks (at commit); undefined when there are none. */
   beforeOutput(r: Request): Promise<void> | undefined {
     const hooks = r.hooks?.beforeOutput;
-    if (!hooks) return undefined;
+    if (!hooks || r.isExited()) return undefined;
     return this.#runHooks(r, hooks)?.catch((err) => this.#logError(r, err));
   }
 
@@ -325,14 +358,15 @@ export class ServerCore {
           return (out as Promise<unknown>).then(
             () => undefined,
             (err) => {
-              if (err === EXIT_HOOK) stop = true;
+              // exitHook() and exitAll() end the hooks of this kind; exit() only this hook.
+              if (err === EXIT_HOOK || err === EXIT_ALL) stop = true;
               else if (!isExitSignal(err)) throw err;
             },
           );
         }
       } catch (err) {
-        if (err === EXIT_HOOK) stop = true;
-        else if (err !== EXIT_ALL && !isExitSignal(err)) throw err;
+        if (err === EXIT_HOOK || err === EXIT_ALL) stop = true;
+        else if (!isExitSignal(err)) throw err;
       }
       return undefined;
     };

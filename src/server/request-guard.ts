@@ -18,12 +18,45 @@ export type HeadCheck =
       host: string | undefined;
       /** The declared Content-Length, as sent. */
       contentLength: string | undefined;
+      /** True when the request declares a body (a Content-Length above 0, or chunked). */
+      hasBody: boolean;
     };
 
-// Host = uri-host [ ":" port ] (RFC 9110 §7.2): an IP literal or a reg-name (unreserved,
-// pct-encoded, sub-delims), so no "/", space, "@", "?", "#" or "\" that could change where the
-// request seems to go. Empty is allowed, as Go allows it.
-const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(?::[0-9]*)?$/;
+// Host = uri-host [ ":" port ] (RFC 9110 §7.2): an IP literal or a reg-name (unreserved and
+// sub-delims), so no "/", space, "@", "?", "#" or "\" that could change where the request seems
+// to go. Stricter than the RFC where the WHATWG URL parser (what `r.url` and every client
+// library use) would refuse the host: no "%", no empty host, a port of at most 65535.
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=-]+)(?::([0-9]{0,5}))?$/;
+// The everyday shape (letters, digits, dots and hyphens, a label that is not all digits last):
+// no further check needed.
+const PLAIN_HOST = /^(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]*[A-Za-z-][A-Za-z0-9-]*(?::[0-9]{1,5})?$/;
+/** Hosts already checked with the URL parser (bounded: past the bound each is checked again). */
+const checkedHosts = new Map<string, boolean>();
+const MAX_CHECKED_HOSTS = 1024;
+
+/**
+ * True when a Host value is one the WHATWG URL parser accepts (so `r.url` can always be built
+ * from it): the RFC shape, a port of at most 65535, and, for anything beyond a plain name, the
+ * parser's own verdict (IPv4 forms, IDNA, IPv6 literals), cached per distinct host.
+ * @example isValidHost('example.com:8080') // true; isValidHost('example.com:99999') // false
+ */
+export function isValidHost(host: string): boolean {
+  const m = HOST.exec(host);
+  if (!m) return false;
+  if (m[1] !== undefined && m[1] !== '' && Number(m[1]) > 65535) return false;
+  // Punycode labels (`xn--`) go to the parser: it refuses the malformed ones.
+  if (PLAIN_HOST.test(host) && !/xn--/i.test(host)) return true;
+  const known = checkedHosts.get(host);
+  if (known !== undefined) return known;
+  let ok: boolean;
+  try {
+    ok = new URL(`http://${host}/`).host !== '';
+  } catch {
+    ok = false;
+  }
+  if (checkedHosts.size < MAX_CHECKED_HOSTS) checkedHosts.set(host, ok);
+  return ok;
+}
 // absolute-form = scheme "://" authority path-abempty [ "?" query ]; only http and https.
 const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?]*)(.*)$/;
 
@@ -99,7 +132,7 @@ function inspect(req: IncomingMessage, config: ServerConfig): HeadCheck {
   // Node keeps the first Content-Type and drops the rest; a proxy may keep the last. A body
   // whose type depends on who reads it is refused (RFC 9110 §5.3: a singleton field).
   if (contentTypes > 1) return refuse(400, 'more than one Content-Type header');
-  if (host !== undefined && !HOST.test(host)) return refuse(400, 'malformed Host header');
+  if (host !== undefined && !isValidHost(host)) return refuse(400, 'malformed Host header');
 
   if (te !== undefined) {
     if (te.toLowerCase() !== 'chunked') {
@@ -108,16 +141,17 @@ function inspect(req: IncomingMessage, config: ServerConfig): HeadCheck {
     if (req.httpVersionMinor === 0) return refuse(400, 'HTTP/1.0 does not allow chunked bodies');
   }
 
+  const hasBody = te !== undefined || (contentLength !== undefined && Number(contentLength) > 0);
   const url = req.url ?? '';
   if (url.includes('#')) return refuse(400, 'a request target must not hold "#"');
-  if (url.charCodeAt(0) === 0x2f /* "/" */) return { target: url, host, contentLength };
+  if (url.charCodeAt(0) === 0x2f /* "/" */) return { target: url, host, contentLength, hasBody };
   if (url === '*') {
     return req.method === 'OPTIONS'
-      ? { target: url, host, contentLength }
+      ? { target: url, host, contentLength, hasBody }
       : refuse(400, 'the "*" target is only for OPTIONS');
   }
   const target = absoluteTarget(url, host);
-  return typeof target === 'string' ? { target, host, contentLength } : target;
+  return typeof target === 'string' ? { target, host, contentLength, hasBody } : target;
 }
 
 /** An absolute-form target is routed by its path once its authority is known to be the Host. */

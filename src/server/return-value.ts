@@ -6,6 +6,43 @@
  */
 import { Readable } from 'node:stream';
 import type { Request } from '../request/request.js';
+import type { ResponseHeaders } from '../response/headers.js';
+
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, not the message: never copied
+ * from another response. Content-Length is never copied either: Sluice frames what it sends.
+ */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'content-length',
+]);
+
+/**
+ * Copies a web Response's headers the handler did not set itself, minus what describes the
+ * upstream connection or framing: hop-by-hop headers (and any the upstream's `Connection`
+ * names), Content-Length, and, for a body `fetch()` already decoded, Content-Encoding (the
+ * bytes that follow are no longer encoded). A Response built in the handler keeps its
+ * Content-Encoding: its body is sent as it is.
+ */
+function copyEndToEndHeaders(from: Response, to: ResponseHeaders): void {
+  const skip = new Set(HOP_BY_HOP);
+  for (const token of (from.headers.get('connection') ?? '').split(',')) {
+    if (token.trim()) skip.add(token.trim().toLowerCase());
+  }
+  // fetch() responses are 'basic' or 'cors' and carry a decoded body; new Response() is 'default'.
+  if (from.type !== 'default') skip.add('content-encoding');
+  from.headers.forEach((v, k) => {
+    if (skip.has(k) || k === 'set-cookie' || to.has(k)) return;
+    to.set(k, v);
+  });
+  if (!to.has('set-cookie')) for (const c of from.headers.getSetCookie()) to.append('Set-Cookie', c);
+}
 
 /** Sends the value; returns a promise only when the body is streamed. */
 export function sendReturnValue(r: Request, value: unknown): Promise<unknown> | undefined {
@@ -23,9 +60,7 @@ export function sendReturnValue(r: Request, value: unknown): Promise<unknown> | 
   }
   if (value instanceof Response) {
     if (res.status === 200) res.status = value.status;
-    value.headers.forEach((v, k) => {
-      if (!headers.has(k)) headers.set(k, v);
-    });
+    copyEndToEndHeaders(value, headers);
     if (!value.body) return undefined;
     return res.stream(value.body);
   }

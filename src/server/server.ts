@@ -5,7 +5,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_CONFIG, type ServerConfig } from '../config.js';
-import { createDefaultLogger, type Logger } from '../logger.js';
+import { createDefaultLogger, guardLogger, type Logger } from '../logger.js';
 import { HttpError, SluiceError } from '../errors.js';
 import { Router, parseBindPattern, createPathMatcher } from '../router/index.js';
 import { Request } from '../request/request.js';
@@ -36,7 +36,7 @@ interface RouteEntry {
 }
 
 interface BoundMiddleware {
-  matches: (host: string | undefined, path: string) => unknown;
+  matches: (method: string, host: string | undefined, path: string) => unknown;
   fns: Middleware[];
 }
 
@@ -75,7 +75,7 @@ export class Server extends RouteBinder {
     super();
     const { port, address, ...config } = options;
     this.#config = { ...DEFAULT_CONFIG, ...config };
-    this.#core = new ServerCore(this.#config, this.#config.logger ?? createDefaultLogger());
+    this.#core = new ServerCore(this.#config, guardLogger(this.#config.logger ?? createDefaultLogger()));
     if (port !== undefined) this.setPort(port);
     if (address !== undefined) this.setAddress(address);
   }
@@ -113,7 +113,7 @@ export class Server extends RouteBinder {
       }
     }
     this.#config = { ...this.#config, ...config };
-    this.#core.reconfigure(this.#config, this.#config.logger ?? createDefaultLogger());
+    this.#core.reconfigure(this.#config, guardLogger(this.#config.logger ?? createDefaultLogger()));
     return this;
   }
 
@@ -183,8 +183,7 @@ export class Server extends RouteBinder {
 
   /** Middleware for every request whose path matches the pattern (run after global middleware). */
   bindMiddleware(pattern: string, ...fns: Middleware[]): this {
-    const { path, domain } = parseBindPattern(pattern);
-    this.#bound.push({ matches: createPathMatcher(path, domain), fns });
+    this.#bound.push({ matches: bindingMatcher(pattern), fns });
     this.#version++;
     return this;
   }
@@ -203,8 +202,7 @@ export class Server extends RouteBinder {
 
   /** A hook (`beforeServe`, `afterServe`, `beforeOutput`, `afterOutput`) for matching paths. */
   bindHookHandler(pattern: string, hook: HookName, fn: Hook): this {
-    const { path, domain } = parseBindPattern(pattern);
-    this.#core.hooks.push({ hook, fn, matches: createPathMatcher(path, domain) });
+    this.#core.hooks.push({ hook, fn, matches: bindingMatcher(pattern) });
     return this;
   }
 
@@ -240,11 +238,31 @@ export class Server extends RouteBinder {
 
   // ---- dispatch (the Node edge) ---------------------------------------------------------------
 
-  #onRequest = (req: IncomingMessage, res: ServerResponse): void => this.#dispatch(req, res, false);
+  #onRequest = (req: IncomingMessage, res: ServerResponse): void => this.#guarded(req, res, false);
 
   // 100 Continue is sent only when the handler reads the body, and never for an oversize one.
   #onCheckContinue = (req: IncomingMessage, res: ServerResponse): void =>
-    this.#dispatch(req, res, true);
+    this.#guarded(req, res, true);
+
+  /**
+   * A listener must never throw: an exception in Node's 'request' listener is uncaught and ends
+   * the process. Handlers' own errors are caught by the engine; this catches Sluice's.
+   */
+  #guarded(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
+    try {
+      this.#dispatch(req, res, expectsContinue);
+    } catch (err) {
+      this.#core.logger.error({ err, method: req.method }, 'sluice: failed to dispatch a request');
+      try {
+        if (!res.headersSent) {
+          res.writeHead(500, { 'Content-Length': '21', Connection: 'close' });
+          res.end('Internal Server Error');
+        } else res.destroy();
+      } catch {
+        res.destroy();
+      }
+    }
+  }
 
   #dispatch(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
     const head = checkRequestHead(req, this.#config);
@@ -260,6 +278,7 @@ export class Server extends RouteBinder {
       return;
     }
     const host = head.host;
+    r.hasBody = head.hasBody;
     const match = this.#router.match(r.method, host, path);
     let chain: Array<(r: Request) => unknown>;
     if (match.kind === 'found') {
@@ -273,7 +292,7 @@ export class Server extends RouteBinder {
         match.kind === 'method-not-allowed' || match.kind === 'options' ? match : undefined,
       );
     }
-    if (this.#bound.length > 0) chain = this.#withBound(chain, host, path);
+    if (this.#bound.length > 0) chain = this.#withBound(chain, r.method, host, path);
     r.chain = chain;
     if (core.hooks.length > 0) this.#matchHooks(r, host, path);
     const declared = head.contentLength;
@@ -358,11 +377,12 @@ export class Server extends RouteBinder {
 
   #withBound(
     chain: Array<(r: Request) => unknown>,
+    method: string,
     host: string | undefined,
     path: string,
   ): Array<(r: Request) => unknown> {
     let extra: Middleware[] | undefined;
-    for (const b of this.#bound) if (b.matches(host, path)) (extra ??= []).push(...b.fns);
+    for (const b of this.#bound) if (b.matches(method, host, path)) (extra ??= []).push(...b.fns);
     if (!extra) return chain;
     const g = this.#global.length;
     return [...chain.slice(0, g), ...extra, ...chain.slice(g)];
@@ -371,7 +391,7 @@ export class Server extends RouteBinder {
   #matchHooks(r: Request, host: string | undefined, path: string): void {
     let matched: MatchedHooks | undefined;
     for (const h of this.#core.hooks) {
-      if (!h.matches(host, path)) continue;
+      if (!h.matches(r.method, host, path)) continue;
       matched ??= {};
       (matched[h.hook] ??= []).push(h.fn);
     }
@@ -431,7 +451,10 @@ export class Server extends RouteBinder {
   /**
    * Graceful shutdown: stop accepting; every EventStream gets a jittered `retry:` hint and ends;
    * every other open response gets its signal aborted; in-flight requests finish within the
-   * timeout; then what is left is closed.
+   * timeout; then what is left is closed. Calls made while it runs share its promise; once it
+   * resolved, `start()` may listen again, like a new server (`g.server(name)` then gives a new
+   * instance: the registry let go of this one).
+   * @example process.on('SIGTERM', () => void s.shutdown({ timeout: 10_000 }));
    */
   shutdown(options: ShutdownOptions = {}): Promise<void> {
     return (this.#shuttingDown ??= this.#shutdown(options.timeout ?? this.#config.shutdownTimeout));
@@ -467,7 +490,11 @@ export class Server extends RouteBinder {
     }
     this.#http = undefined;
     this.onClosed?.();
-    this.#closedByShutdown?.();
+    const closedByShutdown = this.#closedByShutdown;
+    this.#closedByShutdown = undefined;
+    // A stopped server can start again and behaves like a new one (g.server(name) has let go of it).
+    this.#shuttingDown = undefined;
+    closedByShutdown?.();
   }
 
   /**
@@ -495,4 +522,19 @@ export class Server extends RouteBinder {
       maxUnsent: this.#core.registry.maxUnsent(),
     };
   }
+}
+
+/**
+ * The predicate of a middleware or hook binding: its path pattern, its domain, and its method
+ * prefix (`POST:/m` runs for POST only; HEAD counts as GET, as routes serve HEAD by GET).
+ */
+function bindingMatcher(
+  pattern: string,
+): (method: string, host: string | undefined, path: string) => unknown {
+  const { methods, path, domain } = parseBindPattern(pattern);
+  const matchPath = createPathMatcher(path, domain);
+  if (methods.includes('ALL')) return (_method, host, p) => matchPath(host, p);
+  return (method, host, p) =>
+    (methods.includes(method) || (method === 'HEAD' && methods.includes('GET'))) &&
+    matchPath(host, p);
 }

@@ -53,6 +53,8 @@ export async function sendFile(r: Request, path: string, stat?: Stats): Promise<
     path,
   );
   const res = r.response;
+  // As GoFrame: what a hook or handler wrote before is replaced by the file, never sent with it.
+  res.clearBuffer();
   res.status = plan.status;
   const headers = res.header();
   for (const [k, v] of Object.entries(plan.headers)) headers.set(k, v);

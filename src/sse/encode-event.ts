@@ -29,19 +29,32 @@ export function assertRetry(ms: number): void {
   }
 }
 
-/** Turns event data into its text: strings as they are, anything else as JSON. */
+/**
+ * Turns event data into its text: strings as they are, anything else as its JSON. A value with
+ * no JSON text (`undefined`, a function, a symbol) or one JSON cannot serialise (a BigInt, a
+ * cycle, a throwing `toJSON` or getter) throws `SLUICE_SSE_DATA`, so nothing is written.
+ * @example dataText({ a: 1 }) // '{"a":1}'
+ */
 export function dataText(data: unknown): string {
   if (typeof data === 'string') return data;
-  if (data === undefined) return '';
-  const json = JSON.stringify(data);
-  // JSON.stringify returns undefined for functions and symbols: send nothing rather than "undefined".
-  return json === undefined ? '' : json;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(data);
+  } catch (err) {
+    throw new SluiceError('SLUICE_SSE_DATA', (err as Error).message, { cause: err });
+  }
+  if (json === undefined) throw new SluiceError('SLUICE_SSE_DATA', `${typeof data} has no JSON form`);
+  return json;
 }
 
 /**
  * Encodes one event: `event:`, `id:`, `retry:`, then one `data:` line per line of data (CRLF,
  * LF and CR all split), then one blank line. Throws a coded error, having produced nothing,
- * when `id`/`event` hold CR, LF or NUL or `retry` is not a non-negative integer.
+ * when `id`/`event` hold CR, LF or NUL, `retry` is not a non-negative integer, or `data` is
+ * given but has no JSON form (`SLUICE_SSE_DATA`, see {@link dataText}).
+ * Without a `data` key only the other fields are written: the client updates its last event
+ * id or retry delay but dispatches nothing (an EventSource dispatches only events with data);
+ * an event with no field at all is an empty message (`data:`).
  * An empty `id` is written as `id:` (it resets the client's last event id).
  * @example encodeEvent({ event: 'tick', id: '7', data: 'a\nb' }) // "event: tick\nid: 7\ndata: a\ndata: b\n\n"
  */
@@ -59,7 +72,9 @@ export function encodeEvent(ev: SseEvent): string {
     assertRetry(ev.retry);
     out += `retry: ${ev.retry}\n`;
   }
-  if (ev.data !== undefined || out === '') out += encodeData(dataText(ev.data));
+  // No field at all is an empty message (`data:`), as before any rule about missing data.
+  if ('data' in ev) out += encodeData(dataText(ev.data));
+  else if (out === '') out += 'data: \n';
   return out + '\n';
 }
 

@@ -70,8 +70,10 @@ export class EventStream {
   /**
    * Sends an event. An object whose keys are all among data/event/id/retry is an event; any
    * other value is its data (strings as-is, other values as JSON). Resolves true when the socket
-   * has room, false once the client is gone; rejects (writing nothing) for an id/event holding
-   * CR, LF or NUL.
+   * has room, false once the client is gone; rejects, writing nothing and never throwing, for an
+   * id/event holding CR, LF or NUL (`SLUICE_SSE_FIELD`) or data with no JSON form
+   * (`SLUICE_SSE_DATA`: `undefined`, a function, a BigInt, a cycle). An event without a `data`
+   * key sends only its other fields (no dispatch: use it to move the id or the retry delay).
    * @example await es.send({ event: 'tick', id: String(i), data: { i } })
    */
   send(event: SseEvent | unknown): Promise<boolean> {
@@ -84,14 +86,31 @@ export class EventStream {
     return this.#write(frame);
   }
 
-  /** Sends a value as data, whatever its shape. */
+  /**
+   * Sends a value as data, whatever its shape. Like every method here it never throws: a value
+   * with no JSON form (`undefined`, a BigInt, a cycle...) rejects with `SLUICE_SSE_DATA` and
+   * nothing is written.
+   * @example await es.sendData({ event: 'not a field, just data' })
+   */
   sendData(value: unknown): Promise<boolean> {
-    return this.#write(encodeEvent({ data: value }));
+    let frame: string;
+    try {
+      frame = encodeEvent({ data: value });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#write(frame);
   }
 
   /** Sends a comment (each line its own `:` line; never a field). */
   comment(text = ''): Promise<boolean> {
-    return this.#write(encodeComment(text));
+    let frame: string;
+    try {
+      frame = encodeComment(String(text));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#write(frame);
   }
 
   /** Tells the client how long to wait before reconnecting (ms). */

@@ -7,6 +7,7 @@
  */
 import { encodeEvent, isEventShape, type SseEvent } from './encode-event.js';
 
+let lastHasData = false;
 let lastData: unknown = undefined;
 let lastEvent: string | undefined;
 let lastId: string | undefined;
@@ -21,9 +22,11 @@ function cacheable(value: unknown): boolean {
 /** The encoded frame for `send(value)`: an event shape is an event, anything else its data. */
 export function frameFor(value: unknown): Buffer | string {
   const ev: SseEvent = isEventShape(value) ? value : { data: value };
-  if (!cacheable(ev.data)) return encodeEvent(ev);
+  const hasData = 'data' in ev;
+  if (!cacheable(ev.data) || (hasData && ev.data === undefined)) return encodeEvent(ev);
   if (
     lastFrame !== undefined &&
+    hasData === lastHasData &&
     ev.data === lastData &&
     ev.event === lastEvent &&
     ev.id === lastId &&
@@ -32,6 +35,7 @@ export function frameFor(value: unknown): Buffer | string {
     return lastFrame;
   }
   const frame = Buffer.from(encodeEvent(ev));
+  lastHasData = hasData;
   lastData = ev.data;
   lastEvent = ev.event;
   lastId = ev.id;

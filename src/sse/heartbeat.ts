@@ -17,7 +17,13 @@ export function startHeartbeat(period: number, member: Beating): void {
   if (!group) {
     const members = new Set<Beating>();
     const timer = setInterval(() => {
-      for (const m of members) if (!m.takeWrote()) m.beat();
+      for (const m of members) {
+        try {
+          if (!m.takeWrote()) m.beat();
+        } catch {
+          // One stream's failure must not stop the others' heartbeats (or escape the timer).
+        }
+      }
     }, period);
     timer.unref();
     group = { timer, members };

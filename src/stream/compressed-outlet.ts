@@ -57,6 +57,11 @@ export class CompressedOutlet extends Outlet {
     return this.res.writableLength < this.res.writableHighWaterMark;
   }
 
+  protected override afterPending(fn: () => void): void {
+    if (this.#z.destroyed) return fn();
+    this.#z.flush(this.#flushKind, () => setImmediate(fn));
+  }
+
   protected override sinkEnd(chunk?: string | Uint8Array): void {
     const res = this.res;
     this.#z.once('end', () => {

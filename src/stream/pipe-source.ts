@@ -20,8 +20,15 @@ export async function pipeSource(
   const outlet = response.outlet;
   if (!outlet) throw new Error('pipeSource: the response is not committed');
   const iterator = iterate(source);
-  // Stop a source that is waiting for its next item as soon as the client leaves.
-  const stop = (): void => void iterator.return?.()?.catch?.(() => undefined);
+  // Stop a source that is waiting for its next item as soon as the client leaves. This runs in
+  // a socket listener: a source whose return() throws must not make that exception uncaught.
+  const stop = (): void => {
+    try {
+      void iterator.return?.()?.catch?.(() => undefined);
+    } catch {
+      // The source refused to stop; the loop below ends it when its next item arrives.
+    }
+  };
   response.request.onAborted(stop);
   let done = false;
   try {
@@ -37,7 +44,13 @@ export async function pipeSource(
     }
   } finally {
     response.request.offAborted(stop);
-    if (!done) await iterator.return?.()?.catch?.(() => undefined);
+    if (!done) {
+      try {
+        await iterator.return?.()?.catch?.(() => undefined);
+      } catch {
+        // A source whose return() throws is already done with.
+      }
+    }
   }
 }
 

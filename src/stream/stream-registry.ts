@@ -54,11 +54,17 @@ export class StreamRegistry {
     const now = Date.now();
     let total = 0;
     for (const o of this.#outlets) {
-      if (o.blockedSince !== 0 && now - o.blockedSince >= o.policy.writeStallTimeout) {
-        o.cut(new SluiceError('SLUICE_STREAM_STALLED', `${o.unsent} bytes unsent`));
-        continue;
+      const unsent = o.unsent;
+      if (o.blockedSince !== 0) {
+        // A socket that took some bytes since the last sweep is slow, not stalled.
+        if (unsent < o.lastUnsent) o.blockedSince = now;
+        else if (now - o.blockedSince >= o.policy.writeStallTimeout) {
+          o.cut(new SluiceError('SLUICE_STREAM_STALLED', `${unsent} bytes unsent`));
+          continue;
+        }
       }
-      total += o.unsent;
+      o.lastUnsent = unsent;
+      total += unsent;
     }
     if (total <= this.#budget) return;
     const laggers = [...this.#outlets].sort((a, b) => b.unsent - a.unsent);

@@ -76,3 +76,23 @@ export async function waitFor(check: () => boolean, ms = 2000, what = 'condition
     await sleep(5);
   }
 }
+
+/**
+ * Reads a fetch body to its end and says how it ended: `complete` is false when the connection
+ * was cut before the body's framing ended (a truncated body must never look complete).
+ */
+export async function readBody(res: Response): Promise<{ text: string; complete: boolean }> {
+  const chunks: Uint8Array[] = [];
+  let complete = true;
+  const reader = res.body?.getReader();
+  try {
+    for (;;) {
+      const step = await reader?.read();
+      if (!step || step.done) break;
+      chunks.push(step.value);
+    }
+  } catch {
+    complete = false;
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), complete };
+}
