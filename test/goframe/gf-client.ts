@@ -44,20 +44,20 @@ function isJsonText(text: string): boolean {
 export class GfClient {
   constructor(
     readonly base: string,
-    readonly options: GfClientOptions = {},
+    readonly opts: GfClientOptions = {},
   ) {}
 
   /** A copy that sends this header too (GoFrame's `SetHeader`). */
   header(name: string, value: string): GfClient {
     return new GfClient(this.base, {
-      ...this.options,
-      headers: { ...this.options.headers, [name]: value },
+      ...this.opts,
+      headers: { ...this.opts.headers, [name]: value },
     });
   }
 
   /** A copy that sends this Host header. */
   host(host: string): GfClient {
-    return new GfClient(this.base, { ...this.options, host });
+    return new GfClient(this.base, { ...this.opts, host });
   }
 
   /** GoFrame's `ContentJson()`: Content-Type application/json, objects sent as JSON. */
@@ -67,11 +67,11 @@ export class GfClient {
 
   /** A copy that does not follow redirects. */
   noFollow(): GfClient {
-    return new GfClient(this.base, { ...this.options, follow: false });
+    return new GfClient(this.base, { ...this.opts, follow: false });
   }
 
   async request(method: string, path: string, data?: GfData): Promise<GfResponse> {
-    const headers: Record<string, string> = { ...this.options.headers };
+    const headers: Record<string, string> = { ...this.opts.headers };
     const contentType = Object.entries(headers).find(
       ([k]) => k.toLowerCase() === 'content-type',
     )?.[1];
@@ -94,8 +94,8 @@ export class GfClient {
         else if (FORM_LIKE.test(params)) headers['Content-Type'] = 'application/x-www-form-urlencoded';
       }
     }
-    let res = await send(this.base, method, target, headers, body, this.options.host);
-    for (let hops = 0; this.options.follow !== false && hops < 10; hops++) {
+    let res = await send(this.base, method, target, headers, body, this.opts.host);
+    for (let hops = 0; this.opts.follow !== false && hops < 10; hops++) {
       const location = res.headers.location;
       if (res.status < 300 || res.status > 399 || location === undefined) break;
       const next = new URL(location, this.base + target);
@@ -108,7 +108,7 @@ export class GfClient {
         target,
         keep ? headers : withoutBodyHeaders(headers),
         keep ? body : undefined,
-        this.options.host,
+        this.opts.host,
       );
     }
     return res;
