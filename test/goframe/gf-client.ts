@@ -6,6 +6,7 @@
 //   starting with `{` or `[`, `application/x-www-form-urlencoded` when it looks like
 //   `name=value` (`^[\w\[\]]+=.+`), and left without a Content-Type otherwise;
 // - redirects are followed (up to 10), as Go's client does;
+// - a `#` in the URL starts a fragment, which is not sent (data appended to a GET may hold one);
 // - the path is sent as written (no dot-segment or slash normalisation, unlike `fetch`), and a
 //   `host` option sets the Host header (what `fetch` cannot), for domain-bound routes.
 import http from 'node:http';
@@ -94,6 +95,9 @@ export class GfClient {
         else if (FORM_LIKE.test(params)) headers['Content-Type'] = 'application/x-www-form-urlencoded';
       }
     }
+    // Go's client parses the URL: a `#` starts a fragment, which is never sent.
+    const hash = target.indexOf('#');
+    if (hash !== -1) target = target.slice(0, hash);
     let res = await send(this.base, method, target, headers, body, this.opts.host);
     for (let hops = 0; this.opts.follow !== false && hops < 10; hops++) {
       const location = res.headers.location;
