@@ -92,7 +92,8 @@ export class GfClient {
       body = params;
       if (contentType === undefined && params.length > 0) {
         if (isJsonText(params)) headers['Content-Type'] = 'application/json';
-        else if (FORM_LIKE.test(params)) headers['Content-Type'] = 'application/x-www-form-urlencoded';
+        else if (FORM_LIKE.test(params))
+          headers['Content-Type'] = 'application/x-www-form-urlencoded';
       }
     }
     // Go's client parses the URL: a `#` starts a fragment, which is never sent.

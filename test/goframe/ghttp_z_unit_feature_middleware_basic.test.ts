@@ -5,12 +5,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { fileURLToPath } from 'node:url';
 import { cors, handlerResponse, type Middleware, type Request } from '../../src/index.js';
 import { startServer } from '../helpers/server.js';
 import { gfClient } from './gf-client.js';
+import { tempSite } from './static-dirs.js';
 
-const STATIC1 = fileURLToPath(new URL('./testdata/static1', import.meta.url));
+/** GoFrame's testdata/static1: an index.html and a test.html. */
+const static1 = (): string => tempSite({ 'index.html': 'index', 'test.html': 'test' });
 
 /** A middleware that writes `before`, runs the rest of the chain, then writes `after`. */
 function around(before: string, after: string): Middleware {
@@ -82,7 +83,7 @@ describe('GoFrame middleware basic', () => {
         group.middleware(around('1', '2'));
         group.all('/user/list', (r) => r.response.write('list'));
       });
-      s.setServerRoot(STATIC1);
+      s.setServerRoot(static1());
     });
     const c = gfClient(url);
     assert.equal(await c.getContent('/'), 'index');
@@ -124,7 +125,7 @@ describe('GoFrame middleware basic', () => {
         group.middleware(around('1', '2'));
         group.all('/user/list', (r) => r.response.write('list'));
       });
-      s.setServerRoot(STATIC1);
+      s.setServerRoot(static1());
     });
     const c = gfClient(url);
     assert.equal(await c.getContent('/none'), 'ab');
@@ -291,7 +292,9 @@ describe('GoFrame middleware basic', () => {
     const bare = await c.post('/api.v2/user/list', 'token=123456');
     assert.equal(bare.body, 'list');
     assert.equal(bare.headers['access-control-allow-origin'], undefined);
-    const cross = await c.header('Origin', 'http://a.example').post('/api.v2/user/list', 'token=123456');
+    const cross = await c
+      .header('Origin', 'http://a.example')
+      .post('/api.v2/user/list', 'token=123456');
     assert.equal(cross.body, 'list');
     assert.equal(cross.headers['access-control-allow-origin'], '*');
   });

@@ -84,7 +84,8 @@ describe('GoFrame request params', () => {
       });
     });
     const c = gfClient(url);
-    for (const [data, want] of SCALARS) assert.equal(await c.postContent('/form', data), want, data);
+    for (const [data, want] of SCALARS)
+      assert.equal(await c.postContent('/form', data), want, data);
   });
 
   // Test_Params_Basic
@@ -207,9 +208,7 @@ describe('GoFrame request params', () => {
     const required = (msg: string) => z.string({ error: msg }).min(1, msg);
     const RegisterReq = z
       .object({
-        username: required('请输入账号')
-          .min(6, '账号长度为6到30位')
-          .max(30, '账号长度为6到30位'),
+        username: required('请输入账号').min(6, '账号长度为6到30位').max(30, '账号长度为6到30位'),
         password1: required('请输入密码').min(6, '密码长度不够').max(30, '密码长度不够'),
         password2: required('请确认密码').min(6, '密码长度不够').max(30, '密码长度不够'),
       })

@@ -15,11 +15,7 @@ const User = z
     id: z.coerce.number(),
     name: z.string(),
     password1: z.string(),
-    password2: z
-      .string()
-      .min(2, '')
-      .max(20, '')
-      .refine(password3, { message: '密码强度不足' }),
+    password2: z.string().min(2, '').max(20, '').refine(password3, { message: '密码强度不足' }),
   })
   .refine((u) => u.password1 === u.password2, { message: '两次密码不一致' });
 
@@ -46,7 +42,7 @@ describe('GoFrame request JSON', () => {
     const { url } = await startServer((s) => {
       s.bindHandler('/parse', async (r) => {
         const out = User.safeParse(await r.all());
-        if (!out.success) r.response.writeExit(out.error.issues[0]?.message);
+        if (!out.success) return r.response.writeExit(out.error.issues[0]?.message);
         const u = out.data;
         r.response.writeExit(u.id, u.name, u.password1, u.password2);
       });

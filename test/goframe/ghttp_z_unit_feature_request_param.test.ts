@@ -176,10 +176,11 @@ describe('GoFrame request params with struct tags', () => {
       });
     });
     const c = gfClient(url);
-    for (const [query, field] of [
+    const cases: Array<[string, string]> = [
       ['page_index=0', 'page_index'],
       ['size=100', 'size'],
-    ]) {
+    ];
+    for (const [query, field] of cases) {
       const res = await c.get(`/user?${query}`);
       assert.equal(res.status, 400);
       const payload = JSON.parse(res.body) as {

@@ -3,12 +3,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startServer } from '../helpers/server.js';
 import { gfClient } from './gf-client.js';
 import { tempSite } from './static-dirs.js';
 
-const STATIC1 = fileURLToPath(new URL('./testdata/static1', import.meta.url));
+/** GoFrame's testdata/static1: an index.html and a test.html. */
+const static1 = (): string => tempSite({ 'index.html': 'index', 'test.html': 'test' });
 
 describe('GoFrame static files', () => {
   // Test_Static_ServerRoot
@@ -22,7 +22,7 @@ describe('GoFrame static files', () => {
 
   // Test_Static_ServerRoot_Security
   it('serves the index and files, and answers Not Found for a missing file', async () => {
-    const { url } = await startServer((s) => s.setServerRoot(STATIC1));
+    const { url } = await startServer((s) => s.setServerRoot(static1()));
     const c = gfClient(url);
     assert.equal(await c.getContent('/'), 'index');
     assert.equal(await c.getContent('/index.htm'), 'Not Found');
@@ -34,7 +34,7 @@ describe('GoFrame static files', () => {
   // DIFFERENCE: a path that tries to leave the root (a `..` segment, or an encoded `/`) is refused
   // with 403 before the disk is touched; GoFrame answers 404 "Not Found".
   it('refuses traversal with 403 (GoFrame: 404)', async () => {
-    const { url } = await startServer((s) => s.setServerRoot(STATIC1));
+    const { url } = await startServer((s) => s.setServerRoot(static1()));
     const c = gfClient(url);
     for (const path of ['/../main.html', '/..%2Fmain.html']) {
       const res = await c.get(path);

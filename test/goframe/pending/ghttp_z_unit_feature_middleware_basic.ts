@@ -3,12 +3,13 @@
 // Run: node --import tsx --test test/goframe/pending/ghttp_z_unit_feature_middleware_basic.ts
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { middleware, type Middleware, type Request } from '../../../src/index.js';
 import { startServer } from '../../helpers/server.js';
 import { gfClient } from '../gf-client.js';
+import { tempSite } from '../static-dirs.js';
 
-const STATIC1 = fileURLToPath(new URL('../testdata/static1', import.meta.url));
+/** GoFrame's testdata/static1: an index.html and a test.html. */
+const static1 = (): string => tempSite({ 'index.html': 'index', 'test.html': 'test' });
 
 function around(before: string, after: string): Middleware {
   return async (r) => {
@@ -72,7 +73,7 @@ describe('GoFrame middleware basic (pending)', () => {
         group.middleware(around('1', '2'));
         group.all('/user/list', (r) => r.response.write('list'));
       });
-      s.setServerRoot(STATIC1);
+      s.setServerRoot(static1());
     });
     const c = gfClient(url);
     assert.equal(await c.getContent('/'), 'index');

@@ -29,7 +29,8 @@ describe('GoFrame request params (pending)', () => {
       s.bindHandler('/get', (r) => writeCollections(r, (k) => r.getQuery(k)));
     });
     const c = gfClient(url);
-    for (const [data, want] of COLLECTIONS) assert.equal(await c.getContent('/get', data), want, data);
+    for (const [data, want] of COLLECTIONS)
+      assert.equal(await c.getContent('/get', data), want, data);
   });
 
   // Test_Params_Basic
@@ -102,7 +103,10 @@ describe('GoFrame request params (pending)', () => {
       s.bindHandler('/map', async (r) => r.response.write(await r.all()));
     });
     assert.equal(
-      await gfClient(url).postContent('/map', 'time_end2020-04-18 16:11:58&returnmsg=Success&attach='),
+      await gfClient(url).postContent(
+        '/map',
+        'time_end2020-04-18 16:11:58&returnmsg=Success&attach=',
+      ),
       '{"attach":"","returnmsg":"Success"}',
     );
   });

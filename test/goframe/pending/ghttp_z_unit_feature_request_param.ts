@@ -17,7 +17,11 @@ describe('GoFrame request params with struct tags (pending)', () => {
       path: '/user',
       summary: 'user api',
       tags: ['User'],
-      input: z.object({ id: z.coerce.number().default(1), name: z.string().min(1), age: z.string().min(1) }),
+      input: z.object({
+        id: z.coerce.number().default(1),
+        name: z.string().min(1),
+        age: z.string().min(1),
+      }),
       // @ts-expect-error GAP: defineRoute has no `in` (cookie/header sources)
       in: { name: 'cookie', age: 'header' },
     });

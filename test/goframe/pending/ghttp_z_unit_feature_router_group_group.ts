@@ -12,9 +12,7 @@ describe('GoFrame router group in group (pending)', () => {
   it('runs the more specific group hook first', async () => {
     const { url } = await startServer((s) => {
       s.bindHookHandler('/api.v2/hook/*', 'beforeServe', (r) => r.response.write('hook any'));
-      s.bindHookHandler('/api.v2/hook/:name', 'beforeServe', (r) =>
-        r.response.write('hook name'),
-      );
+      s.bindHookHandler('/api.v2/hook/:name', 'beforeServe', (r) => r.response.write('hook name'));
     });
     const c = gfClient(url);
     assert.equal(await c.getContent('/api.v2/hook/name'), 'hook namehook any');
