@@ -1,7 +1,7 @@
 // Shared plumbing for the benchmarks: pinned child processes, CPU sampling from /proc,
 // statistics and markdown tables. Everything is bounded: 127.0.0.1 only, every child is
 // tracked and killed when the bench ends, even on error or Ctrl-C.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -216,13 +216,22 @@ export interface StartedServer {
   port: number;
 }
 
-/** Spawns a bench server on the server core and waits for `listening <port>`. */
+/** Spawns a bench server (a TypeScript file run by Node) on the server core; see below. */
 export async function startServer(
   file: string,
   env: Record<string, string> = {},
 ): Promise<StartedServer> {
+  return startServerProgram(process.execPath, nodeArgs(file), env);
+}
+
+/** Spawns `cmd args` as a bench server on the server core and waits for `listening <port>`. */
+export async function startServerProgram(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<StartedServer> {
   const port = await freePort();
-  const child = spawnPinned(SERVER_CPU, process.execPath, nodeArgs(file), {
+  const child = spawnPinned(SERVER_CPU, cmd, args, {
     PORT: String(port),
     ...env,
   });
@@ -233,6 +242,46 @@ export async function startServer(
     throw err;
   }
   return { child, port };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Go programs (bench/go: standard library only), built at bench time into .bench-results/go/
+
+export const GO_DIR = join(BENCH_DIR, 'go');
+const goBuilds = new Map<string, { bin: string } | { error: string }>();
+
+/**
+ * Builds bench/go/<pkg> (once per process) with the `go` on PATH, offline (GOPROXY=off: the
+ * programs import nothing outside the standard library). Returns the binary, or why not
+ * (`go` missing, or the build failed).
+ */
+export function goBuild(pkg: string): { bin: string } | { error: string } {
+  const done = goBuilds.get(pkg);
+  if (done) return done;
+  const bin = join(RESULTS_DIR, 'go', pkg);
+  let out: { bin: string } | { error: string };
+  try {
+    mkdirSync(dirname(bin), { recursive: true });
+    execFileSync('go', ['build', '-o', bin, `./${pkg}`], {
+      cwd: GO_DIR,
+      env: { ...process.env, GOPROXY: 'off', GOFLAGS: '', CGO_ENABLED: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 180_000,
+    });
+    out = { bin };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
+    out =
+      e.code === 'ENOENT'
+        ? { error: 'go not found on PATH (Debian: apt-get install golang-go)' }
+        : {
+            error: `go build ./${pkg} failed: ${String(e.stderr ?? e.message)
+              .trim()
+              .slice(0, 300)}`,
+          };
+  }
+  goBuilds.set(pkg, out);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,9 @@
 //   BENCH_SECONDS=5              wrk duration per route and round
 //   BENCH_STREAM_SECONDS=5       single-stream duration
 //   BENCH_SSE_SECONDS=10         SSE broadcast duration; SSE_CLIENTS=1000; SSE_RATES=100[,500,...]
+//   SSE_CLIENT=go                SSE load client: go (bench/go/sse-load, built with the `go` on
+//                                PATH; Node fallback without it), go-net or node; SSE_CHECK=0 skips
+//                                the Node-vs-Go client check round (SSE_CHECK_SECONDS=3)
 //   BENCH_CONNECTIONS=50         wrk connections
 //   BENCH_SERVERS / SSE_SERVERS / STREAM_SERVERS   restrict the servers (comma-separated names)
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';

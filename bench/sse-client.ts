@@ -1,6 +1,8 @@
 // Lean SSE load client: raw node:net sockets, a byte-level scanner (HTTP/1.1 chunked framing and
 // SSE lines) with no per-event allocation, latency from the send timestamp in each event's data
-// (`data: <seq> <Date.now()>`, optionally JSON-quoted as better-sse does).
+// (`data: <seq> <Date.now()>`, optionally JSON-quoted as better-sse does). Since the Go client
+// (bench/go/sse-load, same protocol and JSON) it is the fallback and the correctness cross-check:
+// it costs about 1.4x the Go client's CPU per event (BENCHMARKS.md, method notes).
 //
 // Env: PORT, SSE_PATH (/sse), CLIENTS (1000). stdin commands:
 //   start          reset counters and the CPU baseline
@@ -22,6 +24,7 @@ const HIST_MAX_MS = 60_000;
 const hist = new Uint32Array(HIST_MAX_MS + 1);
 let received = 0;
 let gaps = 0;
+let duplicates = 0;
 let now = Date.now();
 
 const DATA = [0x64, 0x61, 0x74, 0x61, 0x3a]; // "data:"
@@ -52,6 +55,7 @@ class Conn {
   hasEvent = false;
   lastSeq = -1;
   ok = false;
+  up = false;
 
   constructor(readonly socket: net.Socket) {}
 
@@ -173,6 +177,7 @@ class Conn {
     hist[lat > HIST_MAX_MS ? HIST_MAX_MS : lat]!++;
     if (this.seq > this.lastSeq + 1) gaps += this.seq - this.lastSeq - 1;
     if (this.seq > this.lastSeq) this.lastSeq = this.seq;
+    else duplicates++; // a sequence number seen before (or out of order)
   }
 }
 
@@ -210,6 +215,7 @@ function openOne(): void {
     // Some frameworks (h3) send no headers before their first event: a connection counts
     // once its request is written; the orchestrator then waits for the server to register it.
     up = true;
+    c.up = true;
     socket.write(REQUEST);
     pending--;
     connected++;
@@ -258,6 +264,7 @@ createInterface({ input: process.stdin })
       hist.fill(0);
       received = 0;
       gaps = 0;
+      duplicates = 0;
       for (const c of conns) c.reset();
       cpu0 = process.cpuUsage();
       t0 = performance.now();
@@ -272,8 +279,11 @@ createInterface({ input: process.stdin })
           break;
         }
       }
-      const live = conns.filter((c) => !c.headersDone || c.ok).length;
+      const live = conns.filter((c) => c.up && (!c.headersDone || c.ok)).length;
+      const cpuS = (cpu.user + cpu.system) / 1e6;
       const result = {
+        client: 'node',
+        opened,
         clients: live,
         failed,
         closed: closedAfterConnect,
@@ -282,11 +292,17 @@ createInterface({ input: process.stdin })
         received,
         delivered: sent * live > 0 ? received / (sent * live) : 0,
         gaps,
+        missed: gaps,
+        duplicates,
         p50Ms: percentile(50, received),
         p99Ms: percentile(99, received),
         maxMs: max,
-        clientCpuPct: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
+        cpuUserS: cpu.user / 1e6,
+        cpuSysS: cpu.system / 1e6,
+        clientCpuPct: (cpuS / seconds) * 100,
+        clientUsPerEvent: received > 0 ? (cpuS / received) * 1e6 : NaN,
         seconds,
+        latencySampling: 1,
       };
       console.log(`result ${JSON.stringify(result)}`);
     }

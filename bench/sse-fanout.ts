@@ -3,13 +3,21 @@
 // (default 10) after every client is connected. Issue 4: a plain loop calling each framework's
 // send on every open stream. Issue 6: `sluice-hub`, es.subscribe(hub, topic) + hub.publish().
 //
-// Server pinned to one core, the lean raw-socket client (bench/sse-client.ts) to the other;
-// rounds interleaved. Reported: delivered share (received / (sent x clients) by the end of a
-// grace period after the planned end), p50/p99 latency from the send timestamp, gaps (events skipped while later
-// ones arrived), server CPU per delivered event, server RSS per idle connection, client CPU.
+// Server pinned to one core, the load client to the other; rounds interleaved. The load client is
+// bench/go/sse-load (Go, one epoll thread; built at bench time into .bench-results/go/), or the
+// Node one (bench/sse-client.ts) when `go` is missing or SSE_CLIENT=node: both speak the same
+// stdin protocol and print the same JSON. Before the rounds, one short check round runs the Node
+// client and then the Go client against the same server (node-http when selected) and compares
+// gaps, duplicates and delivery (SSE_CHECK=0 skips it; SSE_CHECK_SECONDS, default 3).
+// Reported: delivered share (received / (sent x clients) by the end of a grace period after the
+// planned end), p50/p99 latency from the send timestamp, gaps (events skipped while later ones
+// arrived), duplicates, server CPU per delivered event, server RSS per idle connection, and the
+// load client's CPU (% of its core, flagged above 60%: the figure may then be the client's).
+// `go-net-http` (bench/go/sse-server) is a hand-written Go net/http server doing what node-http does.
 //
 //   node --import tsx bench/sse-fanout.ts
 //   BENCH_ROUNDS=5 BENCH_SSE_SECONDS=10 SSE_CLIENTS=1000 SSE_RATES=100 SSE_SERVERS=node-http,sluice
+//   SSE_CLIENT=go|go-net|node   (go: epoll transport; go-net: goroutine per connection)
 import { join } from 'node:path';
 import {
   BENCH_DIR,
@@ -19,6 +27,7 @@ import {
   fmt,
   fmtInt,
   fmtMs,
+  goBuild,
   isMain,
   machineNote,
   median,
@@ -30,18 +39,23 @@ import {
   sleep,
   spawnPinned,
   startServer,
+  startServerProgram,
   table,
   writeResult,
 } from './lib.js';
 
 interface SseServer {
   name: string;
-  file: string;
+  /** A TypeScript server in bench/servers, run by Node... */
+  file?: string;
+  /** ...or a Go program in bench/go, built at bench time. */
+  go?: string;
   env?: Record<string, string>;
 }
 
 export const SSE_SERVERS: SseServer[] = [
   { name: 'node-http', file: 'node-http-sse.ts' },
+  { name: 'go-net-http', go: 'sse-server' },
   { name: 'sluice', file: 'sluice-sse.ts' },
   { name: 'sluice-hub', file: 'sluice-hub-sse.ts' },
   { name: 'sluice-redis-hub', file: 'sluice-hub-sse.ts', env: { SLUICE_HUB: 'redis' } },
@@ -51,7 +65,53 @@ export const SSE_SERVERS: SseServer[] = [
   { name: 'hono', file: 'hono-sse.ts' },
 ];
 
+/** Above this share of its core, the load client may be what a row measures. */
+export const CLIENT_CPU_LIMIT = 60;
+
+export interface LoadClient {
+  /** go (epoll), go-net (goroutine per connection) or node. */
+  kind: string;
+  label: string;
+  cmd: string;
+  args: string[];
+}
+
+const NODE_CLIENT: LoadClient = {
+  kind: 'node',
+  label: 'Node (bench/sse-client.ts)',
+  cmd: process.execPath,
+  args: nodeArgs(join(BENCH_DIR, 'sse-client.ts')),
+};
+
+/** The Go load client with the given transport, or why it cannot run. */
+function goClient(io: 'epoll' | 'net'): LoadClient | { error: string } {
+  const built = goBuild('sse-load');
+  if ('error' in built) return built;
+  return {
+    kind: io === 'epoll' ? 'go' : 'go-net',
+    label: `Go (bench/go/sse-load, ${io === 'epoll' ? 'one epoll thread' : 'goroutine per connection'})`,
+    cmd: built.bin,
+    args: ['-io', io],
+  };
+}
+
+/** SSE_CLIENT (go, go-net or node; default go), falling back to Node when Go cannot build. */
+export function pickLoadClient(): { client: LoadClient; note?: string } {
+  const want = process.env.SSE_CLIENT ?? 'go';
+  if (want === 'node') return { client: NODE_CLIENT };
+  if (want !== 'go' && want !== 'go-net')
+    throw new Error(`SSE_CLIENT must be go, go-net or node, got ${want}`);
+  const go = goClient(want === 'go' ? 'epoll' : 'net');
+  if ('error' in go)
+    return {
+      client: NODE_CLIENT,
+      note: `${go.error}: load client falls back to Node (bench/sse-client.ts, about 1.4x the Go client's CPU per event), go-net-http skipped`,
+    };
+  return { client: go };
+}
+
 interface ClientResult {
+  client: string;
   clients: number;
   failed: number;
   closed: number;
@@ -60,10 +120,13 @@ interface ClientResult {
   received: number;
   delivered: number;
   gaps: number;
+  duplicates: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
   clientCpuPct: number;
+  /** Client CPU microseconds per event received. */
+  clientUsPerEvent: number;
   seconds: number;
 }
 
@@ -80,18 +143,26 @@ interface Sample extends ClientResult {
 
 async function oneRun(
   server: SseServer,
+  lc: LoadClient,
   clients: number,
   rate: number,
   seconds: number,
   graceMs: number,
   round: number,
 ): Promise<Sample> {
-  const srv = await startServer(join(BENCH_DIR, 'servers', server.file), server.env ?? {});
+  let srv;
+  if (server.go) {
+    const built = goBuild(server.go);
+    if ('error' in built) throw new Error(built.error);
+    srv = await startServerProgram(built.bin, [], server.env ?? {});
+  } else {
+    srv = await startServer(join(BENCH_DIR, 'servers', server.file!), server.env ?? {});
+  }
   await sleep(300);
   const rss0 = procRss(srv.child.pid) ?? NaN;
   let client;
   try {
-    client = spawnPinned(CLIENT_CPU, process.execPath, nodeArgs(join(BENCH_DIR, 'sse-client.ts')), {
+    client = spawnPinned(CLIENT_CPU, lc.cmd, lc.args, {
       PORT: String(srv.port),
       CLIENTS: String(clients),
       SSE_PATH: '/sse',
@@ -149,11 +220,13 @@ export interface SseRow {
   p99MsMedian: number;
   p99MsMax: number;
   gapsMedian: number;
+  duplicatesMedian: number;
   usPerDeliveryMedian: number;
   ratioCost: number;
   rssPerConnMedian: number;
   clientCpuMedian: number;
   clientCpuMax: number;
+  clientUsPerEventMedian: number;
   samples: Sample[];
 }
 
@@ -161,6 +234,86 @@ export interface SseReport {
   markdown: string;
   rows: SseRow[];
   skipped: Record<string, string>;
+  loadClient: string;
+  check?: ClientCheck;
+}
+
+function clientCpuCell(median: number, max: number): string {
+  return `${fmt(median, 0)}%${max > CLIENT_CPU_LIMIT ? ` **(max ${fmt(max, 0)}% > ${CLIENT_CPU_LIMIT}%: client-bound?)**` : ''}`;
+}
+
+interface ClientCheck {
+  server: string;
+  rate: number;
+  seconds: number;
+  node: Sample;
+  go: Sample;
+  agree: boolean;
+  /** Node client CPU per event / Go client CPU per event. */
+  cpuRatio: number;
+}
+
+/**
+ * One short round with the Node client, then one with the Go client, same server and load:
+ * the two independent scanners must agree on gaps and duplicates (and on delivery, to 1 point).
+ */
+async function clientCheck(
+  server: SseServer,
+  go: LoadClient,
+  clients: number,
+  rate: number,
+  seconds: number,
+  graceMs: number,
+): Promise<ClientCheck> {
+  const node = await oneRun(server, NODE_CLIENT, clients, rate, seconds, graceMs, -1);
+  await sleep(300);
+  const g = await oneRun(server, go, clients, rate, seconds, graceMs, -1);
+  const agree =
+    node.gaps === g.gaps &&
+    node.duplicates === g.duplicates &&
+    Math.abs(node.delivered - g.delivered) <= 0.01;
+  return {
+    server: server.name,
+    rate,
+    seconds,
+    node,
+    go: g,
+    agree,
+    cpuRatio: node.clientUsPerEvent / g.clientUsPerEvent,
+  };
+}
+
+function checkMarkdown(c: ClientCheck, clients: number, goLabel: string): string {
+  const row = (name: string, s: Sample): string[] => [
+    name,
+    `${fmt(s.delivered * 100)}%`,
+    fmtInt(s.gaps),
+    fmtInt(s.duplicates),
+    fmtMs(s.p50Ms),
+    fmtMs(s.p99Ms),
+    clientCpuCell(s.clientCpuPct, s.clientCpuPct),
+    `${fmt(s.clientUsPerEvent, 2)} us`,
+  ];
+  return [
+    `### Load-client check: ${c.server}, ${fmtInt(clients)} clients x ${fmtInt(c.rate)} events/s, ${c.seconds} s`,
+    '',
+    table(
+      [
+        'load client',
+        'delivered',
+        'gaps',
+        'duplicates',
+        'p50',
+        'p99',
+        'client CPU',
+        'client CPU / event',
+      ],
+      [row('Node (bench/sse-client.ts)', c.node), row(goLabel, c.go)],
+    ),
+    '',
+    `${c.agree ? 'The two clients agree' : '**The two clients DISAGREE**'} on gaps, duplicates and delivery; the Node client costs ${fmt(c.cpuRatio, 2)}x the Go client's CPU per event.`,
+    '',
+  ].join('\n');
 }
 
 export async function runSseBench(): Promise<SseReport> {
@@ -174,20 +327,56 @@ export async function runSseBench(): Promise<SseReport> {
   const samples = new Map<string, Sample[]>();
   const skipped: Record<string, string> = {};
 
+  const { client: lc, note } = pickLoadClient();
+  for (const s of servers) {
+    if (!s.go) continue;
+    const built = goBuild(s.go);
+    if ('error' in built) skipped[s.name] = built.error;
+  }
+  console.error(`[sse] ${note ?? `load client: ${lc.label}, pinned to CPU ${CLIENT_CPU}`}`);
+
+  let check: ClientCheck | undefined;
+  const checkServer =
+    servers.find((s) => s.name === 'node-http') ?? servers.find((s) => !skipped[s.name]);
+  if (lc.kind !== 'node' && process.env.SSE_CHECK !== '0' && checkServer) {
+    const checkSeconds = Math.min(seconds, envInt('SSE_CHECK_SECONDS', 3));
+    try {
+      check = await clientCheck(checkServer, lc, clients, rates[0]!, checkSeconds, graceMs);
+      for (const [name, s] of [
+        ['node', check.node],
+        [lc.kind, check.go],
+      ] as const)
+        console.error(
+          `[sse] check ${checkServer.name} ${name.padEnd(6)}: delivered ${fmt(s.delivered * 100)}%  gaps ${s.gaps}  dups ${s.duplicates}  ` +
+            `p50 ${fmtMs(s.p50Ms)}  p99 ${fmtMs(s.p99Ms)}  client ${fmt(s.clientCpuPct, 0)}% ${fmt(s.clientUsPerEvent, 2)} us/event`,
+        );
+      console.error(
+        `[sse] check: clients ${check.agree ? 'agree' : 'DISAGREE'}; Node client CPU/event = ${fmt(check.cpuRatio, 2)}x Go's`,
+      );
+    } catch (err) {
+      console.error(`[sse] load-client check failed: ${(err as Error).message}`);
+    }
+    await sleep(300);
+  }
+
   for (let round = 0; round < rounds; round++) {
     for (const server of rotate(servers, round)) {
       for (const rate of rates) {
         if (skipped[server.name]) continue;
         try {
-          const s = await oneRun(server, clients, rate, seconds, graceMs, round);
+          const s = await oneRun(server, lc, clients, rate, seconds, graceMs, round);
           const key = `${server.name} ${rate}`;
           const list = samples.get(key) ?? [];
           list.push(s);
           samples.set(key, list);
           console.error(
             `[sse] round ${round + 1}/${rounds} ${server.name.padEnd(18)} ${String(rate).padStart(4)}/s x ${s.clients}: ` +
-              `delivered ${fmt(s.delivered * 100)}%  p50 ${fmtMs(s.p50Ms)}  p99 ${fmtMs(s.p99Ms)}  gaps ${s.gaps}  ` +
-              `${fmt(s.usPerDelivery, 2)} us/delivery  ${fmt(s.rssPerConn / 1024)} KiB/conn  client ${fmt(s.clientCpuPct, 0)}%`,
+              `delivered ${fmt(s.delivered * 100)}%  p50 ${fmtMs(s.p50Ms)}  p99 ${fmtMs(s.p99Ms)}  gaps ${s.gaps}  dups ${s.duplicates}  ` +
+              `${fmt(s.usPerDelivery, 2)} us/delivery  ${fmt(s.rssPerConn / 1024)} KiB/conn  ` +
+              `client ${fmt(s.clientCpuPct, 0)}% ${fmt(s.clientUsPerEvent, 2)} us/event` +
+              (s.clientCpuPct > CLIENT_CPU_LIMIT
+                ? `  CLIENT > ${CLIENT_CPU_LIMIT}%: client-bound?`
+                : ''),
           );
         } catch (err) {
           const msg = (err as Error).message;
@@ -220,11 +409,13 @@ export async function runSseBench(): Promise<SseReport> {
         p99MsMedian: median(list.map((s) => s.p99Ms)),
         p99MsMax: Math.max(...list.map((s) => s.p99Ms)),
         gapsMedian: median(list.map((s) => s.gaps)),
+        duplicatesMedian: median(list.map((s) => s.duplicates)),
         usPerDeliveryMedian: cost,
         ratioCost: cost / baseCost,
         rssPerConnMedian: median(list.map((s) => s.rssPerConn)),
         clientCpuMedian: median(list.map((s) => s.clientCpuPct)),
         clientCpuMax: Math.max(...list.map((s) => s.clientCpuPct)),
+        clientUsPerEventMedian: median(list.map((s) => s.clientUsPerEvent)),
         samples: list,
       });
     }
@@ -234,9 +425,10 @@ export async function runSseBench(): Promise<SseReport> {
     `## SSE fan-out: ${fmtInt(clients)} clients, broadcast for ${seconds} s`,
     '',
     `${machineNote()}; ${rounds} interleaved rounds (median, range); delivered = events received by the planned end of the broadcast + ${graceMs} ms / (events planned x clients); p50/p99 over the events received.`,
-    `CPU per delivery = server CPU time over the same window / events delivered. A row whose client CPU is above ~70% is capped by the client.`,
+    `CPU per delivery = server CPU time over the same window / events delivered. Load client: ${lc.label}, pinned to CPU ${CLIENT_CPU}; client CPU = its user + system time / wall time (% of its core, median of the rounds), flagged when a round passed ${CLIENT_CPU_LIMIT}% (the row may then measure the client).`,
     '',
   ];
+  if (note) lines.push(`_${note}._`, '');
   for (const rate of rates) {
     lines.push(`### ${fmtInt(rate)} events/s`, '');
     lines.push(
@@ -248,10 +440,12 @@ export async function runSseBench(): Promise<SseReport> {
           'p50',
           'p99',
           'gaps',
+          'dups',
           'server CPU / delivery',
           'vs node:http',
           'RSS / idle conn',
           'client CPU',
+          'client CPU / event',
         ],
         rows
           .filter((r) => r.rate === rate)
@@ -262,15 +456,18 @@ export async function runSseBench(): Promise<SseReport> {
             fmtMs(r.p50MsMedian),
             fmtMs(r.p99MsMedian),
             fmtInt(r.gapsMedian),
+            fmtInt(r.duplicatesMedian),
             `${fmt(r.usPerDeliveryMedian, 2)} us`,
             Number.isFinite(r.ratioCost) ? `${r.ratioCost.toFixed(2)}x` : '–',
             `${fmt(r.rssPerConnMedian / 1024)} KiB`,
-            `${fmt(r.clientCpuMedian, 0)}%${r.clientCpuMax > 70 ? ' (client-bound?)' : ''}`,
+            clientCpuCell(r.clientCpuMedian, r.clientCpuMax),
+            `${fmt(r.clientUsPerEventMedian, 2)} us`,
           ]),
       ),
       '',
     );
   }
+  if (check) lines.push(checkMarkdown(check, clients, lc.label));
   for (const [name, why] of Object.entries(skipped)) lines.push(`- **${name} skipped**: ${why}`);
   if (Object.keys(skipped).length) lines.push('');
   const markdown = lines.join('\n');
@@ -282,10 +479,13 @@ export async function runSseBench(): Promise<SseReport> {
     clients,
     rates,
     graceMs,
+    loadClient: lc.kind,
+    loadClientNote: note,
     rows,
+    check,
     skipped,
   });
-  return { markdown, rows, skipped };
+  return { markdown, rows, skipped, loadClient: lc.kind, check };
 }
 
 if (isMain(import.meta.url)) {

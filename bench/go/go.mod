@@ -1,0 +1,3 @@
+module sluice.bench/go
+
+go 1.19
