@@ -362,6 +362,81 @@ void describe('stream(): POST, JSON, typed events', () => {
   });
 });
 
+// Events are bounded like lines: a server streaming short data lines without a blank line used
+// to build one event of any size (64 MiB of lines made a 63.7 MiB event).
+void describe('stream(): maxEventSize', () => {
+  /**
+   * Streams `data:` lines of 64 bytes, honouring backpressure, until `total` bytes or the client
+   * leaves; then ends the event and the response. `sent()` is how many bytes it wrote.
+   */
+  function shortLines(total: number): {
+    step: Parameters<typeof scriptServer>[0][number];
+    sent: () => number;
+  } {
+    let sent = 0;
+    const line = `data: ${'x'.repeat(57)}\n`;
+    const chunk = line.repeat(256); // 16 KiB
+    return {
+      sent: () => sent,
+      step: async (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        let gone = false;
+        res.on('close', () => (gone = true));
+        while (!gone && sent < total) {
+          sent += chunk.length;
+          if (!res.write(chunk)) {
+            await new Promise((resolve) => {
+              res.once('drain', resolve);
+              res.once('close', resolve);
+            });
+          }
+        }
+        if (!gone) res.end('\n');
+      },
+    };
+  }
+
+  void test('64 MiB of short data lines: SLUICE_CLIENT_EVENT_TOO_LARGE at the default 1 MiB, request cancelled', async () => {
+    const server = shortLines(64 * 1024 * 1024);
+    const s = await serve(server.step);
+    await assert.rejects(
+      collectEvents(s.url, { count: 1, timeoutMs: 20_000 }),
+      isCode('SLUICE_CLIENT_EVENT_TOO_LARGE', 200),
+    );
+    await within(s.requests[0]!.closed, 2000, 'the request to be closed');
+    assert.equal(s.requests.length, 1, 'no reconnect');
+    assert.ok(server.sent() < 16 * 1024 * 1024, `the server stopped early: ${server.sent()} bytes`);
+  });
+
+  void test('maxEventSize sets the limit; events under it pass', async () => {
+    const server = shortLines(4 * 1024 * 1024);
+    const s = await serve(server.step);
+    const big = `data: ${'y'.repeat(1000)}\n`.repeat(10) + '\n'; // 10,009 bytes of data
+    const t = await serve(sse(big + big), status(204));
+    const events = await collectEvents(t.url, { maxEventSize: 10_009, retry: 5 });
+    assert.deepEqual(
+      events.map((e) => e.data.length),
+      [10_009, 10_009],
+    );
+    const u = await serve(sse(big));
+    await assert.rejects(
+      collectEvents(u.url, { maxEventSize: 10_008, retry: 5 }),
+      isCode('SLUICE_CLIENT_EVENT_TOO_LARGE', 200),
+    );
+    await assert.rejects(
+      collectEvents(s.url, { maxEventSize: 64 * 1024 }),
+      isCode('SLUICE_CLIENT_EVENT_TOO_LARGE', 200),
+    );
+    await within(s.requests[0]!.closed, 2000, 'the request to be closed');
+    assert.ok(server.sent() < 4 * 1024 * 1024, `the server stopped early: ${server.sent()} bytes`);
+  });
+
+  void test('a negative or NaN maxEventSize is refused at once', () => {
+    assert.throws(() => stream('http://127.0.0.1:9/', { maxEventSize: -1 }), TypeError);
+    assert.throws(() => stream('http://127.0.0.1:9/', { maxEventSize: NaN }), TypeError);
+  });
+});
+
 void describe('stream(): ending the loop ends the request', () => {
   void test('break cancels the request: the server sees the socket close', async () => {
     const s = await serve(sseOpen('data: a\n\ndata: b\n\n'));

@@ -56,6 +56,11 @@ export interface StreamOptions {
   maxRetries?: number;
   /** Longest line accepted by the parser, in characters. Default 1 MiB. */
   maxLineLength?: number;
+  /**
+   * Largest event accepted, in UTF-8 bytes of its data (its data lines together); a larger one
+   * throws a `StreamError` `SLUICE_CLIENT_EVENT_TOO_LARGE` and cancels the request. Default 1 MiB.
+   */
+  maxEventSize?: number;
 }
 
 /** Default {@link StreamOptions.retry}: 3 s, as in `EventSource`. */
@@ -118,7 +123,7 @@ export function stream(
   if (options.body !== undefined && (method === 'GET' || method === 'HEAD')) {
     throw new TypeError(`stream(): a ${method} request cannot have a body`);
   }
-  for (const name of ['maxRetryDelay'] as const) {
+  for (const name of ['maxRetryDelay', 'maxEventSize'] as const) {
     const value = options[name];
     if (value !== undefined && !(value >= 0)) {
       throw new TypeError(`stream(): ${name} must be a number >= 0, not ${String(value)}`);
@@ -213,6 +218,7 @@ async function* connectLoop(
           const parser = new EventStreamParser({
             lastEventId,
             maxLineLength: options.maxLineLength,
+            maxEventSize: options.maxEventSize,
             onRetry: (ms) => (retry = ms),
           });
           const reader = response.body?.getReader();
