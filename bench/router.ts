@@ -2,6 +2,10 @@
  * Router micro-benchmark: Sluice's Router against find-my-way (Fastify's router) on the same
  * route set and the same request paths, in interleaved rounds so that both see the same machine
  * state. Run: `node --import tsx bench/router.ts [rounds] [lookupsPerRound]`.
+ *
+ * Then Sluice alone on single paths: a plain `:param` route, an in-segment template route, and a
+ * 16 KB adversarial path against a template of three parameters (`/{y}-{m}-{d}.html` asked for
+ * `/a-a-a-...`, no `.html`), the shape that made a backtracking matcher take seconds.
  */
 import { pathToFileURL } from 'node:url';
 import FindMyWay from 'find-my-way';
@@ -81,6 +85,14 @@ const REQUESTS = [
   '/api/v1/unknown',
 ];
 
+/** One path timed alone through Sluice's router. */
+export interface SinglePathResult {
+  name: string;
+  pathLength: number;
+  /** Median microseconds per lookup. */
+  microsPerLookup: number;
+}
+
 /** Medians of a run: lookups per second for each router and their ratio. */
 export interface RouterBenchResult {
   sluiceOpsPerSec: number;
@@ -90,7 +102,21 @@ export interface RouterBenchResult {
   rounds: number;
   lookupsPerRound: number;
   routes: number;
+  /** Single-path rows (Sluice only). */
+  single: SinglePathResult[];
 }
+
+/** A path of exactly `n` characters that the template route can never match (no `.html`). */
+export function adversarialPath(n: number): string {
+  return ('/' + 'a-'.repeat(n >> 1)).slice(0, n);
+}
+
+/** [row name, path]: timed one path at a time; the adversarial row is what the matcher risks. */
+const SINGLE: Array<[string, string]> = [
+  ['`:param` route', '/api/v1/users/12345'],
+  ['template route', '/order/778.html'],
+  ['adversarial 16 KB path', adversarialPath(16 * 1024)],
+];
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -99,12 +125,16 @@ function median(values: number[]): number {
 }
 
 /** Times `lookups` calls of `find` over the request list; returns lookups per second. */
-function timeRun(find: (path: string) => unknown, lookups: number): number {
+function timeRun(
+  find: (path: string) => unknown,
+  lookups: number,
+  requests: readonly string[] = REQUESTS,
+): number {
   let sink = 0;
   const start = process.hrtime.bigint();
   for (let i = 0, j = 0; i < lookups; i++) {
-    if (find(REQUESTS[j]!) !== undefined) sink++;
-    if (++j === REQUESTS.length) j = 0;
+    if (find(requests[j]!) !== undefined) sink++;
+    if (++j === requests.length) j = 0;
   }
   const ns = Number(process.hrtime.bigint() - start);
   if (sink < 0) console.log(sink); // keeps the work observable
@@ -150,6 +180,22 @@ export function runRouterBench(
       ours.push(timeRun(runSluice, lookupsPerRound));
     }
   }
+  // Single paths, on the same routes plus the template (the 16 KB path scans 16 KB a lookup,
+  // so it gets fewer lookups).
+  const wider = new Router<number>();
+  ROUTES.forEach(([method, ours], i) => wider.add(method, ours, i));
+  wider.add('GET', '/{y}-{m}-{d}.html', ROUTES.length);
+  const runWider = (path: string): unknown => {
+    const m = wider.match('GET', undefined, path);
+    return m.kind === 'found' ? m.params : undefined;
+  };
+  const single = SINGLE.map(([name, path]): SinglePathResult => {
+    const lookups = Math.max(200, Math.floor(lookupsPerRound / Math.max(1, path.length / 20)));
+    timeRun(runWider, lookups, [path]);
+    const rates: number[] = [];
+    for (let r = 0; r < rounds; r++) rates.push(timeRun(runWider, lookups, [path]));
+    return { name, pathLength: path.length, microsPerLookup: 1e6 / median(rates) };
+  });
   const sluiceOpsPerSec = median(ours);
   const findMyWayOpsPerSec = median(theirs);
   return {
@@ -159,6 +205,7 @@ export function runRouterBench(
     rounds,
     lookupsPerRound,
     routes: ROUTES.length,
+    single,
   };
 }
 
@@ -172,4 +219,9 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   console.log(`  sluice       ${fmt(r.sluiceOpsPerSec)} (median)`);
   console.log(`  find-my-way  ${fmt(r.findMyWayOpsPerSec)} (median)`);
   console.log(`  ratio sluice/find-my-way: ${r.ratio.toFixed(2)}`);
+  for (const row of r.single) {
+    const us = row.microsPerLookup;
+    const time = us < 1 ? `${(us * 1000).toFixed(0)} ns` : `${us.toFixed(1)} us`;
+    console.log(`  sluice, ${row.name} (${row.pathLength} chars): ${time} per lookup (median)`);
+  }
 }

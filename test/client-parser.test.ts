@@ -150,12 +150,85 @@ void describe('EventStreamParser: the WHATWG rules', () => {
     assert.throws(() => q.feed(utf8('data: 12345\n\n')), StreamError, 'a complete long line too');
   });
 
-  void test('the default limit is 1 MiB per line, not per event', () => {
-    const p = new EventStreamParser();
+  void test('the line limit is per line: 1 MiB by default', () => {
+    const p = new EventStreamParser({ maxEventSize: Infinity });
     const line = `data: ${'x'.repeat(1024 * 1024 - 6)}\n`;
     for (let i = 0; i < 3; i++) p.feed(utf8(line));
     assert.equal(p.feed(utf8('\n'))[0]?.data.length, 3 * (1024 * 1024 - 6) + 2);
-    assert.throws(() => p.feed(utf8(`data: ${'x'.repeat(1024 * 1024)}`)), StreamError);
+    assert.throws(
+      () => p.feed(utf8(`data: ${'x'.repeat(1024 * 1024)}`)),
+      (err: unknown) => err instanceof StreamError && err.code === 'SLUICE_CLIENT_LINE_TOO_LONG',
+    );
+  });
+
+  const tooLarge = (err: unknown): boolean =>
+    err instanceof StreamError && err.code === 'SLUICE_CLIENT_EVENT_TOO_LARGE';
+
+  void test('an event is 1 MiB of data at most by default, however many lines carry it', () => {
+    const p = new EventStreamParser();
+    // 1024 lines of 1023 bytes with their 1023 joins, then one empty line: exactly 1 MiB.
+    const lines = `data: ${'x'.repeat(1023)}\n`.repeat(1024) + 'data:\n';
+    assert.deepEqual(p.feed(utf8(lines)), []);
+    assert.equal(p.feed(utf8('\n'))[0]?.data.length, 1024 * 1024, 'exactly the limit passes');
+    p.feed(utf8(lines));
+    assert.throws(() => p.feed(utf8('data:\n')), tooLarge, 'one byte more does not');
+  });
+
+  void test('64 MiB of short data lines throw at the limit instead of making one event', () => {
+    const p = new EventStreamParser({ maxEventSize: 64 * 1024 });
+    // 68 KiB of lines, 44 KiB of data (10 bytes and a join each): the second chunk passes 64 KiB.
+    const chunk = utf8('data: 0123456789\n'.repeat(4096));
+    let fed = 0;
+    assert.throws(() => {
+      for (; fed < 1024; fed++) p.feed(chunk);
+    }, tooLarge);
+    assert.equal(fed, 1, 'thrown within the second chunk, not after 64 MiB');
+  });
+
+  void test('maxEventSize counts the UTF-8 bytes of the data, joins included, nothing else', () => {
+    const p = new EventStreamParser({ maxEventSize: 10 });
+    // é is 2 bytes, € 3, 😀 4 (two UTF-16 units): 2 + 3 + 1 (join) + 4 = 10.
+    assert.deepEqual(p.feed(utf8('data: é€\ndata: 😀\n\n')), [ev('é€\n😀')]);
+    assert.deepEqual(p.feed(utf8('data: 0123456789\n\ndata: 01234\ndata: 6789\n\n')), [
+      ev('0123456789'),
+      ev('01234\n6789'),
+    ]);
+    // Comments, event names and ids are lines, not data: only maxLineLength bounds them.
+    const long = 'y'.repeat(100);
+    assert.deepEqual(p.feed(utf8(`: ${long}\nevent: ${long}\nid: ${long}\ndata: ok\n\n`)), [
+      ev('ok', long, long),
+    ]);
+    assert.throws(() => p.feed(utf8('data: é€\ndata: 😀x\n')), tooLarge);
+    const q = new EventStreamParser({ maxEventSize: 10 });
+    assert.throws(() => q.feed(utf8('data: 01234\ndata: 56789\n')), tooLarge);
+    // Counting starts once the data could pass the limit (a third of it in UTF-16 units).
+    const r = new EventStreamParser({ maxEventSize: 30 });
+    r.feed(utf8('data: aaaaaaaaaa\ndata: €€€\ndata: €€€\n')); // 10 + 1 + 9 + 1 + 9 = 30
+    assert.throws(() => r.feed(utf8('data:\n')), tooLarge);
+  });
+
+  void test('maxEventSize: the first data line that takes an event past the limit throws (property)', () => {
+    const unit = fc.constantFrom('a', ' ', ':', 'é', '\u07ff', '\u0800', '€', '\uffff', '😀');
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit, maxLength: 12 }), { minLength: 1, maxLength: 12 }),
+        fc.nat({ max: 80 }),
+        (lines, limit) => {
+          const p = new EventStreamParser({ maxEventSize: limit });
+          for (let i = 0; i < lines.length; i++) {
+            const bytes = utf8(lines.slice(0, i + 1).join('\n')).length;
+            const feed = (): ParsedEvent[] => p.feed(utf8(`data: ${lines[i]}\n`));
+            if (bytes > limit) {
+              assert.throws(feed, tooLarge);
+              return;
+            }
+            assert.deepEqual(feed(), []);
+          }
+          assert.deepEqual(p.feed(utf8('\n')), [ev(lines.join('\n'))]);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 

@@ -149,6 +149,90 @@ void describe('stream(): reconnection', () => {
   });
 });
 
+// Every wait before a reconnect is capped (a server's 9999999999 ms used to overflow the timer to
+// 1 ms: about 1,000 reconnects in 2 s). Counted on real connections, no fake timers.
+// Timer-bound, not CPU-bound: the tests run side by side.
+void describe('stream(): reconnect delays are capped', { concurrency: true }, () => {
+  /** Iterates a stream for `windowMs`, then aborts it; returns how many requests the server saw. */
+  async function connectsWithin(
+    s: ScriptServer,
+    options: Parameters<typeof stream>[1],
+    windowMs: number,
+  ): Promise<number> {
+    const ac = new AbortController();
+    const loop = (async () => {
+      for await (const _ of stream(s.url, { ...options, signal: ac.signal }));
+    })();
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    ac.abort();
+    await within(loop, 2000, 'the loop to end');
+    return s.requests.length;
+  }
+  const farFuture = new Date(Date.now() + 10 * 365 * 86_400_000).toUTCString();
+  const servers: Array<[string, () => Promise<ScriptServer>]> = [
+    ['retry: 9999999999 then a clean end', () => serve(sse('retry: 9999999999\ndata: a\n\n'))],
+    [
+      'retry: 9999999999 then a network error',
+      () =>
+        serve((_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write('retry: 9999999999\ndata: a\n\n');
+          setTimeout(() => res.destroy(), 5);
+        }),
+    ],
+    ['503 with Retry-After: 99999999', () => serve(status(503, { 'retry-after': '99999999' }))],
+    [`503 with Retry-After: ${farFuture}`, () => serve(status(503, { 'retry-after': farFuture }))],
+  ];
+
+  for (const [name, start] of servers) {
+    void test(`${name}: waits the default cap (30 s), not 1 ms`, async () => {
+      const n = await connectsWithin(await start(), {}, 500);
+      assert.equal(n, 1, `${n} requests in 500 ms`);
+    });
+
+    void test(`${name}: waits maxRetryDelay`, async () => {
+      const s = await start();
+      const n = await connectsWithin(s, { maxRetryDelay: 150 }, 1000);
+      // At most one request per 150 ms (the backoff's jitter waits 75-150 ms), and not none.
+      assert.ok(n >= 2 && n <= 15, `${n} requests in 1 s`);
+      const gaps = s.requests.slice(1).map((r, i) => r.at - s.requests[i]!.at);
+      assert.ok(Math.min(...gaps) >= 60, `gaps ${gaps.join(', ')} ms`);
+    });
+  }
+
+  void test('maxRetryDelay: Infinity still never overflows the timer', async () => {
+    const n = await connectsWithin(
+      await serve(status(503, { 'retry-after': '99999999' })),
+      { maxRetryDelay: Infinity },
+      300,
+    );
+    assert.equal(n, 1);
+  });
+
+  void test('a Retry-After date is honoured up to the cap; one in the past retries at once', async () => {
+    const soon = new Date(Date.now() + 3_600_000).toUTCString();
+    const s = await serve(status(503, { 'retry-after': soon }), sse('data: ok\n\n'), status(204));
+    await collectEvents(s.url, { maxRetryDelay: 300 });
+    const gap = s.requests[1]!.at - s.requests[0]!.at;
+    assert.ok(gap >= 280 && gap < 2000, `an hour away: waited the 300 ms cap (gap ${gap} ms)`);
+
+    const past = new Date(Date.now() - 3_600_000).toUTCString();
+    const t = await serve(
+      status(503, { 'retry-after': past }),
+      sse('retry: 5\ndata: ok\n\n'),
+      status(204),
+    );
+    await collectEvents(t.url, { retry: 5000 }); // the backoff alone would wait 2.5-5 s
+    const gap2 = t.requests[1]!.at - t.requests[0]!.at;
+    assert.ok(gap2 < 1000, `a past date: no wait (gap ${gap2} ms)`);
+  });
+
+  void test('a negative or NaN maxRetryDelay is refused at once', () => {
+    assert.throws(() => stream('http://127.0.0.1:9/', { maxRetryDelay: -1 }), TypeError);
+    assert.throws(() => stream('http://127.0.0.1:9/', { maxRetryDelay: NaN }), TypeError);
+  });
+});
+
 void describe('stream(): status and content type', () => {
   void test('204 ends the iteration quietly', async () => {
     const s = await serve(status(204));
@@ -275,6 +359,81 @@ void describe('stream(): POST, JSON, typed events', () => {
       isCode('SLUICE_CLIENT_LINE_TOO_LONG', 200),
     );
     await within(s.requests[0]!.closed, 2000, 'the request to be closed');
+  });
+});
+
+// Events are bounded like lines: a server streaming short data lines without a blank line used
+// to build one event of any size (64 MiB of lines made a 63.7 MiB event).
+void describe('stream(): maxEventSize', () => {
+  /**
+   * Streams `data:` lines of 64 bytes, honouring backpressure, until `total` bytes or the client
+   * leaves; then ends the event and the response. `sent()` is how many bytes it wrote.
+   */
+  function shortLines(total: number): {
+    step: Parameters<typeof scriptServer>[0][number];
+    sent: () => number;
+  } {
+    let sent = 0;
+    const line = `data: ${'x'.repeat(57)}\n`;
+    const chunk = line.repeat(256); // 16 KiB
+    return {
+      sent: () => sent,
+      step: async (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        let gone = false;
+        res.on('close', () => (gone = true));
+        while (!gone && sent < total) {
+          sent += chunk.length;
+          if (!res.write(chunk)) {
+            await new Promise((resolve) => {
+              res.once('drain', resolve);
+              res.once('close', resolve);
+            });
+          }
+        }
+        if (!gone) res.end('\n');
+      },
+    };
+  }
+
+  void test('64 MiB of short data lines: SLUICE_CLIENT_EVENT_TOO_LARGE at the default 1 MiB, request cancelled', async () => {
+    const server = shortLines(64 * 1024 * 1024);
+    const s = await serve(server.step);
+    await assert.rejects(
+      collectEvents(s.url, { count: 1, timeoutMs: 20_000 }),
+      isCode('SLUICE_CLIENT_EVENT_TOO_LARGE', 200),
+    );
+    await within(s.requests[0]!.closed, 2000, 'the request to be closed');
+    assert.equal(s.requests.length, 1, 'no reconnect');
+    assert.ok(server.sent() < 16 * 1024 * 1024, `the server stopped early: ${server.sent()} bytes`);
+  });
+
+  void test('maxEventSize sets the limit; events under it pass', async () => {
+    const server = shortLines(4 * 1024 * 1024);
+    const s = await serve(server.step);
+    const big = `data: ${'y'.repeat(1000)}\n`.repeat(10) + '\n'; // 10,009 bytes of data
+    const t = await serve(sse(big + big), status(204));
+    const events = await collectEvents(t.url, { maxEventSize: 10_009, retry: 5 });
+    assert.deepEqual(
+      events.map((e) => e.data.length),
+      [10_009, 10_009],
+    );
+    const u = await serve(sse(big));
+    await assert.rejects(
+      collectEvents(u.url, { maxEventSize: 10_008, retry: 5 }),
+      isCode('SLUICE_CLIENT_EVENT_TOO_LARGE', 200),
+    );
+    await assert.rejects(
+      collectEvents(s.url, { maxEventSize: 64 * 1024 }),
+      isCode('SLUICE_CLIENT_EVENT_TOO_LARGE', 200),
+    );
+    await within(s.requests[0]!.closed, 2000, 'the request to be closed');
+    assert.ok(server.sent() < 4 * 1024 * 1024, `the server stopped early: ${server.sent()} bytes`);
+  });
+
+  void test('a negative or NaN maxEventSize is refused at once', () => {
+    assert.throws(() => stream('http://127.0.0.1:9/', { maxEventSize: -1 }), TypeError);
+    assert.throws(() => stream('http://127.0.0.1:9/', { maxEventSize: NaN }), TypeError);
   });
 });
 

@@ -18,6 +18,7 @@ export { StreamError, type StreamErrorCode } from './stream-error.js';
 export {
   EventStreamParser,
   DEFAULT_MAX_LINE_LENGTH,
+  DEFAULT_MAX_EVENT_SIZE,
   type EventStreamParserOptions,
   type ParsedEvent,
 } from './parser.js';

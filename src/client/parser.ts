@@ -24,6 +24,13 @@ export interface EventStreamParserOptions {
    * Default 1 MiB (1,048,576).
    */
   maxLineLength?: number;
+  /**
+   * Largest event accepted: the UTF-8 bytes of its data (the data lines joined with `\n`). A
+   * larger event throws a `StreamError` with code `SLUICE_CLIENT_EVENT_TOO_LARGE` as soon as a
+   * data line takes it over, instead of growing memory without bound (many short lines are
+   * each within `maxLineLength`). Default 1 MiB (1,048,576).
+   */
+  maxEventSize?: number;
   /** The last event id to start from, e.g. the one kept across a reconnect. Default `''`. */
   lastEventId?: string;
   /** Called with every valid `retry:` value (ASCII digits only), in milliseconds. */
@@ -32,6 +39,11 @@ export interface EventStreamParserOptions {
 
 /** Default {@link EventStreamParserOptions.maxLineLength}: 1 MiB. */
 export const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024;
+/**
+ * Default {@link EventStreamParserOptions.maxEventSize}: 1 MiB, the budget of one default line,
+ * so an event gets the same room whether it comes as one line or many.
+ */
+export const DEFAULT_MAX_EVENT_SIZE = 1024 * 1024;
 
 const LINE_END = /\r\n|\r|\n/g;
 const DIGITS = /^[0-9]+$/;
@@ -57,6 +69,7 @@ export class EventStreamParser {
   /** The last event id string: set at each dispatch from the `id:` fields seen so far. */
   lastEventId: string;
   readonly #maxLineLength: number;
+  readonly #maxEventSize: number;
   readonly #onRetry: ((ms: number) => void) | undefined;
   readonly #decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   #started = false;
@@ -64,6 +77,8 @@ export class EventStreamParser {
   #line = '';
   #data = '';
   #hasData = false;
+  /** UTF-8 bytes of `#data`, counted only once it could pass the limit (-1 until then). */
+  #dataBytes = -1;
   #eventType = '';
   #idBuffer: string;
 
@@ -71,6 +86,7 @@ export class EventStreamParser {
     this.lastEventId = options.lastEventId ?? '';
     this.#idBuffer = this.lastEventId;
     this.#maxLineLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+    this.#maxEventSize = options.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
     this.#onRetry = options.onRetry;
   }
 
@@ -89,6 +105,7 @@ export class EventStreamParser {
     this.#line = '';
     this.#data = '';
     this.#hasData = false;
+    this.#dataBytes = -1;
     this.#eventType = '';
     this.#idBuffer = this.lastEventId;
     return events;
@@ -147,8 +164,7 @@ export class EventStreamParser {
     }
     switch (field) {
       case 'data':
-        this.#data = this.#hasData ? `${this.#data}\n${value}` : value;
-        this.#hasData = true;
+        this.#addData(value);
         break;
       case 'event':
         this.#eventType = value;
@@ -164,6 +180,28 @@ export class EventStreamParser {
     }
   }
 
+  #addData(value: string): void {
+    const joined = this.#hasData;
+    this.#data = joined ? `${this.#data}\n${value}` : value;
+    this.#hasData = true;
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: below a third of the limit nothing is counted.
+    if (this.#data.length * 3 <= this.#maxEventSize) return;
+    this.#dataBytes =
+      this.#dataBytes < 0
+        ? utf8Length(this.#data)
+        : this.#dataBytes + utf8Length(value) + (joined ? 1 : 0);
+    if (this.#dataBytes > this.#maxEventSize) {
+      this.#data = '';
+      this.#hasData = false;
+      this.#dataBytes = -1;
+      throw new StreamError(
+        'SLUICE_CLIENT_EVENT_TOO_LARGE',
+        0,
+        `more than ${this.#maxEventSize} bytes of data`,
+      );
+    }
+  }
+
   #dispatch(events: ParsedEvent[]): void {
     this.lastEventId = this.#idBuffer;
     if (this.#hasData) {
@@ -171,6 +209,18 @@ export class EventStreamParser {
     }
     this.#data = '';
     this.#hasData = false;
+    this.#dataBytes = -1;
     this.#eventType = '';
   }
+}
+
+/** UTF-8 length of a string that holds no lone surrogate (what `TextDecoder` produces). */
+function utf8Length(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // 0x80-0x7ff: 2 bytes; a surrogate pair: 4 bytes for 2 units; the rest of the BMP: 3 bytes.
+    if (c >= 0x80) n += c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 1 : 2;
+  }
+  return n;
 }

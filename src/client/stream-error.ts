@@ -9,6 +9,7 @@ export type StreamErrorCode =
   | 'SLUICE_CLIENT_STATUS'
   | 'SLUICE_CLIENT_CONTENT_TYPE'
   | 'SLUICE_CLIENT_LINE_TOO_LONG'
+  | 'SLUICE_CLIENT_EVENT_TOO_LARGE'
   | 'SLUICE_CLIENT_JSON'
   | 'SLUICE_CLIENT_RETRIES'
   | 'SLUICE_CLIENT_TIMEOUT';
@@ -16,7 +17,7 @@ export type StreamErrorCode =
 /**
  * Why a stream stopped for good: a non-retriable status (`SLUICE_CLIENT_STATUS`), a response that
  * is not `text/event-stream` (`SLUICE_CLIENT_CONTENT_TYPE`), a line over the parser's limit
- * (`SLUICE_CLIENT_LINE_TOO_LONG`), data that is not JSON under `json: true` (`SLUICE_CLIENT_JSON`),
+ * (`SLUICE_CLIENT_LINE_TOO_LONG`), an event over its limit (`SLUICE_CLIENT_EVENT_TOO_LARGE`), data that is not JSON under `json: true` (`SLUICE_CLIENT_JSON`),
  * more consecutive failures than `maxRetries` (`SLUICE_CLIENT_RETRIES`, the last failure is the
  * `cause`) or a strict `collectEvents` deadline (`SLUICE_CLIENT_TIMEOUT`).
  * `status` is the HTTP status of the response concerned, `0` when there was none.

@@ -40,8 +40,14 @@ export interface StreamOptions {
   json?: boolean;
   /** The `Last-Event-ID` to send on the first request (resuming a stream). Default none. */
   lastEventId?: string;
-  /** Reconnect delay in ms until the server sends `retry:`. Default 3000. */
+  /** Reconnect delay in ms until the server sends `retry:` (capped by `maxRetryDelay`). Default 3000. */
   retry?: number;
+  /**
+   * Longest wait before a reconnect, in ms, whatever the server's `retry:` or `Retry-After`
+   * (seconds or an HTTP date) says and however many failures in a row. Default 30000
+   * (`MAX_BACKOFF_MS`); at most 2^31 - 1 (about 24.8 days, the longest timer) is waited.
+   */
+  maxRetryDelay?: number;
   /** Aborting it ends the iteration quietly and cancels the request. */
   signal?: AbortSignal;
   /** The `fetch` to use. Default `globalThis.fetch`. */
@@ -50,12 +56,22 @@ export interface StreamOptions {
   maxRetries?: number;
   /** Longest line accepted by the parser, in characters. Default 1 MiB. */
   maxLineLength?: number;
+  /**
+   * Largest event accepted, in UTF-8 bytes of its data (its data lines together); a larger one
+   * throws a `StreamError` `SLUICE_CLIENT_EVENT_TOO_LARGE` and cancels the request. Default 1 MiB.
+   */
+  maxEventSize?: number;
 }
 
 /** Default {@link StreamOptions.retry}: 3 s, as in `EventSource`. */
 export const DEFAULT_RETRY_MS = 3000;
-/** Cap of the backoff after consecutive failures (unless the server's own `retry` is longer). */
+/**
+ * Default {@link StreamOptions.maxRetryDelay}: no reconnect waits longer than 30 s, be it the
+ * backoff after consecutive failures, the server's `retry:` or its `Retry-After`.
+ */
 export const MAX_BACKOFF_MS = 30_000;
+/** The longest delay `setTimeout` takes; a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const RETRIABLE = new Set([429, 502, 503, 504]);
 
 /**
@@ -65,8 +81,8 @@ const RETRIABLE = new Set([429, 502, 503, 504]);
  *   id seen, kept across reconnects) when it is not empty.
  * - After a clean end of the body it reconnects after `retry` ms (the server's `retry:` once sent,
  *   else `options.retry`, default 3000). After a network error or a 429/502/503/504 it backs off:
- *   `retry * 2^(n-1)` for the n-th consecutive failure, capped at 30 s, with jitter (50–100 %),
- *   or as long as `Retry-After` says.
+ *   `retry * 2^(n-1)` for the n-th consecutive failure, with jitter (50–100 %), or as long as
+ *   `Retry-After` says. Every wait is capped at `maxRetryDelay` (default 30 s).
  * - A 204 ends the iteration quietly. Another non-2xx status throws `StreamError`
  *   (`SLUICE_CLIENT_STATUS`), a content type other than `text/event-stream` throws
  *   `SLUICE_CLIENT_CONTENT_TYPE`.
@@ -106,6 +122,12 @@ export function stream(
   const method = (options.method ?? 'GET').toUpperCase();
   if (options.body !== undefined && (method === 'GET' || method === 'HEAD')) {
     throw new TypeError(`stream(): a ${method} request cannot have a body`);
+  }
+  for (const name of ['maxRetryDelay', 'maxEventSize'] as const) {
+    const value = options[name];
+    if (value !== undefined && !(value >= 0)) {
+      throw new TypeError(`stream(): ${name} must be a number >= 0, not ${String(value)}`);
+    }
   }
   return {
     [Symbol.asyncIterator](): AsyncIterator<StreamEvent<unknown>> {
@@ -150,6 +172,7 @@ async function* connectLoop(
   const maxRetries = options.maxRetries ?? Infinity;
   let lastEventId = options.lastEventId ?? '';
   let retry = options.retry ?? DEFAULT_RETRY_MS;
+  const maxDelay = Math.min(options.maxRetryDelay ?? MAX_BACKOFF_MS, MAX_TIMER_MS);
   let failures = 0;
   while (!signal.aborted) {
     const request = new AbortController();
@@ -195,6 +218,7 @@ async function* connectLoop(
           const parser = new EventStreamParser({
             lastEventId,
             maxLineLength: options.maxLineLength,
+            maxEventSize: options.maxEventSize,
             onRetry: (ms) => (retry = ms),
           });
           const reader = response.body?.getReader();
@@ -240,13 +264,15 @@ async function* connectLoop(
         });
       }
     }
-    await sleep(delay >= 0 ? delay : backoffMs(retry, Math.max(failures, 1)), signal);
+    // The server's retry and Retry-After are any number (9999999999 would overflow the timer
+    // to 1 ms): capped like the backoff.
+    const wait = delay >= 0 ? delay : backoffMs(retry, Math.max(failures, 1), maxDelay);
+    await sleep(wait < maxDelay ? wait : maxDelay, signal);
   }
 }
 
 /** The delay before the n-th consecutive failed attempt is retried: exponential, capped, jittered. */
-function backoffMs(retry: number, failures: number): number {
-  const cap = Math.max(MAX_BACKOFF_MS, retry);
+function backoffMs(retry: number, failures: number, cap: number): number {
   const base = Math.min(cap, retry * 2 ** Math.min(failures - 1, 30));
   return base / 2 + (Math.random() * base) / 2;
 }
@@ -309,7 +335,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       signal.removeEventListener('abort', done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    // Never past the timer's range (it would fire at once); NaN (a bad `retry`) waits 0.
+    const timer = setTimeout(done, ms > 0 ? Math.min(ms, MAX_TIMER_MS) : 0);
     signal.addEventListener('abort', done, { once: true });
   });
 }

@@ -88,7 +88,7 @@ export function matchPattern(
     } else if (seg.kind === 'literal') {
       if (end - pos !== seg.text.length || !path.startsWith(seg.text, pos)) return false;
     } else {
-      c = matchTemplate(seg.parts, 0, path, pos, end, caps, c);
+      c = matchTemplate(seg.parts, path, pos, end, caps, c);
       if (c < 0) return false;
     }
     pos = end + 1;
@@ -103,44 +103,58 @@ export function matchPattern(
 
 /**
  * Matches template parts within `[from, end)` as the regular expression GoFrame builds would
- * (each parameter greedy and non-empty), backtracking over the literal that follows it.
+ * (each parameter `[^/]+`, greedy, leftmost first), writing the captures from index `c`.
  * Returns the next capture index, or -1.
+ *
+ * No backtracking: the set of places where parts `i..` can start and still reach `end` does
+ * not depend on how the earlier parts matched. Walking right to left, `hi` is the last such
+ * place: before a parameter every earlier place also works (the parameter just grows), so a
+ * literal in front of it goes at its last occurrence leaving the parameter one character at
+ * least (one `lastIndexOf`). Those last places are exactly what the greedy parameters pick
+ * going left to right, so each parameter ends where the next part's `hi` is. The cost is at
+ * most one backward scan of the path per literal, whatever the path holds (linear).
  */
 function matchTemplate(
   parts: readonly TemplatePart[],
-  i: number,
   path: string,
   from: number,
   end: number,
   caps: number[],
   c: number,
 ): number {
-  if (i === parts.length) return from === end ? c : -1;
-  const part = parts[i]!;
-  if ('literal' in part) {
-    const lit = part.literal;
-    if (end - from < lit.length || !path.startsWith(lit, from)) return -1;
-    return matchTemplate(parts, i + 1, path, from + lit.length, end, caps, c);
-  }
-  if (i === parts.length - 1) {
-    if (end <= from) return -1;
-    caps[c] = from;
-    caps[c + 1] = end;
-    return c + 2;
-  }
-  // The next part is literal (parameters are never adjacent): try its rightmost place first.
-  const next = (parts[i + 1] as { literal: string }).literal;
-  let at = path.lastIndexOf(next, end - next.length);
-  while (at > from) {
-    const r = matchTemplate(parts, i + 1, path, at, end, caps, c + 2);
-    if (r >= 0) {
-      caps[c] = from;
-      caps[c + 1] = at;
-      return r;
+  const k = parts.length;
+  // Parts alternate (parameters are never adjacent), so the parameter count follows from k.
+  const next = c + 2 * ((k + ('param' in parts[0]! ? 1 : 0)) >> 1);
+  let ci = next;
+  let hi = end;
+  for (let i = k - 1; i >= 0; i--) {
+    const part = parts[i]!;
+    if ('param' in part) {
+      // Starts anywhere before `hi` (non-empty), ends at `hi`: the greedy choice.
+      if (--hi < from) return -1;
+      caps[--ci] = hi + 1;
+      ci--;
+      if (i === 0) caps[ci] = from;
+      continue;
     }
-    at = path.lastIndexOf(next, at - 1);
+    const lit = part.literal;
+    let at = hi - lit.length;
+    if (at < from) return -1;
+    if (i === 0) {
+      // The first literal sits at the start of the segment and must end by `hi`.
+      if (!path.startsWith(lit, from)) return -1;
+      at = from;
+    } else if (i === k - 1) {
+      if (!path.startsWith(lit, at)) return -1;
+    } else {
+      at = path.lastIndexOf(lit, at);
+      if (at < from) return -1;
+    }
+    // The parameter after this literal (if any) starts right after it.
+    if (i < k - 1) caps[ci] = at + lit.length;
+    hi = at;
   }
-  return -1;
+  return next;
 }
 
 /** Builds the params object from the offsets `matchPattern` left in `caps`, decoding each. */
