@@ -4,8 +4,8 @@
  * controller's context.
  */
 import { Server } from './server/server.js';
-import { Request, type RequestContext } from './request/request.js';
-import { currentRequest } from './server/request-context.js';
+import { Request, type RequestContext } from './exchange/request.js';
+import { currentRequest } from './engine/request-context.js';
 
 const servers = new Map<string, Server>();
 

@@ -17,13 +17,13 @@
 export { g } from './g.js';
 export { Server, type ServerOptions, type ShutdownOptions } from './server/server.js';
 export { Group, type RouteOptions } from './server/group.js';
-export type { Handler, Middleware, HookName, Hook } from './server/core.js';
+export type { Handler, Middleware, HookName, Hook } from './engine/types.js';
 export type { InjectOptions, InjectResponse } from './server/inject.js';
-export { Request, type RequestContext, type Params } from './request/request.js';
-export { Response } from './response/response.js';
-export { ResponseHeaders } from './response/headers.js';
-export { RawWriter } from './response/raw-writer.js';
-export type { CookieOptions } from './response/cookie.js';
+export { Request, type RequestContext, type Params } from './exchange/request.js';
+export { Response } from './exchange/response.js';
+export { ResponseHeaders } from './http/headers.js';
+export { RawWriter } from './exchange/raw-writer.js';
+export type { CookieOptions } from './http/cookie.js';
 export {
   defineRoute,
   handle,
@@ -43,7 +43,7 @@ export {
   type ValidationFieldError,
 } from './controller/index.js';
 export { EventStream, type EventStreamOptions } from './sse/event-stream.js';
-export { encodeEvent, encodeComment, encodeRetry, type SseEvent } from './sse/encode-event.js';
+export { encodeEvent, encodeComment, encodeRetry, type SseEvent } from './codec/sse.js';
 export {
   middleware,
   cors,
@@ -64,7 +64,7 @@ export {
   ClientClosedError,
   ERROR_CODES,
   type ErrorCode,
-} from './errors.js';
+} from './errors/index.js';
 export { DEFAULT_CONFIG, type ServerConfig } from './config.js';
 export type { Logger } from './logger.js';
 export {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isJsonType, parseContentType } from '../src/request/content-type.js';
+import { isJsonType, parseContentType } from '../src/http/content-type.js';
 
 const plain = (v: ReturnType<typeof parseContentType>) =>
   v ? { type: v.type, params: { ...v.params } } : v;

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { SluiceError } from '../src/errors.js';
-import { parseCookieHeader, serializeCookie, type CookieOptions } from '../src/response/cookie.js';
+import { SluiceError } from '../src/errors/index.js';
+import { parseCookieHeader, serializeCookie, type CookieOptions } from '../src/http/cookie.js';
 
 function throwsConfig(fn: () => unknown, re: RegExp): void {
   assert.throws(fn, (err: unknown) => {

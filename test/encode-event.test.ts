@@ -11,8 +11,8 @@ import {
   encodeRetry,
   isEventShape,
   type SseEvent,
-} from '../src/sse/encode-event.js';
-import { SluiceError } from '../src/errors.js';
+} from '../src/codec/sse.js';
+import { SluiceError } from '../src/errors/index.js';
 
 function refusedWith(code: string): (err: unknown) => boolean {
   return (err) => err instanceof SluiceError && err.code === code;

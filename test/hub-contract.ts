@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { encodeEvent } from '../src/sse/encode-event.js';
+import { encodeEvent } from '../src/codec/sse.js';
 import type { Hub, HubEvent, HubSink } from '../src/hub/index.js';
 
 export interface HubFactory {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import { formatPrintf, formatValue } from '../src/response/printf.js';
+import { formatPrintf, formatValue } from '../src/http/printf.js';
 
 void describe('formatPrintf', () => {
   void it('formats each verb (table)', () => {

@@ -2,8 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { HttpError, SluiceError } from '../src/errors.js';
-import { bodyStream, readBody } from '../src/request/read-body.js';
+import { HttpError, SluiceError } from '../src/errors/index.js';
+import { bodyStream, readBody } from '../src/wire/read-body.js';
 
 type Handler = (req: IncomingMessage) => Promise<unknown>;
 

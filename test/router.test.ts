@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SluiceError } from '../src/errors.js';
+import { SluiceError } from '../src/errors/index.js';
 import {
   createPathMatcher,
   parseBindPattern,

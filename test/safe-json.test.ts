@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { HttpError } from '../src/errors.js';
-import { MAX_JSON_DEPTH, parseJsonBody } from '../src/request/safe-json.js';
+import { HttpError } from '../src/errors/index.js';
+import { MAX_JSON_DEPTH, parseJsonBody } from '../src/http/safe-json.js';
 
 const enc = new TextEncoder();
 const bytes = (s: string): Uint8Array => enc.encode(s);

@@ -37,7 +37,7 @@ describe('slow readers', () => {
           const chunk = 'x'.repeat(4096);
           while (await es.send(chunk)) {
             sent++;
-            maxUnsent = Math.max(maxUnsent, r.response.outlet!.unsent);
+            maxUnsent = Math.max(maxUnsent, r.response.sink!.unsent);
           }
         }),
       { writeStallTimeout: 400 },

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SluiceError } from '../src/errors.js';
+import { SluiceError } from '../src/errors/index.js';
 import { resolveStaticPath, type StaticResolution } from '../src/static/index.js';
 
 /*

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { HttpError } from '../src/errors.js';
-import { parseQuery, parseUrlEncoded } from '../src/request/urlencoded.js';
+import { HttpError } from '../src/errors/index.js';
+import { parseQuery, parseUrlEncoded } from '../src/http/urlencoded.js';
 
 const plain = (o: object): object => ({ ...o });
 

@@ -1,5 +1,5 @@
-// sluice/client for the browser, with no build step: src/client/*.ts (and src/errors.ts, which
-// it imports) are transpiled once at startup with TypeScript's transpileModule and served from
+// sluice/client for the browser, with no build step: src/client/*.ts (self-contained: the client
+// imports nothing from the server) are transpiled once at startup with TypeScript's transpileModule and served from
 // memory under /sluice/. The client has no node: imports, so its modules run as they are in a
 // browser; the pages load it with an import map (`"sluice/client": "/sluice/client/index.js"`),
 // so page code reads exactly like an app that installed the package.
@@ -19,7 +19,6 @@ export function transpileClientModules(): Map<string, string> {
     ...readdirSync(new URL('client/', SRC))
       .filter((name) => name.endsWith('.ts'))
       .map((name) => `client/${name}`),
-    'errors.ts',
   ];
   const modules = new Map<string, string>();
   for (const file of files) {

@@ -1,18 +1,12 @@
 /**
  * The one error type the stream client throws for a stream that cannot go on. Its codes live in
- * the shared catalogue (`src/errors.ts`) so that README documents them with every other code.
+ * the client's own catalogue (`client/errors.ts`): the browser bundle carries nothing of the
+ * server's. README documents them with every other code.
  */
-import { ERROR_CODES } from '../errors.js';
+import { CLIENT_ERROR_CODES, type ClientErrorCode } from './errors.js';
 
 /** The codes a {@link StreamError} can carry. */
-export type StreamErrorCode =
-  | 'SLUICE_CLIENT_STATUS'
-  | 'SLUICE_CLIENT_CONTENT_TYPE'
-  | 'SLUICE_CLIENT_LINE_TOO_LONG'
-  | 'SLUICE_CLIENT_EVENT_TOO_LARGE'
-  | 'SLUICE_CLIENT_JSON'
-  | 'SLUICE_CLIENT_RETRIES'
-  | 'SLUICE_CLIENT_TIMEOUT';
+export type StreamErrorCode = ClientErrorCode;
 
 /**
  * Why a stream stopped for good: a non-retriable status (`SLUICE_CLIENT_STATUS`), a response that
@@ -34,7 +28,7 @@ export class StreamError extends Error {
     detail?: string,
     options?: { cause?: unknown },
   ) {
-    const message = ERROR_CODES[code].message;
+    const message = CLIENT_ERROR_CODES[code].message;
     super(detail ? `${message}: ${detail}` : message, options);
     this.name = 'StreamError';
     this.code = code;

@@ -3,15 +3,19 @@
  * members, then those of its prototype chain) under the group's prefix and middleware. Each
  * request's merged parameters (route, query, body) are validated before the handler runs.
  */
-import { SluiceError } from '../errors.js';
-import type { Request } from '../request/request.js';
-import type { Handler } from '../server/core.js';
-import type { Group } from '../server/group.js';
+import { SluiceError } from '../errors/index.js';
+import type { Handler } from '../engine/types.js';
+import type { Request } from '../exchange/request.js';
+
+/** Where a controller's routes are bound (a group or the server). */
+export interface RouteTarget {
+  bindHandler(pattern: string, handler: Handler): unknown;
+}
 import { isControllerMember, type ControllerMember } from './handle.js';
 import { validateInput } from './validate-input.js';
 
 /** Binds the controller's members to the group; throws when it has none. */
-export function bindController(group: Group, controller: object): void {
+export function bindController(group: RouteTarget, controller: object): void {
   const members = collectMembers(controller);
   if (members.length === 0) {
     throw new SluiceError(

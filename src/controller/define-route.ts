@@ -4,7 +4,7 @@
  * work; types are inferred from them, and route parameter names from the path literal.
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { SluiceError } from '../errors.js';
+import { SluiceError } from '../errors/index.js';
 import type { ParamsOf } from './params-of.js';
 
 /** The methods a route can be bound to (`ALL` matches every method). */

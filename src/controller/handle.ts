@@ -4,8 +4,8 @@
  * return type is checked against the output schema when the route has one.
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { SluiceError } from '../errors.js';
-import type { RequestContext } from '../request/request.js';
+import { SluiceError } from '../errors/index.js';
+import type { RequestContext } from '../exchange/request.js';
 import type { Route } from './define-route.js';
 import type { ParamNames, ParamsOf } from './params-of.js';
 

@@ -1,13 +1,7 @@
 /**
- * Typed controllers (API §8): `defineRoute`, `handle`, and `group.bind(controller)`. Importing
- * this module registers the binder with groups (src/index.ts does it).
+ * Typed controllers (API §8): `defineRoute`, `handle`, and `group.bind(controller)`.
  */
-import { setControllerBinder } from '../server/group.js';
-import { bindController } from './bind-controller.js';
-
-setControllerBinder(bindController);
-
-export { bindController } from './bind-controller.js';
+export { bindController, type RouteTarget } from './bind-controller.js';
 export {
   defineRoute,
   isStandardSchema,

@@ -3,7 +3,7 @@
  * failing field (at most {@link MAX_VALIDATION_ERRORS}).
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { HttpError } from '../errors.js';
+import { HttpError } from '../errors/index.js';
 
 /** The most field errors a 400 lists; the message says how many there were in all. */
 export const MAX_VALIDATION_ERRORS = 100;

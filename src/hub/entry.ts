@@ -2,8 +2,8 @@
  * One published event as the hub keeps it: its text, its position and its SSE frame, encoded
  * once and shared by every local subscriber.
  */
-import { SluiceError } from '../errors.js';
-import { assertFieldValue, encodeEvent } from '../sse/encode-event.js';
+import { SluiceError } from '../errors/index.js';
+import { assertFieldValue, encodeEvent } from '../codec/sse.js';
 import { RESET_EVENT } from './event-id.js';
 import type { HubEvent, PublishInput } from './types.js';
 

@@ -2,7 +2,7 @@
  * The embedded hub: per-topic history in a ring bounded by count and bytes, synchronous
  * fan-out of frames encoded once per publish.
  */
-import { SluiceError } from '../errors.js';
+import { SluiceError } from '../errors/index.js';
 import { captureInput, makeEntry, makeResetEntry, type Entry } from './entry.js';
 import { newEpoch, parseId } from './event-id.js';
 import { QueueSubscriber, SinkSubscriber, type Subscriber } from './subscriber.js';

@@ -3,7 +3,7 @@
  * over it synchronously on every event. Two kinds: a sink (the EventStream fast path, frames
  * only) and a queue behind the public async iterator (bounded).
  */
-import { SluiceError } from '../errors.js';
+import { SluiceError } from '../errors/index.js';
 import type { Entry } from './entry.js';
 import type { HubEvent, HubSink } from './types.js';
 

@@ -2,7 +2,7 @@
  * `middleware.accessLog()`: one `info` line per request after it finished (opt-in, as in GoFrame),
  * with status, duration and the path; configured query parameters (tokens) are redacted.
  */
-import type { Middleware } from '../server/core.js';
+import type { Middleware } from '../engine/types.js';
 
 export interface AccessLogOptions {
   /** Query parameters whose values are replaced by "[redacted]". Default: token, access_token, api_key, apikey, key, password, secret, signature. */
@@ -24,10 +24,9 @@ export function accessLog(options: AccessLogOptions = {}): Middleware {
   const redact = new Set((options.redact ?? DEFAULT_REDACT).map((s) => s.toLowerCase()));
   return async (r) => {
     const start = process.hrtime.bigint();
-    r.response.raw.once('finish', () => log());
-    r.response.raw.once('close', () => log());
+    r.response.whenDone(() => log());
     let logged = false;
-    // Runs in the response's finish/close listeners: nothing here may throw uncaught.
+    // Runs when the response ends (from the engine or a socket listener): it must never throw.
     const log = (): void => {
       if (logged) return;
       logged = true;

@@ -8,8 +8,8 @@
  * - `Cache-Control: no-transform`, an existing Content-Encoding, HEAD and bodiless statuses are
  *   left alone. `Vary: Accept-Encoding` is added whenever the choice depended on it.
  */
-import type { Middleware } from '../server/core.js';
-import type { Encoding } from '../stream/compressed-outlet.js';
+import type { Middleware } from '../engine/types.js';
+import { negotiate, type Encoding } from '../http/encoding.js';
 
 export interface CompressOptions {
   /** Smallest buffered body worth compressing, in bytes. Default 1024. */
@@ -24,15 +24,10 @@ export interface CompressOptions {
   gzipLevel?: number;
 }
 
-/** Per-request compression settings the response applies at commit. */
-export interface CompressionPlan {
-  encoding: Encoding;
-  threshold: number;
-  streams: boolean;
-  brotliQuality: number;
-  gzipLevel: number;
-}
-
+/**
+ * Compression for responses whose client accepts it (see the module comment).
+ * @example s.use(middleware.compress({ threshold: 2048 }))
+ */
 export function compress(options: CompressOptions = {}): Middleware {
   const offered = options.encodings ?? ['br', 'gzip'];
   const base = {
@@ -46,36 +41,4 @@ export function compress(options: CompressOptions = {}): Middleware {
     if (encoding) r.response.compression = { encoding, ...base };
     return r.middleware.next();
   };
-}
-
-/** Picks the first offered encoding the client accepts with q > 0. */
-export function negotiate(
-  header: string | undefined,
-  offered: readonly Encoding[],
-): Encoding | undefined {
-  if (!header) return undefined;
-  const q = new Map<string, number>();
-  for (const part of header.split(',')) {
-    const [name, ...params] = part.trim().toLowerCase().split(';');
-    if (!name) continue;
-    let weight = 1;
-    for (const p of params) {
-      const m = /^\s*q=([0-9.]+)\s*$/.exec(p);
-      if (m) weight = Number(m[1]);
-    }
-    q.set(name, Number.isFinite(weight) ? weight : 0);
-  }
-  for (const enc of offered) {
-    const weight = q.get(enc) ?? q.get('*');
-    if (weight !== undefined && weight > 0) return enc;
-  }
-  return undefined;
-}
-
-const COMPRESSIBLE =
-  /^(text\/|application\/(json|javascript|xml|x-ndjson|[\w.+-]+\+(json|xml))|image\/svg\+xml)/i;
-
-/** True for content types worth compressing. */
-export function isCompressible(contentType: string | undefined): boolean {
-  return contentType !== undefined && COMPRESSIBLE.test(contentType);
 }

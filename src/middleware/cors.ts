@@ -3,8 +3,8 @@
  * decorates responses. `Last-Event-ID` is always an allowed request header, so an EventSource
  * can resume cross-origin. With `credentials`, the exact request origin is echoed (never `*`).
  */
-import { SluiceError } from '../errors.js';
-import type { Middleware } from '../server/core.js';
+import { SluiceError } from '../errors/index.js';
+import type { Middleware } from '../engine/types.js';
 
 export interface CorsOptions {
   /** Allowed origins: '*' (default), a list, or a predicate. */

@@ -5,9 +5,8 @@
  * Success: `{ code: 0, message: "OK", data }`. Error: the HTTP status is kept (an HttpError's own,
  * else 500) and `code` is the error's code (its `SLUICE_...` code, else the status).
  */
-import { HttpError, SluiceError } from '../errors.js';
-import type { Middleware } from '../server/core.js';
-import { errorStatus } from '../server/core.js';
+import { HttpError, SluiceError, errorStatus } from '../errors/index.js';
+import type { Middleware } from '../engine/types.js';
 
 export interface HandlerResponseBody<T = unknown> {
   code: number | string;
@@ -38,8 +37,7 @@ export function handlerResponse(): Middleware {
       if (code >= 500) r.log.error({ err, method: r.method, path: r.path }, 'request failed');
       return;
     }
-    const data = res.returned;
-    res.returned = undefined;
+    const data = r.getHandlerResponse();
     res.writeJson({ code: 0, message: 'OK', data: data ?? null } satisfies HandlerResponseBody);
   };
 }

@@ -3,7 +3,7 @@
  * sane, else a random UUID), echoes it in the response and puts it on `r.log`.
  */
 import { randomUUID } from 'node:crypto';
-import type { Middleware } from '../server/core.js';
+import type { Middleware } from '../engine/types.js';
 
 const SANE = /^[\w.:-]{1,128}$/;
 

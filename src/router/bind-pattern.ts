@@ -1,7 +1,7 @@
 /**
  * GoFrame's binding strings: `[METHODS:]path[@domain]`, e.g. `GET,POST:/user/{id}@api.example.com`.
  */
-import { SluiceError } from '../errors.js';
+import { SluiceError } from '../errors/index.js';
 
 /** A binding string taken apart. */
 export interface ParsedBinding {

@@ -7,7 +7,7 @@
  * the last segment; a bare `*` captures into `any`). Names are word characters (`[A-Za-z0-9_]`).
  * A `:` that does not start a segment is literal text (`/v1/users:batch`).
  */
-import { SluiceError } from '../errors.js';
+import { SluiceError } from '../errors/index.js';
 
 /** One piece of a template segment: literal text or a parameter name. */
 export type TemplatePart = { readonly literal: string } | { readonly param: string };

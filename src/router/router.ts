@@ -6,7 +6,7 @@
  * (see `comparePriority`), and among patterns of equal priority a route for the exact method
  * beats GET serving HEAD, which beats ALL.
  */
-import { SluiceError } from '../errors.js';
+import { SluiceError } from '../errors/index.js';
 import { normalizeDomain, normalizeHost, normalizeMethods } from './bind-pattern.js';
 import { normalizePath } from './match-pattern.js';
 import { compilePattern } from './pattern.js';

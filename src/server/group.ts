@@ -3,12 +3,12 @@
  * one place (no prototype-chain scoping): a nested group copies its parent's middleware list.
  */
 import { parseBindPattern } from '../router/index.js';
-import type { Handler, Middleware } from './core.js';
+import { bindController } from '../controller/index.js';
+import type { Handler, Middleware } from '../engine/types.js';
 import type { Server } from './server.js';
 import { RouteBinder, type RouteOptions } from './route-binder.js';
 
 export type { RouteOptions };
-
 
 export class Group extends RouteBinder {
   readonly #server: Server;
@@ -55,13 +55,6 @@ export class Group extends RouteBinder {
   }
 }
 
-/** Set by the controller module so groups can bind controllers without a circular import. */
-let bindController: (group: Group, controller: object) => void = () => {
-  throw new Error('controllers are not available');
-};
-export function setControllerBinder(fn: (group: Group, controller: object) => void): void {
-  bindController = fn;
-}
 
 function joinPaths(a: string, b: string): string {
   const joined = (a + '/' + b).replace(/\/{2,}/g, '/');

@@ -5,7 +5,8 @@
  * reduced to the origin form (`/path?query`) that routing uses.
  */
 import type { IncomingMessage } from 'node:http';
-import { HttpError } from '../errors.js';
+import { HttpError } from '../errors/index.js';
+import { isValidHost } from '../http/host.js';
 import type { ServerConfig } from '../config.js';
 
 /** The verdict on a request head: an error to answer with, or the origin-form target to route. */
@@ -21,44 +22,6 @@ export type HeadCheck =
       /** True when the request declares a body (a Content-Length above 0, or chunked). */
       hasBody: boolean;
     };
-
-// Host = uri-host [ ":" port ] (RFC 9110 §7.2): an IP literal or a reg-name (unreserved and
-// sub-delims), so no "/", space, "@", "?", "#" or "\" that could change where the request seems
-// to go. Stricter than the RFC where the WHATWG URL parser (what `r.url` and every client
-// library use) would refuse the host: no "%", no empty host, a port of at most 65535.
-const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=-]+)(?::([0-9]{0,5}))?$/;
-// The everyday shape (letters, digits, dots and hyphens, a label that is not all digits last):
-// no further check needed.
-const PLAIN_HOST = /^(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]*[A-Za-z-][A-Za-z0-9-]*(?::[0-9]{1,5})?$/;
-/** Hosts already checked with the URL parser (bounded: past the bound each is checked again). */
-const checkedHosts = new Map<string, boolean>();
-const MAX_CHECKED_HOSTS = 1024;
-
-/**
- * True when a Host value is one the WHATWG URL parser accepts (so `r.url` can always be built
- * from it): the RFC shape, a port of at most 65535, and, for anything beyond a plain name, the
- * parser's own verdict (IPv4 forms, IDNA, IPv6 literals), cached per distinct host.
- * @example isValidHost('example.com:8080') // true; isValidHost('example.com:99999') // false
- */
-export function isValidHost(host: string): boolean {
-  const m = HOST.exec(host);
-  if (!m) return false;
-  if (m[1] !== undefined && m[1] !== '' && Number(m[1]) > 65535) return false;
-  // Punycode labels (`xn--`) go to the parser: it refuses the malformed ones.
-  if (PLAIN_HOST.test(host) && !/xn--/i.test(host)) return true;
-  const known = checkedHosts.get(host);
-  if (known !== undefined) return known;
-  let ok: boolean;
-  try {
-    ok = new URL(`http://${host}/`).host !== '';
-  } catch {
-    ok = false;
-  }
-  if (checkedHosts.size < MAX_CHECKED_HOSTS) checkedHosts.set(host, ok);
-  return ok;
-}
-// absolute-form = scheme "://" authority path-abempty [ "?" query ]; only http and https.
-const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?]*)(.*)$/;
 
 /**
  * Checks a request head; returns `{ error }` to refuse it (one response, `Connection: close`,
@@ -78,6 +41,9 @@ export function checkRequestHead(req: IncomingMessage, config: ServerConfig): He
   return verdict;
 }
 
+// absolute-form = scheme "://" authority path-abempty [ "?" query ]; only http and https.
+const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?]*)(.*)$/;
+
 /** Connections that had a request refused: they close, so what follows is not served. */
 const refusedSockets = new WeakSet<object>();
 
@@ -85,8 +51,8 @@ const refusedSockets = new WeakSet<object>();
  * Marks a connection as closing after a refusal made elsewhere (a declared body over the
  * limit): requests already pipelined behind it are then refused too, and no handler runs.
  */
-export function markRefused(req: IncomingMessage): void {
-  refusedSockets.add(req.socket);
+export function markRefused(wire: { readonly req: IncomingMessage }): void {
+  refusedSockets.add(wire.req.socket);
 }
 
 function inspect(req: IncomingMessage, config: ServerConfig): HeadCheck {

@@ -2,7 +2,7 @@
  * The idiomatic aliases (`get`, `post`, ...) shared by Server and Group: each is bindHandler
  * with a method prefix, so the two cannot drift apart.
  */
-import type { Handler } from './core.js';
+import type { Handler } from '../engine/types.js';
 
 export interface RouteOptions {
   /** Body limit for this route in bytes (overrides the server's bodyLimit). */

@@ -6,22 +6,19 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_CONFIG, type ServerConfig } from '../config.js';
 import { createDefaultLogger, guardLogger, type Logger } from '../logger.js';
-import { HttpError, SluiceError } from '../errors.js';
+import { HttpError, SluiceError } from '../errors/index.js';
 import { Router, parseBindPattern, createPathMatcher } from '../router/index.js';
-import { Request } from '../request/request.js';
-import {
-  ServerCore,
-  type Handler,
-  type Hook,
-  type HookName,
-  type MatchedHooks,
-  type Middleware,
-} from './core.js';
+import { Request } from '../exchange/request.js';
+import { Engine, matchHooks } from '../engine/engine.js';
+import { Run } from '../engine/run.js';
+import type { Handler, Hook, HookName, Middleware } from '../engine/types.js';
+import { SeedFrameWarning } from '../sse/seed-frame-warning.js';
+import { NodeWire } from '../wire/node-wire.js';
 import { Group } from './group.js';
 import { RouteBinder, type RouteOptions } from './route-binder.js';
-import { serveStaticFile, type StaticMount } from './static-handler.js';
+import { serveStaticFile, type StaticMount } from './static-mount.js';
 import { injectRequest, type InjectOptions, type InjectResponse } from './inject.js';
-import { checkRequestHead, markRefused } from './request-guard.js';
+import { checkRequestHead, markRefused, type HeadCheck } from './request-guard.js';
 import { onClientError, onConnectRequest } from './client-error.js';
 import { bindStats, type StatsProbe } from './stats.js';
 
@@ -59,7 +56,7 @@ export class Server extends RouteBinder {
   readonly #global: Middleware[] = [];
   readonly #bound: BoundMiddleware[] = [];
   readonly #statics: StaticMount[] = [];
-  readonly #core: ServerCore;
+  readonly #core: Engine;
   #config: ServerConfig;
   #version = 0;
   #port = 0;
@@ -75,7 +72,8 @@ export class Server extends RouteBinder {
     super();
     const { port, address, ...config } = options;
     this.#config = { ...DEFAULT_CONFIG, ...config };
-    this.#core = new ServerCore(this.#config, guardLogger(this.#config.logger ?? createDefaultLogger()));
+    this.#core = new Engine(this.#config, guardLogger(this.#config.logger ?? createDefaultLogger()));
+    this.#applyDevWarnings();
     if (port !== undefined) this.setPort(port);
     if (address !== undefined) this.setAddress(address);
   }
@@ -114,8 +112,34 @@ export class Server extends RouteBinder {
     }
     this.#config = { ...this.#config, ...config };
     this.#core.reconfigure(this.#config, guardLogger(this.#config.logger ?? createDefaultLogger()));
+    this.#applyDevWarnings();
     return this;
   }
+
+  /** Outside production, the seed-frame warning watches flushes (an observer, not the core's). */
+  #applyDevWarnings(): void {
+    if (!this.#config.devWarnings) {
+      this.#core.flushObserver = undefined;
+      return;
+    }
+    this.#seedWarning ??= new SeedFrameWarning();
+    const warning = this.#seedWarning;
+    this.#core.flushObserver = (r, chunks) => {
+      const res = (r as Request).response;
+      warning.inspect(
+        r,
+        {
+          route: r.routePattern,
+          contentType: res.header().get('content-type'),
+          framed: res.eventStream !== undefined,
+          log: r.log,
+        },
+        chunks,
+      );
+    };
+  }
+
+  #seedWarning: SeedFrameWarning | undefined;
 
   /** The effective configuration. */
   get config(): Readonly<ServerConfig> {
@@ -266,19 +290,27 @@ export class Server extends RouteBinder {
 
   #dispatch(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
     const head = checkRequestHead(req, this.#config);
+    const wire = new NodeWire(req, res, {
+      expectsContinue,
+      hasBody: head.error ? false : head.hasBody,
+    });
+    if (this.#shuttingDown) res.setHeader('Connection', 'close');
+    this.#serve(wire, head);
+  }
+
+  /**
+   * Routes one exchange and runs it: the transport-independent half of dispatch (a wire and the
+   * guard's verdict on its head in, a running request out).
+   */
+  #serve(wire: NodeWire, head: HeadCheck): void {
     const url = head.target ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     const search = q === -1 ? '' : url.slice(q);
     const core = this.#core;
-    const r = new Request(req, res, core, path, search);
-    r.expectsContinue = expectsContinue;
-    if (head.error) {
-      this.#reject(r, head.error);
-      return;
-    }
+    const r = new Request(wire, core, path, search);
+    if (head.error) return this.#reject(r, head.error);
     const host = head.host;
-    r.hasBody = head.hasBody;
     const match = this.#router.match(r.method, host, path);
     let chain: Array<(r: Request) => unknown>;
     if (match.kind === 'found') {
@@ -293,40 +325,42 @@ export class Server extends RouteBinder {
       );
     }
     if (this.#bound.length > 0) chain = this.#withBound(chain, r.method, host, path);
-    r.chain = chain;
-    if (core.hooks.length > 0) this.#matchHooks(r, host, path);
+    const hooks = core.hooks.length > 0 ? matchHooks(core.hooks, r.method, host, path) : undefined;
     const declared = head.contentLength;
     if (declared !== undefined && Number(declared) > r.bodyLimit) {
-      this.#reject(
+      return this.#reject(
         r,
         HttpError.fromCode(
           'SLUICE_BODY_TOO_LARGE',
           `${declared} bytes declared, limit ${r.bodyLimit}`,
         ),
       );
-      return;
     }
-    if (this.#shuttingDown) res.setHeader('Connection', 'close');
-    core.run(r);
+    core.run(new Run(r, chain, hooks));
   }
 
   /** A request refused before any handler: one complete response, then the connection closes. */
   #reject(r: Request, err: HttpError): void {
-    markRefused(r.raw);
-    r.chain = [
-      () => {
-        throw err;
-      },
-    ];
+    markRefused(r.wire as NodeWire);
     r.response.header().set('Connection', 'close');
-    this.#core.run(r);
+    this.#core.run(
+      new Run(
+        r,
+        [
+          () => {
+            throw err;
+          },
+        ],
+        undefined,
+      ),
+    );
   }
 
   #prepare(entry: RouteEntry): Array<(r: Request) => unknown> {
     entry.chain = [
       ...this.#global,
       ...entry.groupMiddleware,
-      ServerCore.handlerStep(entry.handler),
+      Engine.handlerStep(entry.handler),
     ];
     entry.version = this.#version;
     return entry.chain;
@@ -348,12 +382,12 @@ export class Server extends RouteBinder {
               r.response.header().set('Allow', allowHeader);
               throw new HttpError(405, 'Method Not Allowed');
             };
-      return [...this.#global, ServerCore.handlerStep(fallback)];
+      return [...this.#global, Engine.handlerStep(fallback)];
     }
     if (this.#notFoundChain?.version !== this.#version) {
       const last = this.#statics.length > 0 ? this.#staticHandler : NOT_FOUND;
       this.#notFoundChain = {
-        chain: [...this.#global, ServerCore.handlerStep(last)],
+        chain: [...this.#global, Engine.handlerStep(last)],
         version: this.#version,
       };
     }
@@ -386,16 +420,6 @@ export class Server extends RouteBinder {
     if (!extra) return chain;
     const g = this.#global.length;
     return [...chain.slice(0, g), ...extra, ...chain.slice(g)];
-  }
-
-  #matchHooks(r: Request, host: string | undefined, path: string): void {
-    let matched: MatchedHooks | undefined;
-    for (const h of this.#core.hooks) {
-      if (!h.matches(r.method, host, path)) continue;
-      matched ??= {};
-      (matched[h.hook] ??= []).push(h.fn);
-    }
-    r.hooks = matched;
   }
 
   // ---- lifecycle --------------------------------------------------------------------------------
@@ -468,11 +492,11 @@ export class Server extends RouteBinder {
       : Promise.resolve();
     server?.closeIdleConnections();
     const reason = new SluiceError('SLUICE_SHUTDOWN');
-    for (const outlet of core.registry.list()) {
-      outlet.shutdownTarget?.shutdown(1000 + Math.floor(Math.random() * 4000));
+    for (const sink of core.registry.list()) {
+      sink.shutdownTarget?.shutdown(1000 + Math.floor(Math.random() * 4000));
     }
     // Event streams have ended cleanly above; every handler still running learns it should stop.
-    for (const r of [...core.inflight]) r.abort(reason);
+    for (const run of [...core.inflight]) run.r.abort(reason);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       core.drained(),

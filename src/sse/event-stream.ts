@@ -1,20 +1,21 @@
 /**
  * `r.response.sse()`: a Server-Sent Events stream on a committed response. Framing comes only
- * from `encode-event.ts`; every write goes through the response's Outlet, so backpressure, the
- * per-stream cap and the stall guard apply to events exactly as to any other stream.
+ * from `codec/sse.ts`; every write goes through the response's Sink, so backpressure, the
+ * per-stream cap and the stall guard apply to events exactly as to any other stream. It never
+ * sees the response's internals or a socket: only the Sink, and the two small views below.
  */
-import type { Response } from '../response/response.js';
 import type { Hub, HubSink } from '../hub/types.js';
-import { pipeSource } from '../stream/pipe-source.js';
+import { pipeSource, type AbortNotifier } from '../stream/pipe-source.js';
+import type { Sink } from '../stream/sink.js';
 import {
   encodeComment,
   encodeEvent,
   encodeRetry,
   isEventShape,
   type SseEvent,
-} from './encode-event.js';
+} from '../codec/sse.js';
 import { startHeartbeat, stopHeartbeat } from './heartbeat.js';
-import { frameFor } from './frame-cache.js';
+import { frameFor } from '../codec/sse-frame-cache.js';
 import { scheduleFrames } from './coalescer.js';
 
 export interface EventStreamOptions {
@@ -24,34 +25,50 @@ export interface EventStreamOptions {
   errorEvent?: boolean;
 }
 
+/** What an EventStream needs from the response that opened it: its Sink and a way to end it. */
+export interface StreamResponse {
+  readonly sink: Sink | undefined;
+  readonly ended: boolean;
+  /** Ends the response (the response is the one writer that ends). */
+  finish(): void;
+}
+
+/** What an EventStream needs from the request: the client's headers and the abort signal. */
+export interface StreamRequest extends AbortNotifier {
+  header(name: string): string | undefined;
+  readonly signal: AbortSignal;
+}
+
 const RESOLVED_TRUE = Promise.resolve(true);
 const RESOLVED_FALSE = Promise.resolve(false);
 const HEARTBEAT = encodeComment('');
 
 export class EventStream {
-  readonly #response: Response;
+  readonly #response: StreamResponse;
+  readonly #request: StreamRequest;
   readonly options: Readonly<EventStreamOptions>;
   #heartbeat = 0;
   #frames: Uint8Array[] | undefined;
   #released = false;
 
   /** @internal use `r.response.sse()` */
-  constructor(response: Response, options: EventStreamOptions) {
+  constructor(response: StreamResponse, request: StreamRequest, options: EventStreamOptions) {
     this.#response = response;
+    this.#request = request;
     this.options = options;
     const period = options.heartbeat ?? 15_000;
-    const outlet = response.outlet;
-    if (outlet && !outlet.gone) {
-      outlet.wrote = true;
-      outlet.shutdownTarget = this;
+    const sink = response.sink;
+    if (sink && !sink.gone) {
+      sink.wrote = true;
+      sink.shutdownTarget = this;
       if (period > 0) startHeartbeat((this.#heartbeat = period), this);
-      response.request.onAborted(this.#onAbort);
+      request.onAborted(this.#onAbort);
     } else this.release();
   }
 
   /** The client's `Last-Event-ID` header ('' when it sent none). */
   get lastEventId(): string {
-    const raw = this.#response.request.header('last-event-id');
+    const raw = this.#request.header('last-event-id');
     if (!raw) return '';
     // Node hands header bytes over as Latin-1; browsers send the id as UTF-8.
     return /[^\x00-\x7f]/.test(raw) ? Buffer.from(raw, 'latin1').toString('utf8') : raw;
@@ -59,7 +76,7 @@ export class EventStream {
 
   /** Aborts when the client leaves, a write fails, a limit cuts the stream or the server shuts down. */
   get signal(): AbortSignal {
-    return this.#response.request.signal;
+    return this.#request.signal;
   }
 
   /** True once the stream has ended, for whatever reason. */
@@ -127,7 +144,7 @@ export class EventStream {
   /** Sends every item of the source; stops it (its `return()`) when the client leaves. */
   pipe(source: AsyncIterable<unknown> | Iterable<unknown>): Promise<boolean> {
     if (this.closed) return RESOLVED_FALSE;
-    return pipeSource(this.#response, source, (item) =>
+    return pipeSource(this.#response.sink!, this.#request, source, (item) =>
       encodeEvent(isEventShape(item) ? item : { data: item }),
     );
   }
@@ -138,52 +155,52 @@ export class EventStream {
    */
   async subscribe(hub: Hub, topic: string): Promise<void> {
     if (this.closed) return;
-    const outlet = this.#response.outlet!;
+    const sink = this.#response.sink!;
     let ended!: (reason?: Error) => void;
     const done = new Promise<Error | undefined>((resolve) => (ended = resolve));
-    const sink: HubSink = {
+    const hubSink: HubSink = {
       write: (frame) => {
         if ((this.#frames ??= []).push(frame) === 1) scheduleFrames(this);
       },
       end: (reason) => ended(reason),
     };
     const onAbort = (): void => ended();
-    this.#response.request.onAborted(onAbort);
+    this.#request.onAborted(onAbort);
     const from = this.lastEventId;
-    const detach = await hub.attach(topic, sink, from ? { from } : {});
+    const detach = await hub.attach(topic, hubSink, from ? { from } : {});
     try {
       const reason = await done;
-      if (reason && !outlet.gone) {
+      if (reason && !sink.gone) {
         this.drainFrames();
-        outlet.cut(reason);
+        sink.cut(reason);
       }
     } finally {
       detach();
-      this.#response.request.offAborted(onAbort);
+      this.#request.offAborted(onAbort);
     }
   }
 
   /** @internal Server shutdown: a jittered retry hint, then a clean end. */
   shutdown(retryMs: number): void {
-    this.#response.outlet?.write(encodeRetry(retryMs));
+    this.#response.sink?.write(encodeRetry(retryMs));
     void this.close();
   }
 
   /** @internal True when the stream wrote since the last heartbeat tick (and clears that). */
   takeWrote(): boolean {
-    const outlet = this.#response.outlet;
-    if (!outlet) return true;
-    const wrote = outlet.wrote;
-    outlet.wrote = false;
+    const sink = this.#response.sink;
+    if (!sink) return true;
+    const wrote = sink.wrote;
+    sink.wrote = false;
     return wrote;
   }
 
   /** @internal Writes a heartbeat comment (which does not count as the stream being busy). */
   beat(): void {
-    const outlet = this.#response.outlet;
-    if (!outlet) return;
-    outlet.write(HEARTBEAT);
-    outlet.wrote = false;
+    const sink = this.#response.sink;
+    if (!sink) return;
+    sink.write(HEARTBEAT);
+    sink.wrote = false;
   }
 
   /** @internal Writes the frames queued this turn, corked into one syscall. */
@@ -191,16 +208,9 @@ export class EventStream {
     const frames = this.#frames;
     if (!frames || frames.length === 0) return;
     this.#frames = undefined;
-    const outlet = this.#response.outlet;
-    if (!outlet || outlet.gone) return;
-    if (frames.length === 1) {
-      outlet.write(frames[0]!);
-      return;
-    }
-    const raw = this.#response.raw;
-    raw.cork();
-    for (const f of frames) if (!outlet.write(f)) break;
-    raw.uncork();
+    const sink = this.#response.sink;
+    if (!sink || sink.gone) return;
+    sink.writeAll(frames);
   }
 
   /** Ends the stream cleanly. */
@@ -215,8 +225,8 @@ export class EventStream {
 
   /** @internal Sends `event: error` with a safe message (errorEvent option). */
   sendError(message: string): void {
-    const outlet = this.#response.outlet;
-    if (outlet && !outlet.gone) outlet.write(encodeEvent({ event: 'error', data: { message } }));
+    const sink = this.#response.sink;
+    if (sink && !sink.gone) sink.write(encodeEvent({ event: 'error', data: { message } }));
   }
 
   /** @internal Drops timers and listeners; called when the response ends. */
@@ -226,16 +236,16 @@ export class EventStream {
     if (this.#heartbeat > 0) stopHeartbeat(this.#heartbeat, this);
     this.#heartbeat = 0;
     this.#frames = [];
-    this.#response.request.offAborted(this.#onAbort);
+    this.#request.offAborted(this.#onAbort);
   }
 
   #onAbort = (): void => this.release();
 
   #write(frame: string | Buffer): Promise<boolean> {
-    const outlet = this.#response.outlet;
-    if (this.#released || !outlet || outlet.gone) return RESOLVED_FALSE;
+    const sink = this.#response.sink;
+    if (this.#released || !sink || sink.gone) return RESOLVED_FALSE;
     if (this.#frames !== undefined) this.drainFrames();
-    if (!outlet.write(frame)) return RESOLVED_FALSE;
-    return outlet.unsent >= outlet.policy.highWaterMark ? outlet.ready() : RESOLVED_TRUE;
+    if (!sink.write(frame)) return RESOLVED_FALSE;
+    return sink.unsent >= sink.policy.highWaterMark ? sink.ready() : RESOLVED_TRUE;
   }
 }

@@ -9,7 +9,7 @@
 import type { Stats } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { SluiceError } from '../errors.js';
+import { SluiceError } from '../errors/index.js';
 
 /** How paths whose segments start with `.` are treated. */
 export type DotfilesPolicy = 'deny' | 'ignore' | 'allow';

@@ -1,9 +1,16 @@
 /**
- * Pipes a source into a committed response with backpressure, and stops the source (its
- * `return()`, `cancel()` or `destroy()`) as soon as the client leaves.
+ * Pipes a source into a Sink with backpressure, and stops the source (its `return()`,
+ * `cancel()` or `destroy()`) as soon as the request aborts (the client left, a limit cut the
+ * stream, the server shuts down).
  */
 import type { Readable } from 'node:stream';
-import type { Response } from '../response/response.js';
+import type { Sink } from './sink.js';
+
+/** Where pipeSource learns that the request aborted (the request implements it). */
+export interface AbortNotifier {
+  onAborted(cb: (reason: Error) => void): void;
+  offAborted(cb: (reason: Error) => void): void;
+}
 
 export type StreamSource =
   AsyncIterable<unknown> | Iterable<unknown> | ReadableStream<unknown> | Readable;
@@ -13,12 +20,11 @@ export type StreamSource =
  * when the client left (or a limit cut the stream) first. Errors from the source reject.
  */
 export async function pipeSource(
-  response: Response,
+  sink: Sink,
+  aborts: AbortNotifier,
   source: StreamSource,
   encode: (item: unknown) => string | Uint8Array,
 ): Promise<boolean> {
-  const outlet = response.outlet;
-  if (!outlet) throw new Error('pipeSource: the response is not committed');
   const iterator = iterate(source);
   // Stop a source that is waiting for its next item as soon as the client leaves. This runs in
   // a socket listener: a source whose return() throws must not make that exception uncaught.
@@ -29,21 +35,21 @@ export async function pipeSource(
       // The source refused to stop; the loop below ends it when its next item arrives.
     }
   };
-  response.request.onAborted(stop);
+  aborts.onAborted(stop);
   let done = false;
   try {
     for (;;) {
-      if (outlet.gone) return false;
+      if (sink.gone) return false;
       const step = await iterator.next();
       if (step.done) {
         done = true;
         return true;
       }
-      if (outlet.gone || !outlet.write(encode(step.value))) return false;
-      if (outlet.unsent >= outlet.policy.highWaterMark && !(await outlet.ready())) return false;
+      if (sink.gone || !sink.write(encode(step.value))) return false;
+      if (sink.unsent >= sink.policy.highWaterMark && !(await sink.ready())) return false;
     }
   } finally {
-    response.request.offAborted(stop);
+    aborts.offAborted(stop);
     if (!done) {
       try {
         await iterator.return?.()?.catch?.(() => undefined);

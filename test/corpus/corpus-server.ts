@@ -7,8 +7,9 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet
 /** Handler calls per client port: a refused request must not reach any handler. */
 export const calls = new Map<number, number>();
 
-function count(r: { raw: { socket: { remotePort?: number } } }): void {
-  const port = r.raw.socket.remotePort ?? 0;
+function count(r: { native: unknown }): void {
+  const { req } = r.native as { req: { socket: { remotePort?: number } } };
+  const port = req.socket.remotePort ?? 0;
   calls.set(port, (calls.get(port) ?? 0) + 1);
 }
 

@@ -2,7 +2,7 @@
  * The part of a node-redis client the hub uses, and how it gets its two connections. `redis`
  * is an optional peer dependency, loaded here only, on first use.
  */
-import { SluiceError } from '../../errors.js';
+import { SluiceError } from '../../errors/index.js';
 
 /** The node-redis client methods the hub calls (node-redis 5 or later). */
 export interface RedisConnection {

@@ -7,7 +7,7 @@
  * can resume any client. Redis Cluster is not supported (the one `XREAD` spans every topic's
  * key); use a single primary, with replicas or Sentinel for availability.
  */
-import { SluiceError } from '../../errors.js';
+import { SluiceError } from '../../errors/index.js';
 import { captureInput, makeEntry, makeResetEntry, type Entry } from '../entry.js';
 import { newEpoch, parseId } from '../event-id.js';
 import { QueueSubscriber, SinkSubscriber, type Subscriber } from '../subscriber.js';

@@ -5,7 +5,7 @@
  * immutable values (strings, numbers, booleans) are cached, so a cached frame can never be
  * stale; object data is encoded per send, as it may have changed.
  */
-import { encodeEvent, isEventShape, type SseEvent } from './encode-event.js';
+import { encodeEvent, isEventShape, type SseEvent } from './sse.js';
 
 let lastHasData = false;
 let lastData: unknown = undefined;

@@ -5,8 +5,8 @@
  * with `Vary: Accept`), and any other value is JSON. A Content-Type or status already set is kept.
  */
 import { Readable } from 'node:stream';
-import type { Request } from '../request/request.js';
-import type { ResponseHeaders } from '../response/headers.js';
+import type { Request } from './request.js';
+import type { ResponseHeaders } from '../http/headers.js';
 
 /**
  * Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, not the message: never copied

@@ -2,7 +2,7 @@
  * `Set-Cookie` serialisation and `Cookie` header parsing (RFC 6265, with the SameSite and
  * Partitioned attributes browsers ship).
  */
-import { SluiceError } from '../errors.js';
+import { SluiceError } from '../errors/index.js';
 
 /** Attributes of a `Set-Cookie`. Every one is left out unless given. */
 export interface CookieOptions {

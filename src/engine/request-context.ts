@@ -4,7 +4,7 @@
  * Off by default: Node 20 pays for the async hooks it needs on every request.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Request } from '../request/request.js';
+import type { Request } from '../exchange/request.js';
 
 let storage: AsyncLocalStorage<Request> | undefined;
 

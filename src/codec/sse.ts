@@ -2,7 +2,7 @@
  * The SSE wire format, as pure functions. Every byte Sluice puts on a `text/event-stream`
  * goes through here, so framing lives in one place (WHATWG HTML, "Server-sent events").
  */
-import { SluiceError } from '../errors.js';
+import { SluiceError } from '../errors/index.js';
 
 /** One server-sent event. `data` that is not a string is sent as JSON. */
 export interface SseEvent {

@@ -1,7 +1,8 @@
 /**
- * One catalogue of every error Sluice raises. Each code is stable, has an HTTP status (for the
- * errors a client can cause) and a message that says what went wrong and what to do.
- * `test/errors.test.ts` checks that README documents every code listed here.
+ * The catalogue of every error the server side of Sluice raises: a stable code, the HTTP status
+ * it answers with, and a message that says what went wrong and what to do. The stream client
+ * (`sluice/client`) keeps its own codes in `client/errors.ts`, so a browser bundle carries
+ * only those. `test/errors.test.ts` checks that README documents every code of both.
  */
 
 /** Every coded error, with the status it answers with and the advice it carries. */
@@ -173,135 +174,6 @@ export const ERROR_CODES = {
     status: 403,
     message: 'the path leaves the static root or holds forbidden characters',
   },
-  SLUICE_CLIENT_STATUS: {
-    status: 502,
-    message:
-      'the stream answered with a status that is neither 2xx nor retriable (429, 502, 503, 504); fix the request or the server',
-  },
-  SLUICE_CLIENT_CONTENT_TYPE: {
-    status: 502,
-    message:
-      'the stream answered without Content-Type: text/event-stream; point the client at an SSE endpoint',
-  },
-  SLUICE_CLIENT_LINE_TOO_LONG: {
-    status: 502,
-    message:
-      'an event-stream line is longer than the client limit; raise maxLineLength or send shorter lines',
-  },
-  SLUICE_CLIENT_EVENT_TOO_LARGE: {
-    status: 502,
-    message:
-      'an event is larger than the client limit (its data lines together); raise maxEventSize or send smaller events',
-  },
-  SLUICE_CLIENT_JSON: {
-    status: 502,
-    message: 'with json: true every event data must be JSON; drop json: true or send JSON data',
-  },
-  SLUICE_CLIENT_RETRIES: {
-    status: 502,
-    message:
-      'the stream failed more consecutive times than maxRetries allows; the cause holds the last failure',
-  },
-  SLUICE_CLIENT_TIMEOUT: {
-    status: 504,
-    message:
-      'collectEvents reached its deadline before the count or the named event (strict: true)',
-  },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
-
-/** An error with a stable `SLUICE_...` code and the HTTP status it answers with. */
-export class SluiceError extends Error {
-  readonly code: ErrorCode;
-  readonly status: number;
-  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
-    const entry = ERROR_CODES[code];
-    super(detail ? `${entry.message}: ${detail}` : entry.message, options);
-    this.name = 'SluiceError';
-    this.code = code;
-    this.status = entry.status;
-  }
-}
-
-/**
- * An error that becomes a response with its own status. Its message is shown to the client
- * (unlike other errors, whose text is hidden behind a plain 500).
- * @example throw new HttpError(404, 'no such user')
- */
-export class HttpError extends Error {
-  readonly status: number;
-  /** Optional machine-readable code (e.g. a `SLUICE_...` code) and extra detail for the body. */
-  readonly code: string | undefined;
-  readonly details: unknown;
-  constructor(
-    status: number,
-    message?: string,
-    options?: { code?: string; details?: unknown; cause?: unknown },
-  ) {
-    super(message ?? defaultStatusText(status), { cause: options?.cause });
-    this.name = 'HttpError';
-    this.status = status;
-    this.code = options?.code;
-    this.details = options?.details;
-  }
-
-  /** An `HttpError` carrying a catalogue code, its status and message. */
-  static fromCode(code: ErrorCode, detail?: string, details?: unknown): HttpError {
-    const entry = ERROR_CODES[code];
-    return new HttpError(entry.status, detail ? `${entry.message}: ${detail}` : entry.message, {
-      code,
-      details,
-    });
-  }
-}
-
-/**
- * The client went away: thrown by `rawWriter().write()` (Go's `Fprintf` error) and used as the
- * abort reason of `r.signal`. It is the normal end of a stream and is never logged as an error.
- */
-export class ClientClosedError extends Error {
-  readonly code = 'SLUICE_CLIENT_CLOSED';
-  constructor(message = 'the client closed the connection') {
-    super(message);
-    this.name = 'ClientClosedError';
-  }
-}
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  408: 'Request Timeout',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  416: 'Range Not Satisfiable',
-  422: 'Unprocessable Entity',
-  429: 'Too Many Requests',
-  431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
-
-/** The reason phrase for a status, or a generic one. */
-export function defaultStatusText(status: number): string {
-  return STATUS_TEXT[status] ?? (status >= 500 ? 'Server Error' : 'Error');
-}
-
-/** True for errors that mean "the peer left", which are not failures of the server. */
-export function isClientGone(err: unknown): boolean {
-  if (err instanceof ClientClosedError) return true;
-  const code = (err as { code?: unknown } | null)?.code;
-  return (
-    code === 'ECONNRESET' ||
-    code === 'EPIPE' ||
-    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
-    code === 'ERR_STREAM_DESTROYED' ||
-    code === 'ERR_STREAM_WRITE_AFTER_END'
-  );
-}

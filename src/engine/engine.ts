@@ -1,184 +1,143 @@
 /**
  * The engine behind a Server: runs a request's prepared chain GoFrame-style (middleware call
  * `await r.middleware.next()`; exit sentinels are caught at the boundary of the function that
- * threw), then `complete()` turns what the chain left (an error, a returned value, a buffer)
- * into the one response. Nothing here is allocated per request except what the request needs.
+ * threw), then turns what the chain left (an error, a returned value, a buffer) into the one
+ * response, and asks the response to finish. Its per-request state lives in a `Run`; nothing
+ * is allocated per request beyond what the request needs.
  */
-import { HttpError, SluiceError, isClientGone } from '../errors.js';
-import { isFramingCut } from '../stream/outlet.js';
 import type { ServerConfig } from '../config.js';
+import { HttpError, SluiceError, errorStatus, isClientGone, statusText } from '../errors/index.js';
+import { EXIT_ALL, EXIT_HOOK, isExitSignal } from '../exchange/exit.js';
+import type { ExchangeHost, ExchangeRequest } from '../exchange/host.js';
+import type { Request } from '../exchange/request.js';
+import { sendReturnValue } from '../exchange/return-value.js';
 import type { Logger } from '../logger.js';
-import type { Request } from '../request/request.js';
-import { StreamRegistry } from '../stream/stream-registry.js';
-import type { StreamPolicy } from '../stream/outlet.js';
-import { EXIT_ALL, EXIT_HOOK, isExitSignal } from './exit.js';
-import { sendReturnValue } from './return-value.js';
-import { SeedFrameWarning } from '../sse/dev-warning.js';
-import { statusText } from '../response/response.js';
+import { StreamRegistry } from '../stream/registry.js';
+import { isFramingCut, type StreamPolicy } from '../stream/sink.js';
 import { runWithRequest } from './request-context.js';
-
-/** A route handler: writes to `r.response` and/or returns the response value. */
-export type Handler = (r: Request) => unknown;
-/** Middleware: calls `await r.middleware.next()` to run the rest of the chain. */
-export type Middleware = (r: Request) => unknown;
-export type HookName = 'beforeServe' | 'afterServe' | 'beforeOutput' | 'afterOutput';
-export type Hook = (r: Request) => unknown;
-
-export interface HookBinding {
-  hook: HookName;
-  fn: Hook;
-  matches: (method: string, host: string | undefined, path: string) => unknown;
-}
-
-/** Per-request hooks that matched, looked up only when hooks are bound. */
-export type MatchedHooks = Partial<Record<HookName, Hook[]>>;
+import { Run } from './run.js';
+import type { Handler, Hook, HookBinding, MatchedHooks } from './types.js';
 
 const RESOLVED = Promise.resolve();
 
-export class ServerCore {
+/**
+ * Runs requests for one server.
+ * @example
+ * const engine = new Engine(config, logger);
+ * engine.run(new Run(r, chain, hooks));
+ */
+export class Engine implements ExchangeHost {
   config: ServerConfig;
   logger: Logger;
   policy: StreamPolicy;
   registry: StreamRegistry;
   readonly statusHandlers = new Map<number, Handler>();
   readonly hooks: HookBinding[] = [];
-  readonly inflight = new Set<Request>();
+  readonly inflight = new Set<Run>();
+  flushObserver: ((r: ExchangeRequest, chunks: ReadonlyArray<string | Uint8Array>) => void) | undefined;
   #drained: (() => void) | undefined;
-  #seedWarning: SeedFrameWarning | undefined;
-  inspectFlush: ((r: Request, chunks: ReadonlyArray<string | Uint8Array>) => void) | undefined;
 
   constructor(config: ServerConfig, logger: Logger) {
     this.config = config;
     this.logger = logger;
-    this.policy = {
-      highWaterMark: config.highWaterMark,
-      streamCap: config.streamCap,
-      writeStallTimeout: config.writeStallTimeout,
-    };
+    this.policy = policyOf(config);
     this.registry = new StreamRegistry(config);
-    this.#applyDevWarnings();
   }
 
   /** Re-reads limits after setConfig(). */
   reconfigure(config: ServerConfig, logger: Logger): void {
     this.config = config;
     this.logger = logger;
-    this.policy = {
-      highWaterMark: config.highWaterMark,
-      streamCap: config.streamCap,
-      writeStallTimeout: config.writeStallTimeout,
-    };
+    this.policy = policyOf(config);
     if (this.registry.size === 0) this.registry = new StreamRegistry(config);
-    this.#applyDevWarnings();
-  }
-
-  #applyDevWarnings(): void {
-    if (this.config.devWarnings) {
-      this.#seedWarning ??= new SeedFrameWarning();
-      const w = this.#seedWarning;
-      this.inspectFlush = (r, chunks) => w.inspect(r, chunks);
-    } else this.inspectFlush = undefined;
   }
 
   // ---- the chain -------------------------------------------------------------------------------
 
   /** Runs a request's chain from the start; completes the response when it is done. */
-  run(r: Request): void {
-    if (this.config.requestContext) runWithRequest(r, () => this.#run(r));
-    else this.#run(r);
+  run(run: Run): void {
+    if (this.config.requestContext) runWithRequest(run.r, () => this.#run(run));
+    else this.#run(run);
   }
 
-  #run(r: Request): void {
-    this.inflight.add(r);
-    this.#hooksThen(r, r.hooks?.beforeServe, this.#startChain);
+  #run(run: Run): void {
+    this.inflight.add(run);
+    this.#hooksThen(run, run.hooks?.beforeServe, this.#startChain);
   }
 
   /**
    * Runs one kind of hooks, then `next` (at once when there are none or they were synchronous).
    * As in GoFrame, hooks are skipped once `r.exitAll()` was called (the response still goes out).
    */
-  #hooksThen(r: Request, fns: Hook[] | undefined, next: (r: Request) => void): void {
-    const pending = fns && !r.isExited() ? this.#runHooks(r, fns) : undefined;
-    if (!pending) return next(r);
+  #hooksThen(run: Run, fns: Hook[] | undefined, next: (run: Run) => void): void {
+    const pending = fns && !run.r.isExited() ? this.#runHooks(run.r, fns) : undefined;
+    if (!pending) return next(run);
     pending.then(
-      () => next(r),
-      (err) => this.#fail(r, err),
+      () => next(run),
+      (err) => this.#fail(run, err),
     );
   }
 
-  readonly #startChain = (r: Request): void => {
+  readonly #startChain = (run: Run): void => {
     // r.exitAll() in a beforeServe hook: no middleware, no handler (GoFrame's behaviour).
-    if (r.isExited()) return this.complete(r);
-    r.chainIndex = 0;
-    const first = r.chain[0];
+    if (run.r.isExited()) return this.#complete(run);
+    run.index = 0;
+    const first = run.chain[0];
     let out: unknown;
     try {
-      out = first?.(r);
+      out = first?.(run.r);
     } catch (err) {
-      this.#caught(r, err);
+      this.#caught(run, err);
     }
-    // One promise per request on the async path: complete() whether the chain resolved or threw.
-    if (
-      out !== null &&
-      typeof out === 'object' &&
-      typeof (out as Promise<unknown>).then === 'function'
-    ) {
-      (out as Promise<unknown>).then(
-        () => this.complete(r),
+    // One promise per request on the async path: complete whether the chain resolved or threw.
+    if (isThenable(out)) {
+      out.then(
+        () => this.#complete(run),
         (err) => {
-          this.#caught(r, err);
-          this.complete(r);
+          this.#caught(run, err);
+          this.#complete(run);
         },
       );
-    } else this.complete(r);
+    } else this.#complete(run);
   };
 
   /** `r.middleware.next()`: runs the next function of the chain. */
-  next(r: Request): Promise<void> {
-    if (r.isExited()) return RESOLVED;
-    const fn = r.chain[++r.chainIndex];
+  next(request: ExchangeRequest): Promise<void> {
+    const run = (request as Request).run as Run;
+    if (run.r.isExited()) return RESOLVED;
+    const fn = run.chain[++run.index];
     if (!fn) return RESOLVED;
-    return this.#invoke(r, fn) ?? RESOLVED;
+    return this.#invoke(run, fn) ?? RESOLVED;
   }
 
   /** Calls one chain function; returns a promise only when it is asynchronous. */
-  #invoke(r: Request, fn: (r: Request) => unknown): Promise<void> | undefined {
+  #invoke(run: Run, fn: (r: Request) => unknown): Promise<void> | undefined {
     let out: unknown;
     try {
-      out = fn(r);
+      out = fn(run.r);
     } catch (err) {
-      this.#caught(r, err);
+      this.#caught(run, err);
       return undefined;
     }
-    if (
-      out !== null &&
-      typeof out === 'object' &&
-      typeof (out as Promise<unknown>).then === 'function'
-    ) {
-      return (out as Promise<unknown>).then(
+    if (isThenable(out)) {
+      return out.then(
         () => undefined,
-        (err) => this.#caught(r, err),
+        (err) => this.#caught(run, err),
       );
     }
     return undefined;
   }
 
-  #caught(r: Request, err: unknown): void {
+  #caught(run: Run, err: unknown): void {
     if (isExitSignal(err)) return; // exit() ends this function only; exitAll() already marked r
-    if (r.getError() === undefined) r.setError(err);
+    if (run.error === undefined) run.error = err;
   }
 
   /** Wraps a handler so its return value is kept for post-processing and the final response. */
   static handlerStep(handler: Handler): (r: Request) => unknown {
     return (r) => {
       const out = handler(r);
-      if (
-        out !== null &&
-        typeof out === 'object' &&
-        typeof (out as Promise<unknown>).then === 'function'
-      ) {
-        return (out as Promise<unknown>).then((v) => keepReturned(r, v));
-      }
+      if (isThenable(out)) return out.then((v) => keepReturned(r, v));
       keepReturned(r, out);
       return undefined;
     };
@@ -186,32 +145,33 @@ export class ServerCore {
 
   // ---- completing the response ------------------------------------------------------------------
 
-  /** Turns what the chain left into the response, then ends it (the single exit). */
-  complete(r: Request): void {
-    this.#hooksThen(r, r.hooks?.afterServe, this.#produce);
+  /** Turns what the chain left into the response, then ends it. */
+  #complete(run: Run): void {
+    this.#hooksThen(run, run.hooks?.afterServe, this.#produce);
   }
 
-  readonly #produce = (r: Request): void => {
+  readonly #produce = (run: Run): void => {
+    const r = run.r;
     const res = r.response;
-    const err = r.getError();
+    const err = run.error;
     if (res.committed) {
-      if (err !== undefined) this.#failAfterCommit(r, err);
-      else this.#end(r);
+      if (err !== undefined) this.#failAfterCommit(run, err);
+      else this.#end(run);
       return;
     }
     if (err !== undefined) {
       if (!res.hasOutput) this.#writeError(r, err);
       else this.#logError(r, err);
-    } else if (res.returned !== undefined && !res.hasOutput) {
-      const pending = sendReturnValue(r, res.returned);
+    } else if (run.returned !== undefined && !res.hasOutput) {
+      const pending = sendReturnValue(r, run.returned);
       if (pending) {
         pending.then(
-          () => this.#end(r),
+          () => this.#end(run),
           (e) => {
-            r.setError(e);
-            if (res.committed) return this.#failAfterCommit(r, e);
+            run.error = e;
+            if (res.committed) return this.#failAfterCommit(run, e);
             this.#writeError(r, e);
-            this.#end(r);
+            this.#end(run);
           },
         );
         return;
@@ -220,34 +180,30 @@ export class ServerCore {
     const statusHandler = this.statusHandlers.get(res.status);
     if (statusHandler && !r.isExited()) {
       res.clearBuffer();
-      const out = this.#invoke(r, statusHandler);
+      const out = this.#invoke(run, statusHandler);
       if (out) {
         out.then(
-          () => this.#end(r),
-          () => this.#end(r),
+          () => this.#end(run),
+          () => this.#end(run),
         );
         return;
       }
     }
-    this.#end(r);
+    this.#end(run);
   };
 
-  #end(r: Request): void {
-    const res = r.response;
-    if (!res.committed) {
-      const before = this.beforeOutput(r);
-      if (before) {
-        before.then(
-          () => this.#finish(r),
-          (err) => this.#fail(r, err),
-        );
-        return;
-      }
-    }
-    this.#finish(r);
+  /** Runs the beforeOutput hooks (the response's one commit path), then finishes. */
+  #end(run: Run): void {
+    const before = run.r.response.runBeforeOutput();
+    if (!before) return this.#finish(run);
+    before.then(
+      () => this.#finish(run),
+      (err) => this.#fail(run, err),
+    );
   }
 
-  #finish(r: Request): void {
+  #finish(run: Run): void {
+    const r = run.r;
     const res = r.response;
     try {
       res.finish();
@@ -255,39 +211,40 @@ export class ServerCore {
       r.log.error({ err, method: r.method, path: r.path }, 'sluice: failed to end a response');
       if (res.committed) res.abort(err as Error);
       else {
-        // Node refused the head (headers are checked when set, so this is a last resort):
+        // The wire refused the head (headers are checked when set, so this is a last resort):
         // answer a plain 500 rather than nothing.
         res.resetForFailure();
         try {
           res.finish();
         } catch {
-          res.raw.destroy();
+          res.abort(err as Error);
         }
       }
     }
-    const cut = res.outlet?.reason;
+    const cut = res.sink?.reason;
     if (cut !== undefined && isFramingCut(cut)) {
       // A body longer or shorter than its Content-Length: the connection was closed, say why.
       r.log.error({ err: cut, method: r.method, path: r.path }, 'response cut: its length was wrong');
     }
-    this.#done(r);
-    const hooks = r.hooks;
+    this.#done(run);
+    const hooks = run.hooks;
     if (hooks?.afterOutput && !r.isExited())
       this.#runHooks(r, hooks.afterOutput)?.catch((err) => this.#logError(r, err));
   }
 
-  #done(r: Request): void {
-    this.inflight.delete(r);
+  #done(run: Run): void {
+    this.inflight.delete(run);
     if (this.inflight.size === 0 && this.#drained) this.#drained();
   }
 
   /** A failure outside any handler (a hook, a status handler): answer 500 if still possible. */
-  #fail(r: Request, err: unknown): void {
-    if (r.getError() === undefined) r.setError(err);
-    if (r.response.committed) return this.#failAfterCommit(r, err);
+  #fail(run: Run, err: unknown): void {
+    if (run.error === undefined) run.error = err;
+    const r = run.r;
+    if (r.response.committed) return this.#failAfterCommit(run, err);
     r.response.clearBuffer();
     this.#writeError(r, err);
-    this.#finish(r);
+    this.#finish(run);
   }
 
   /**
@@ -295,11 +252,12 @@ export class ServerCore {
    * so a truncated body can never look complete. An EventStream with `errorEvent` first sends
    * its safe `event: error`.
    */
-  #failAfterCommit(r: Request, err: unknown): void {
+  #failAfterCommit(run: Run, err: unknown): void {
+    const r = run.r;
     this.#logAfterCommit(r, err);
     const res = r.response;
     if (!res.ended) res.abort(err instanceof Error ? err : new Error(String(err)));
-    this.#finish(r);
+    this.#finish(run);
   }
 
   /** An error before commit becomes a real response: its own status for HttpError, else 500. */
@@ -341,8 +299,9 @@ export class ServerCore {
   // ---- hooks -------------------------------------------------------------------------------------
 
   /** Runs the beforeOutput hooks (at commit); undefined when there are none. */
-  beforeOutput(r: Request): Promise<void> | undefined {
-    const hooks = r.hooks?.beforeOutput;
+  beforeOutput(request: ExchangeRequest): Promise<void> | undefined {
+    const r = request as Request;
+    const hooks = (r.run as Run | undefined)?.hooks?.beforeOutput;
     if (!hooks || r.isExited()) return undefined;
     return this.#runHooks(r, hooks)?.catch((err) => this.#logError(r, err));
   }
@@ -354,8 +313,8 @@ export class ServerCore {
       if (stop) return undefined;
       try {
         const out = fn(r);
-        if (out && typeof (out as Promise<unknown>).then === 'function') {
-          return (out as Promise<unknown>).then(
+        if (isThenable(out)) {
+          return out.then(
             () => undefined,
             (err) => {
               // exitHook() and exitAll() end the hooks of this kind; exit() only this hook.
@@ -377,16 +336,7 @@ export class ServerCore {
     return chain;
   }
 
-  // ---- connections -------------------------------------------------------------------------------
-
-  /** Aborts `r.signal` when the client leaves before a plain (uncommitted) response finished. */
-  watchClose(r: Request): void {
-    const raw = r.response.raw;
-    const onClose = (): void => {
-      if (!raw.writableFinished) r.onClientClose();
-    };
-    raw.once('close', onClose);
-  }
+  // ---- draining ----------------------------------------------------------------------------------
 
   /** Resolves when no request is in flight. */
   drained(): Promise<void> {
@@ -400,20 +350,44 @@ export class ServerCore {
   }
 }
 
+/** The matched hooks of a request, from the bound ones (undefined when none applies). */
+export function matchHooks(
+  bindings: readonly HookBinding[],
+  method: string,
+  host: string | undefined,
+  path: string,
+): MatchedHooks | undefined {
+  let matched: MatchedHooks | undefined;
+  for (const h of bindings) {
+    if (!h.matches(method, host, path)) continue;
+    matched ??= {};
+    (matched[h.hook] ??= []).push(h.fn);
+  }
+  return matched;
+}
+
 function keepReturned(r: Request, value: unknown): void {
   if (value === undefined) return;
   const res = r.response;
   if (res.touched || res.committed) {
-    if (r.core.config.devWarnings) throw new SluiceError('SLUICE_RETURN_AFTER_WRITE');
+    if (r.env.config.devWarnings) throw new SluiceError('SLUICE_RETURN_AFTER_WRITE');
     return;
   }
-  res.returned = value;
+  (r.run as Run).returned = value;
 }
 
-/** The status an error answers with. */
-export function errorStatus(err: unknown): number {
-  if (err instanceof HttpError || err instanceof SluiceError) return err.status;
-  const status = (err as { status?: unknown; statusCode?: unknown } | null)?.status;
-  if (typeof status === 'number' && status >= 400 && status <= 599) return status;
-  return 500;
+function policyOf(config: ServerConfig): StreamPolicy {
+  return {
+    highWaterMark: config.highWaterMark,
+    streamCap: config.streamCap,
+    writeStallTimeout: config.writeStallTimeout,
+  };
+}
+
+function isThenable(value: unknown): value is Promise<unknown> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as Promise<unknown>).then === 'function'
+  );
 }

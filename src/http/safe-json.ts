@@ -2,7 +2,7 @@
  * Safe JSON body parsing: UTF-8 checked, nesting bounded before anything walks the text,
  * prototype-pollution keys refused, and error messages that say where without echoing input.
  */
-import { HttpError } from '../errors.js';
+import { HttpError } from '../errors/index.js';
 
 /** The deepest nesting of arrays and objects a JSON body may have. */
 export const MAX_JSON_DEPTH = 64;

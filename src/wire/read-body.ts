@@ -7,7 +7,7 @@
  * (`Connection: close`), since the rest of an oversized body is not worth reading.
  */
 import type { IncomingMessage } from 'node:http';
-import { HttpError, SluiceError } from '../errors.js';
+import { HttpError, SluiceError } from '../errors/index.js';
 
 /**
  * Reads the whole request body, up to `limit` bytes.

@@ -1,26 +1,39 @@
 /**
- * `r.response`: GoFrame's buffered response with `flush()` streaming. State lives here and only
- * here: buffering -> committed (headers on the wire, streaming) -> ended.
+ * `r.response`: GoFrame's buffered response with `flush()` streaming. Its state lives here and
+ * only here: buffering -> committed (head on the wire, streaming) -> ended.
  * - write* append to the buffer; the buffer is sent when the handler chain ends, whole and with
- *   Content-Length, unless flush() committed the response first (then it is chunked).
- * - flush() commits on its first call and resolves when the socket took the bytes.
+ *   Content-Length, unless something committed the response first (then it streams).
+ * - One commit path, whichever way the handler commits (`flush`, `sse`, `stream`, `rawWriter`):
+ *   the beforeOutput hooks run, then the head goes out and a Sink takes the body.
+ * - `commit()` and `finish()` are the only callers of the Wire; everyone who wants the response
+ *   ended (the engine, `es.close()`, shutdown, an error) asks `finish()` or `abort()`.
  * - After commit, status/header/cookie setters throw SLUICE_HEADERS_COMMITTED.
  */
-import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { SluiceError } from '../errors.js';
-import { formatPrintf } from './printf.js';
-import { serializeCookie, type CookieOptions } from './cookie.js';
-import { ResponseHeaders } from './headers.js';
-import { Outlet } from '../stream/outlet.js';
-import { pipeSource, type StreamSource } from '../stream/pipe-source.js';
-import { RawWriter } from './raw-writer.js';
-import { sendFile } from '../server/static-handler.js';
+import { SluiceError, statusText } from '../errors/index.js';
+import { isCompressible, type CompressionPlan } from '../http/encoding.js';
+import { formatPrintf } from '../http/printf.js';
+import { serializeCookie, type CookieOptions } from '../http/cookie.js';
+import { ResponseHeaders } from '../http/headers.js';
+import { toNdjsonLine } from '../codec/ndjson.js';
 import { EventStream, type EventStreamOptions } from '../sse/event-stream.js';
-import type { Request } from '../request/request.js';
-import zlib from 'node:zlib';
-import { CompressedOutlet } from '../stream/compressed-outlet.js';
-import { isCompressible, type CompressionPlan } from '../middleware/compress.js';
+import { CompressingChannel } from '../stream/compressing-channel.js';
+import { pipeSource, type StreamSource } from '../stream/pipe-source.js';
+import { Sink } from '../stream/sink.js';
+import type { OutgoingHeaders, Wire } from '../wire/wire.js';
+import {
+  chunkLength,
+  compressWhole,
+  isBodiless,
+  joinChunks,
+  toBodyChunk,
+  type BodyChunk,
+} from './body-chunks.js';
+import type { ExchangeHost, ExchangeRequest } from './host.js';
+import { RawWriter } from './raw-writer.js';
+import { sendFile } from './serve-file.js';
+
+export type { BodyChunk };
 
 const BUFFERING = 0;
 const COMMITTED = 1;
@@ -31,13 +44,19 @@ const APPLICATION_JSON = 'application/json; charset=utf-8';
 const RESOLVED_FALSE = Promise.resolve(false);
 const EMPTY = Buffer.alloc(0);
 
-export type BodyChunk = string | Uint8Array;
-
+/**
+ * The response of one request: a buffer, a status, headers and cookies until commit; a stream
+ * after it.
+ * @example
+ * s.get('/hello', (r) => {
+ *   r.response.header().set('Cache-Control', 'no-store');
+ *   r.response.writeJson({ hello: 'world' });
+ * });
+ */
 export class Response {
-  /** The Node response underneath: touched only by Sluice's edge code. */
-  readonly raw: ServerResponse;
-  /** The request this response answers. */
-  readonly request: Request;
+  readonly #wire: Wire;
+  readonly #host: ExchangeHost;
+  readonly #request: ExchangeRequest;
   #status = 200;
   #state = BUFFERING;
   #chunks: BodyChunk[] | undefined;
@@ -45,20 +64,21 @@ export class Response {
   #headers: ResponseHeaders | undefined;
   #cookies: string[] | undefined;
   #sseHeaders = false;
-  /** @internal the open stream once committed */
-  outlet: Outlet | undefined;
-  /** @internal true once anything was written (buffer or wire) by the handler chain */
-  touched = false;
-  /** @internal value a handler returned, serialised at the end unless middleware used it */
-  returned: unknown = undefined;
-  /** @internal set when a mode (sse/stream) owns the body */
+  #hooksRan = false;
+  #touched = false;
+  #onDone: Array<() => void> | undefined;
+  /** @internal the body's Sink once committed */
+  sink: Sink | undefined;
+  /** @internal set when sse() owns the body */
   eventStream: EventStream | undefined;
   /** @internal set by compress(): the encoding the client accepts and the thresholds */
   compression: CompressionPlan | undefined;
 
-  constructor(raw: ServerResponse, request: Request) {
-    this.raw = raw;
-    this.request = request;
+  /** @internal made by the server for each request */
+  constructor(wire: Wire, host: ExchangeHost, request: ExchangeRequest) {
+    this.#wire = wire;
+    this.#host = host;
+    this.#request = request;
   }
 
   // ---- state -------------------------------------------------------------------------------
@@ -70,13 +90,14 @@ export class Response {
 
   /** True once the response is finished (or the client is gone). */
   get ended(): boolean {
-    return this.#state === ENDED || (this.outlet?.gone ?? false);
+    return this.#state === ENDED || (this.sink?.gone ?? false);
   }
 
   /**
    * The HTTP status (default 200). Setting it after commit throws SLUICE_HEADERS_COMMITTED; a
    * status outside 200-999 (a 1xx included: it cannot end a response) throws
    * SLUICE_STATUS_INVALID.
+   * @example r.response.status = 201
    */
   get status(): number {
     return this.#status;
@@ -90,19 +111,20 @@ export class Response {
     this.#status = code;
   }
 
-  /** The response headers (`set`, `get`, `has`, `delete`, `append`). */
+  /**
+   * The response headers (`set`, `get`, `has`, `delete`, `append`).
+   * @example r.response.header().set('Cache-Control', 'no-store')
+   */
   header(): ResponseHeaders {
     return (this.#headers ??= new ResponseHeaders(this));
   }
 
-  /** @internal headers if any were set, without allocating. */
-  get headersIfAny(): ResponseHeaders | undefined {
-    return this.#headers;
-  }
-
   // ---- buffered writers ----------------------------------------------------------------------
 
-  /** Appends values to the buffer: strings and bytes as they are, numbers as text, objects as JSON. */
+  /**
+   * Appends values to the buffer: strings and bytes as they are, numbers as text, objects as JSON.
+   * @example r.response.write('a', 1, { b: 2 }) // a1{"b":2}
+   */
   write(...values: unknown[]): void {
     for (const v of values) this.#append(v);
   }
@@ -113,17 +135,26 @@ export class Response {
     this.#append('\n');
   }
 
-  /** printf-style write: verbs `%s %d %i %f %v %j %o %%` (see printf.ts). */
+  /**
+   * printf-style write: verbs `%s %d %i %f %v %j %o %%` (see http/printf.ts).
+   * @example r.response.writef('%05.1f|%s', 3.14159, 'pi') // 003.1|pi
+   */
   writef(format: string, ...args: unknown[]): void {
     this.#append(formatPrintf(format, args));
   }
 
-  /** writef() then a line break: `writefln('data: %d', i)`. */
+  /**
+   * writef() then a line break.
+   * @example r.response.writefln('data: %d', i)
+   */
   writefln(format: string, ...args: unknown[]): void {
     this.#append(formatPrintf(format, args) + '\n');
   }
 
-  /** Writes a value as JSON and sets `Content-Type: application/json` (unless already set). */
+  /**
+   * Writes a value as JSON and sets `Content-Type: application/json` (unless already set).
+   * @example r.response.writeJson({ id: 1 })
+   */
   writeJson(value: unknown): void {
     if (this.#state === BUFFERING && !this.#headers?.has('content-type')) {
       this.header().set('Content-Type', APPLICATION_JSON);
@@ -131,7 +162,10 @@ export class Response {
     this.#append(JSON.stringify(value) ?? 'null');
   }
 
-  /** Sets the status and writes the values, or the status text when there are none. */
+  /**
+   * Sets the status and writes the values, or the status text when there are none.
+   * @example r.response.writeStatus(404) // body "Not Found"
+   */
   writeStatus(status: number, ...values: unknown[]): void {
     this.status = status;
     if (values.length > 0) this.write(...values);
@@ -141,19 +175,19 @@ export class Response {
   /** write() then ends the current handler (r.exit()). */
   writeExit(...values: unknown[]): never {
     this.write(...values);
-    return this.request.exit();
+    return this.#request.exit();
   }
 
   /** writeJson() then ends the current handler. */
   writeJsonExit(value: unknown): never {
     this.writeJson(value);
-    return this.request.exit();
+    return this.#request.exit();
   }
 
   /** writeStatus() then ends the current handler. */
   writeStatusExit(status: number, ...values: unknown[]): never {
     this.writeStatus(status, ...values);
-    return this.request.exit();
+    return this.#request.exit();
   }
 
   /** Replaces the buffer with the values. */
@@ -165,7 +199,7 @@ export class Response {
   /** writeOver() then ends the current handler. */
   writeOverExit(...values: unknown[]): never {
     this.writeOver(...values);
-    return this.request.exit();
+    return this.#request.exit();
   }
 
   /** The buffered bytes (not yet sent). */
@@ -213,17 +247,23 @@ export class Response {
         throw new SluiceError('SLUICE_HEADER_INVALID', `Location holds a lone surrogate`);
       }
     }
-    const headers = this.header();
-    headers.set('Location', location);
+    this.header().set('Location', location);
     this.status = status;
   }
 
-  /** Sends a file: type from its name, ETag/Last-Modified (304), Range (206/416), streamed from disk. */
+  /**
+   * Sends a file: type from its name, ETag/Last-Modified (304), Range (206/416), streamed from
+   * disk. What was buffered before is replaced by the file.
+   * @example await r.response.serveFile('./public/report.pdf')
+   */
   serveFile(path: string): Promise<void> {
-    return sendFile(this.request, path);
+    return sendFile(this.#request, this, path);
   }
 
-  /** Sets a cookie, sent with the headers at commit. */
+  /**
+   * Sets a cookie, sent with the headers at commit.
+   * @example r.response.setCookie('sid', id, { httpOnly: true, sameSite: 'Lax' })
+   */
   setCookie(name: string, value: string, options: CookieOptions = {}): void {
     this.#guard(`cookie "${name}"`);
     (this.#cookies ??= []).push(serializeCookie(name, value, { path: '/', ...options }));
@@ -238,16 +278,15 @@ export class Response {
 
   /**
    * Sends the headers (the first time, even with an empty buffer: that opens the stream) and
-   * the buffer, now. Resolves true when the socket took the bytes without backpressure, else
+   * the buffer, now. Resolves true when the transport took the bytes without backpressure, else
    * when it drains; false once the client is gone or a limit cut the stream. Never hangs.
+   * @example r.response.writefln('data: %d', i); await r.response.flush();
    */
   flush(): Promise<boolean> {
     if (this.#state === ENDED) return RESOLVED_FALSE;
-    if (this.#state === BUFFERING) {
-      const hooks = this.request.core.beforeOutput(this.request);
-      if (hooks) return hooks.then(() => this.#commitAndSend());
-    }
     try {
+      const hooks = this.#state === BUFFERING ? this.runBeforeOutput() : undefined;
+      if (hooks) return hooks.then(() => this.#commitAndSend());
       return this.#commitAndSend();
     } catch (err) {
       return Promise.reject(err);
@@ -255,28 +294,30 @@ export class Response {
   }
 
   #commitAndSend(): Promise<boolean> {
-    if (this.#state === BUFFERING) this.commit();
-    const outlet = this.outlet;
-    if (!outlet || outlet.gone) return RESOLVED_FALSE;
-    const chunks = this.#chunks;
+    const sink = this.openSink();
+    if (!sink || sink.gone) return RESOLVED_FALSE;
+    const chunks = this.#takeChunks();
     if (chunks !== undefined) {
-      this.#chunks = undefined;
-      this.#bytes = 0;
-      this.request.core.inspectFlush?.(this.request, chunks);
-      for (const c of chunks) if (!outlet.write(c)) return RESOLVED_FALSE;
+      this.#host.flushObserver?.(this.#request, chunks);
+      if (!sink.writeAll(chunks)) return RESOLVED_FALSE;
     }
-    return outlet.ready();
+    return sink.ready();
   }
 
   /**
    * The connection without the buffer (Go's `RawWriter()` + `http.Flusher`). It commits at its
    * first write or flush, so headers set after rawWriter() but before that still go out.
+   * @example const rw = r.response.rawWriter(); rw.write('data: 1\n\n'); await rw.flush();
    */
   rawWriter(): RawWriter {
     return new RawWriter(this);
   }
 
-  /** Opens a Server-Sent Events stream (commits at once). */
+  /**
+   * Opens a Server-Sent Events stream (commits at once). A beforeOutput hook that returns a
+   * promise is not awaited here (the commit is synchronous); its synchronous part runs first.
+   * @example const es = r.response.sse(); await es.send({ event: 'tick', data: 1 });
+   */
   sse(options: EventStreamOptions = {}): EventStream {
     if (this.eventStream) return this.eventStream;
     this.#guard('sse() after the response was committed');
@@ -287,10 +328,8 @@ export class Response {
     h.delete('Content-Length');
     h.delete('Connection');
     this.#sseHeaders = true;
-    // sse() commits synchronously: beforeOutput hooks run, but one that returns a promise is not awaited here.
-    void this.request.core.beforeOutput(this.request);
-    this.commit();
-    this.eventStream = new EventStream(this, options);
+    this.openSink();
+    this.eventStream = new EventStream(this, this.#request, options);
     return this.eventStream;
   }
 
@@ -298,76 +337,106 @@ export class Response {
    * Streams a source (AsyncIterable of strings/bytes, web ReadableStream or Node Readable) with
    * backpressure; stops the source when the client leaves. Resolves true when the source ended,
    * false when the client left first.
+   * @example await r.response.stream(fs.createReadStream('big.csv'), { contentType: 'text/csv' })
    */
   stream(source: StreamSource, options: { contentType?: string } = {}): Promise<boolean> {
     if (this.#state === BUFFERING && !this.#headers?.has('content-type')) {
       this.header().set('Content-Type', options.contentType ?? 'application/octet-stream');
     }
     return this.flush().then((ok) =>
-      ok || !this.outlet?.gone ? pipeSource(this, source, toChunk) : (stopSource(source), false),
+      ok || (this.sink !== undefined && !this.sink.gone)
+        ? pipeSource(this.sink!, this.#request, source, toChunk)
+        : (stopSource(source), false),
     );
   }
 
-  /** Streams one JSON value per line (`application/x-ndjson`). */
+  /**
+   * Streams one JSON value per line (`application/x-ndjson`).
+   * @example await r.response.ndjson(rowsFromDb())
+   */
   ndjson(source: AsyncIterable<unknown> | Iterable<unknown>): Promise<boolean> {
     if (this.#state === BUFFERING && !this.#headers?.has('content-type')) {
       this.header().set('Content-Type', 'application/x-ndjson; charset=utf-8');
     }
     return this.flush().then((ok) =>
-      ok || !this.outlet?.gone ? pipeSource(this, source, toNdjsonLine) : false,
+      ok || (this.sink !== undefined && !this.sink.gone)
+        ? pipeSource(this.sink!, this.#request, source, toNdjsonLine)
+        : false,
     );
   }
 
-  // ---- internal ------------------------------------------------------------------------------
+  // ---- the one commit path, and the end ------------------------------------------------------
 
-  /** @internal Puts status, headers and cookies on the wire; the response becomes a stream. */
-  commit(): void {
-    if (this.#state !== BUFFERING) return;
+  /**
+   * @internal Runs the beforeOutput hooks once, before the first commit; a promise only when a
+   * hook is asynchronous.
+   */
+  runBeforeOutput(): Promise<void> | undefined {
+    if (this.#hooksRan || this.#state !== BUFFERING) return undefined;
+    this.#hooksRan = true;
+    return this.#host.beforeOutput(this.#request);
+  }
+
+  /**
+   * @internal Commits if needed (hooks first) and returns the body's Sink; undefined when the
+   * response ended at commit (HEAD, a bodiless status).
+   */
+  openSink(): Sink | undefined {
+    if (this.#state === BUFFERING) {
+      void this.runBeforeOutput();
+      this.#commit();
+    }
+    return this.sink;
+  }
+
+  /** Puts status, headers and cookies on the wire; the body follows through a Sink. */
+  #commit(): void {
     const plan = this.compression && this.#compressible() ? this.compression : undefined;
     if (plan?.streams) {
       const h = this.header();
       h.set('Content-Encoding', plan.encoding);
       h.delete('Content-Length');
     }
-    const raw = this.raw;
-    this.#writeHead(this.#status, this.#headerObject());
-    this.#state = COMMITTED;
-    const core = this.request.core;
-    const outlet = plan?.streams
-      ? new CompressedOutlet(raw, core.policy, core.registry, plan.encoding, plan)
-      : new Outlet(raw, core.policy, core.registry);
-    outlet.owner = this.request;
-    this.outlet = outlet;
-    if (this.request.method === 'HEAD' || isBodiless(this.#status)) {
-      // HEAD (served by the GET handler) and bodiless statuses end right after the headers.
-      outlet.end();
-      this.#state = ENDED;
+    const wire = this.#wire;
+    const headers = this.#headerObject();
+    const bodiless = this.#request.method === 'HEAD' || isBodiless(this.#status);
+    const host = this.#host;
+    // The head goes out before the state changes: if the wire refuses it, nothing was sent.
+    const opened = bodiless
+      ? this.#respond(this.#status, headers, undefined)
+      : this.#openStream(this.#status, headers);
+    this.#state = bodiless ? ENDED : COMMITTED;
+    if (bodiless) {
+      // HEAD (served by the GET handler) and bodiless statuses end right after the head.
+      if (opened) Sink.watchTail(opened, host.policy, host.registry);
+      this.#done();
       return;
     }
-    // A declared length is a promise about the bytes that follow: the outlet holds the stream to it.
+    const channel = plan?.streams ? new CompressingChannel(opened!, plan.encoding, plan) : opened!;
+    const sink = new Sink(channel, host.policy, host.registry);
+    sink.owner = this.#request;
+    // A declared length is a promise about the bytes that follow: the sink holds the stream to it.
     const declared = this.#headers?.get('content-length');
-    if (declared !== undefined && !plan?.streams) outlet.declareLength(Number(declared));
-    raw.flushHeaders();
+    if (declared !== undefined && !plan?.streams) sink.declareLength(Number(declared));
+    this.sink = sink;
   }
 
-  /** @internal The one place a response ends. */
+  /** @internal The one place a response ends normally. */
   finish(): void {
     if (this.#state === ENDED) return;
     if (this.#state === COMMITTED) {
       this.#state = ENDED;
-      const outlet = this.outlet!;
-      if (this.eventStream) this.eventStream.release();
-      const chunks = this.#chunks;
-      this.#chunks = undefined;
-      this.#bytes = 0;
-      if (!outlet.gone && chunks) {
-        this.request.core.inspectFlush?.(this.request, chunks);
-        for (const c of chunks) outlet.write(c);
+      const sink = this.sink!;
+      this.eventStream?.release();
+      const chunks = this.#takeChunks();
+      if (!sink.gone && chunks) {
+        this.#host.flushObserver?.(this.#request, chunks);
+        sink.writeAll(chunks);
       }
-      outlet.end();
+      sink.end();
+      this.#done();
       return;
     }
-    const raw = this.raw;
     const status = this.#status;
     let body: BodyChunk | undefined;
     let encoding: string | undefined;
@@ -381,25 +450,24 @@ export class Response {
       }
     }
     const headers = this.#headerObject();
+    const head = this.#request.method === 'HEAD';
     if (body !== undefined) {
       const length = typeof body === 'string' ? this.#bytes : body.byteLength;
       if (encoding) headers['Content-Encoding'] = encoding;
       if (length > 0 && !this.#headers?.has('content-type')) headers['Content-Type'] = TEXT_PLAIN;
       // HEAD keeps a Content-Length the handler set (the size a GET would send).
-      if (this.request.method !== 'HEAD' || !this.#headers?.has('content-length')) {
+      if (!head || !this.#headers?.has('content-length')) {
         headers['Content-Length'] = String(length);
       }
     }
     // An error answered while the request body is still arriving: close rather than read and
     // discard the rest. A request without a body keeps its connection.
-    if (status >= 400 && this.request.bodyPending) headers['Connection'] = 'close';
-    this.#writeHead(status, headers);
+    if (status >= 400 && this.#wire.bodyPending) headers['Connection'] = 'close';
+    const unsent = this.#respond(status, headers, head ? undefined : body);
     this.#state = ENDED;
-    if (body === undefined || this.request.method === 'HEAD') raw.end();
-    else raw.end(body);
-    // A body the socket could not take at once stays under the stall timeout and the budget.
-    const core = this.request.core;
-    Outlet.watchTail(raw, core.policy, core.registry);
+    // A body the transport could not take at once stays under the stall timeout and the budget.
+    if (unsent) Sink.watchTail(unsent, this.#host.policy, this.#host.registry);
+    this.#done();
   }
 
   /**
@@ -410,12 +478,12 @@ export class Response {
     if (this.#state === BUFFERING) return;
     this.#state = ENDED;
     this.eventStream?.release();
-    this.#chunks = undefined;
-    this.#bytes = 0;
-    this.outlet?.abort(reason);
+    this.#takeChunks();
+    this.sink?.abort(reason);
+    this.#done();
   }
 
-  /** @internal After Node refused the head: a plain 500 with nothing the handler set. */
+  /** @internal After the wire refused the head: a plain 500 with nothing the handler set. */
   resetForFailure(): void {
     this.#headers = undefined;
     this.#cookies = undefined;
@@ -426,17 +494,10 @@ export class Response {
     this.#append(statusText(500));
   }
 
-  /**
-   * writeHead, keeping the response consistent if Node refuses it: headers are checked when set,
-   * so this is a last line of defence, and a refused head leaves nothing half-set on `raw`.
-   */
-  #writeHead(status: number, headers: Record<string, string | string[]>): void {
-    try {
-      this.raw.writeHead(status, headers);
-    } catch (err) {
-      for (const name of this.raw.getHeaderNames()) this.raw.removeHeader(name);
-      throw new SluiceError('SLUICE_HEADER_INVALID', (err as Error).message, { cause: err });
-    }
+  /** @internal Calls `fn` once the response ended (finished, aborted or cut). */
+  whenDone(fn: () => void): void {
+    if (this.#state === ENDED) fn();
+    else (this.#onDone ??= []).push(fn);
   }
 
   /** @internal Whether the handler produced any output (a written buffer or a commit). */
@@ -444,10 +505,58 @@ export class Response {
     return this.#bytes > 0 || this.#state !== BUFFERING;
   }
 
+  /** @internal True once anything was written (buffer or wire) by the handler chain. */
+  get touched(): boolean {
+    return this.#touched;
+  }
+
+  /** @internal (RawTarget) marks the response as written to. */
+  markTouched(): void {
+    this.#touched = true;
+  }
+
+  /** @internal (RawTarget) the buffered bytes, taken out of the buffer. */
+  takeBuffer(): Buffer | undefined {
+    if (this.#bytes === 0) return undefined;
+    const buf = this.buffer();
+    this.clearBuffer();
+    return buf;
+  }
+
+  #done(): void {
+    const callbacks = this.#onDone;
+    this.#onDone = undefined;
+    if (callbacks) for (const fn of callbacks) fn();
+  }
+
+  #takeChunks(): BodyChunk[] | undefined {
+    const chunks = this.#chunks;
+    this.#chunks = undefined;
+    this.#bytes = 0;
+    return chunks;
+  }
+
+  /** The wire's answer, keeping the response consistent if the head is refused. */
+  #respond(status: number, headers: OutgoingHeaders, body: BodyChunk | undefined) {
+    try {
+      return this.#wire.respond(status, headers, body);
+    } catch (err) {
+      throw headRefused(err);
+    }
+  }
+
+  #openStream(status: number, headers: OutgoingHeaders) {
+    try {
+      return this.#wire.openStream(status, headers);
+    } catch (err) {
+      throw headRefused(err);
+    }
+  }
+
   /** Whether compress() may encode this response (and, if so, mark it Vary: Accept-Encoding). */
   #compressible(): boolean {
     const h = this.#headers;
-    if (this.request.method === 'HEAD' || isBodiless(this.#status)) return false;
+    if (this.#request.method === 'HEAD' || isBodiless(this.#status)) return false;
     if (h?.has('content-encoding')) return false;
     // no-transform binds intermediaries; sse() sets it for proxies, so only a handler's own counts.
     if (!this.#sseHeaders && /no-transform/i.test(h?.get('cache-control') ?? '')) return false;
@@ -457,7 +566,7 @@ export class Response {
     return true;
   }
 
-  #headerObject(): Record<string, string | string[]> {
+  #headerObject(): OutgoingHeaders {
     const headers = this.#headers ? this.#headers.toObject() : {};
     // Sluice frames the body itself; a Transfer-Encoding copied from elsewhere would contradict it.
     if (this.#headers?.has('transfer-encoding')) {
@@ -475,15 +584,11 @@ export class Response {
   }
 
   #append(value: unknown): void {
-    if (value === undefined || value === null) return;
-    let chunk: BodyChunk;
-    if (typeof value === 'string') chunk = value;
-    else if (value instanceof Uint8Array) chunk = value;
-    else if (typeof value === 'object') chunk = JSON.stringify(value) ?? '';
-    else chunk = String(value);
-    const len = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    const chunk = toBodyChunk(value);
+    if (chunk === undefined) return;
+    const len = chunkLength(chunk);
     if (len === 0) return;
-    this.touched = true;
+    this.#touched = true;
     (this.#chunks ??= []).push(chunk);
     this.#bytes += len;
   }
@@ -493,36 +598,9 @@ export class Response {
   }
 }
 
-function joinChunks(chunks: BodyChunk[], bytes: number): Buffer {
-  if (chunks.length === 1) {
-    const c = chunks[0]!;
-    return typeof c === 'string'
-      ? Buffer.from(c)
-      : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-  }
-  const out = Buffer.allocUnsafe(bytes);
-  let at = 0;
-  for (const c of chunks) {
-    if (typeof c === 'string') at += out.write(c, at);
-    else {
-      out.set(c, at);
-      at += c.byteLength;
-    }
-  }
-  return out;
-}
-
-function compressWhole(body: BodyChunk, plan: CompressionPlan): Buffer {
-  if (plan.encoding === 'br') {
-    return zlib.brotliCompressSync(body, {
-      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: plan.brotliQuality },
-    });
-  }
-  return zlib.gzipSync(body, { level: plan.gzipLevel });
-}
-
-function isBodiless(status: number): boolean {
-  return status === 204 || status === 304 || (status >= 100 && status < 200);
+/** Headers are checked when set, so a refused head is a last line of defence: say so clearly. */
+function headRefused(err: unknown): SluiceError {
+  return new SluiceError('SLUICE_HEADER_INVALID', (err as Error).message, { cause: err });
 }
 
 function toChunk(value: unknown): BodyChunk {
@@ -530,39 +608,7 @@ function toChunk(value: unknown): BodyChunk {
   return String(value);
 }
 
-function toNdjsonLine(value: unknown): string {
-  return (JSON.stringify(value) ?? 'null') + '\n';
-}
-
 function stopSource(source: StreamSource): void {
   if (source instanceof Readable) source.destroy();
   else if (source instanceof ReadableStream) source.cancel().catch(() => undefined);
-}
-
-const STATUS_TEXT: Record<number, string> = {
-  200: 'OK',
-  201: 'Created',
-  204: 'No Content',
-  301: 'Moved Permanently',
-  302: 'Found',
-  304: 'Not Modified',
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Entity',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-};
-
-/** The reason phrase for a status. */
-export function statusText(status: number): string {
-  return STATUS_TEXT[status] ?? String(status);
 }

@@ -1,7 +1,7 @@
 /**
  * `application/x-www-form-urlencoded` bodies and query strings (WHATWG URL, "urlencoded parsing").
  */
-import { HttpError } from '../errors.js';
+import { HttpError } from '../errors/index.js';
 
 /** Parsed fields: a key seen once maps to a string, a repeated key to an array in order. */
 export type UrlEncodedFields = Record<string, string | string[]>;

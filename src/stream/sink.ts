@@ -1,22 +1,24 @@
 /**
- * The write side of one committed response: every byte a stream sends goes through here, so the
- * slow-reader policy lives in one place (DESIGN.md, "Streams and backpressure"):
+ * The write side of one committed response with the slow-reader policy: every byte a stream
+ * sends goes through a Sink, so the policy lives in one place (DESIGN.md, "Streams and
+ * backpressure"):
  *   1. ready() waits while more than `highWaterMark` bytes are unsent (ordinary backpressure);
  *   2. a writer that writes again while already past the high-water mark (it did not await)
  *      is cut off once its backlog passes `streamCap`. One large write from a writer that
  *      awaited is never cut by the cap: the cap bounds a backlog, not an event;
- *   3. the registry's sweep cuts a stream blocked longer than `writeStallTimeout`, and the worst
- *      laggers when the process budget of unsent bytes is spent. A response that ended with
- *      bytes still unsent stays under the sweep until the socket took them.
+ *   3. the registry's sweep cuts a stream that made no progress for `writeStallTimeout`, and
+ *      the worst laggers when the process budget of unsent bytes is spent. A response that
+ *      ended with bytes still unsent stays under the sweep until the transport took them.
  * It also keeps the framing honest: with a declared Content-Length, a write past it cuts the
- * stream (`SLUICE_STREAM_LENGTH`) and an end short of it destroys the connection, so a client
- * never reads one response's bytes as the start of the next.
- * The reason for any cut lands on the stream's signal.
+ * stream (`SLUICE_STREAM_LENGTH`) and an end short of it cuts it too, so a client never reads
+ * one response's bytes as the start of the next.
+ * The reason for any cut reaches the owner (the request: its signal aborts with it).
  */
-import type { ServerResponse } from 'node:http';
-import { ClientClosedError, SluiceError } from '../errors.js';
-import type { StreamRegistry } from './stream-registry.js';
+import { ClientClosedError, SluiceError } from '../errors/index.js';
+import type { Channel, ChannelEvents } from './channel.js';
+import type { StreamRegistry } from './registry.js';
 
+/** The slow-reader limits (ServerConfig's values). */
 export interface StreamPolicy {
   highWaterMark: number;
   streamCap: number;
@@ -33,7 +35,10 @@ export class ShortBodyError extends Error {
   }
 }
 
-/** True for a cut made by the framing check (a body longer or shorter than its Content-Length). */
+/**
+ * True for a cut made by the framing check (a body longer or shorter than its Content-Length).
+ * @example if (isFramingCut(reason)) log.error({ err: reason }, 'wrong length');
+ */
 export function isFramingCut(reason: Error): boolean {
   return (
     reason instanceof ShortBodyError ||
@@ -41,22 +46,34 @@ export function isFramingCut(reason: Error): boolean {
   );
 }
 
-export class Outlet {
-  readonly res: ServerResponse;
+/** Who hears about a stream that ended abnormally (the request: it aborts its signal). */
+export interface SinkOwner {
+  onStreamGone(reason: Error): void;
+}
+
+/**
+ * A committed response's write side, with the policy. Made by the response at commit; writers
+ * (EventStream, stream(), ndjson(), the raw writer, file sending) only ever see this.
+ * @example
+ * if (!sink.write(frame)) return false;            // gone or cut
+ * if (sink.unsent >= policy.highWaterMark) await sink.ready();
+ */
+export class Sink implements ChannelEvents {
+  readonly channel: Channel;
   readonly policy: StreamPolicy;
   /** Set once the stream is over abnormally: the client left, a write failed or a limit cut it. */
   reason: Error | undefined;
   /** Set by every write; heartbeats read and clear it to skip streams that sent within a period. */
   wrote = false;
-  /** When writes started waiting on the socket (0: not blocked). */
+  /** When the stream started waiting on the transport (0: not blocked). */
   blockedSince = 0;
   /** Unsent bytes at the registry's last sweep (progress since then means slow, not stalled). */
   lastUnsent = 0;
   /** Told once when the stream ends abnormally (client gone, cut off, failed write). */
-  owner: { onStreamGone(reason: Error): void } | undefined;
+  owner: SinkOwner | undefined;
   /** Told on server shutdown (an EventStream sends its retry hint and ends). */
   shutdownTarget: { shutdown(retryMs: number): void } | undefined;
-  /** The Content-Length the headers declared (-1: none, the body is chunked or close-delimited). */
+  /** The Content-Length the head declared (-1: none, the body is chunked or close-delimited). */
   #declared = -1;
   /** Body bytes written, counted only when a length was declared. */
   #sent = 0;
@@ -64,44 +81,38 @@ export class Outlet {
   #waiters: Array<(ok: boolean) => void> | undefined;
   readonly #registry: StreamRegistry;
 
-  constructor(res: ServerResponse, policy: StreamPolicy, registry: StreamRegistry) {
-    this.res = res;
+  constructor(channel: Channel, policy: StreamPolicy, registry: StreamRegistry) {
+    this.channel = channel;
     this.policy = policy;
     this.#registry = registry;
-    res.on('drain', this.#onDrain);
-    res.on('close', this.#onClose);
+    channel.listen(this);
     registry.add(this);
   }
 
   /**
-   * Follows a response whose whole body was handed to Node at once (`res.end(body)`) but not yet
-   * taken by the socket: the stall timeout and the unsent budget apply to it like to any stream.
-   * A no-op when the socket already took everything (the usual case), so small responses pay
-   * nothing.
+   * Follows a response whose whole body was handed to the transport at once but not yet taken:
+   * the stall timeout and the unsent budget apply to it like to any stream. Callers only pass a
+   * channel that still has bytes queued, so small responses never get here.
    */
-  static watchTail(res: ServerResponse, policy: StreamPolicy, registry: StreamRegistry): void {
-    // A response queued behind another on a pipelined connection has no socket yet: Node holds
-    // its bytes (and pauses the connection past its high-water mark) until its turn.
-    if (res.writableFinished || res.destroyed || res.writableLength === 0 || !res.socket) return;
-    const outlet = new Outlet(res, policy, registry);
-    outlet.#ended = true;
-    outlet.blockedSince = Date.now();
-    res.once('finish', outlet.#onFinish);
+  static watchTail(channel: Channel, policy: StreamPolicy, registry: StreamRegistry): void {
+    const sink = new Sink(channel, policy, registry);
+    sink.#ended = true;
+    sink.blockedSince = Date.now();
   }
 
-  /** Declares the body length from the committed headers; writes are then counted against it. */
+  /** Declares the body length from the committed head; writes are then counted against it. */
   declareLength(length: number): void {
     this.#declared = length;
   }
 
   /** True once nothing more can reach the client (ended, cut off, or the client left). */
   get gone(): boolean {
-    return this.#ended || this.reason !== undefined || this.res.destroyed;
+    return this.#ended || this.reason !== undefined || this.channel.destroyed;
   }
 
-  /** Bytes written but not yet taken by the kernel. */
+  /** Bytes written but not yet taken by the transport. */
   get unsent(): number {
-    return this.res.writableLength;
+    return this.channel.unsent;
   }
 
   /**
@@ -112,35 +123,46 @@ export class Outlet {
   write(chunk: string | Uint8Array): boolean {
     if (this.gone) return false;
     if (this.#declared >= 0 && !this.#count(chunk)) return false;
-    const before = this.unsent;
+    const channel = this.channel;
+    const before = channel.unsent;
     this.wrote = true;
-    if (!this.sinkWrite(chunk) && this.blockedSince === 0) this.blockedSince = Date.now();
+    if (!channel.write(chunk) && this.blockedSince === 0) this.blockedSince = Date.now();
     // A writer that awaited ready() writes below the high-water mark; writing again above it
     // means it did not wait, and its backlog is what the cap bounds.
-    if (before >= this.policy.highWaterMark && this.unsent > this.policy.streamCap) {
-      this.cut(new SluiceError('SLUICE_STREAM_OVERFLOW', `${this.unsent} bytes unsent`));
+    if (before >= this.policy.highWaterMark && channel.unsent > this.policy.streamCap) {
+      this.cut(new SluiceError('SLUICE_STREAM_OVERFLOW', `${channel.unsent} bytes unsent`));
       return false;
     }
     return true;
   }
 
+  /** Writes several chunks so they leave together (one syscall where the transport allows). */
+  writeAll(chunks: readonly (string | Uint8Array)[]): boolean {
+    if (chunks.length === 1) return this.write(chunks[0]!);
+    this.channel.cork();
+    let ok = true;
+    for (const c of chunks) if (!(ok = this.write(c))) break;
+    if (!this.channel.destroyed) this.channel.uncork();
+    return ok;
+  }
+
   /**
-   * Resolves true at once when the socket has room (unsent below the high-water mark), else when
-   * it drains; false once the stream is gone. Never hangs: close, error and the stall sweep
-   * settle it.
+   * Resolves true at once when the transport has room (unsent below the high-water mark), else
+   * when it drains; false once the stream is gone. Never hangs: close, error and the stall
+   * sweep settle it.
    */
   ready(): Promise<boolean> {
     if (this.gone) return Promise.resolve(false);
-    if (this.unsent < this.policy.highWaterMark) return Promise.resolve(true);
+    if (this.channel.unsent < this.policy.highWaterMark) return Promise.resolve(true);
     if (this.blockedSince === 0) this.blockedSince = Date.now();
     return new Promise((resolve) => (this.#waiters ??= []).push(resolve));
   }
 
-  /** Ends the stream abnormally: destroys the connection and records why. */
+  /** Ends the stream abnormally: destroys the response (and its connection) and records why. */
   cut(reason: Error): void {
     if (this.reason) return;
     this.reason = reason;
-    this.res.destroy();
+    this.channel.destroy();
     this.#finish();
   }
 
@@ -152,27 +174,13 @@ export class Outlet {
   abort(reason: Error): void {
     if (this.reason) return;
     this.reason = reason;
-    const res = this.res;
-    this.afterPending(() => {
-      const socket = res.socket;
-      if (!socket || socket.destroyed) return void res.destroy();
-      // end() flushes what Node corked for this tick; the close follows at once or after a grace.
-      socket.end();
-      const timer = setTimeout(() => socket.destroy(), 1000);
-      timer.unref();
-      socket.once('close', () => clearTimeout(timer));
-    });
+    this.channel.closeAfterPending();
     this.#finish();
-  }
-
-  /** Runs `fn` once bytes written so far reached the response (a compressor may hold some). */
-  protected afterPending(fn: () => void): void {
-    fn();
   }
 
   /**
    * Ends the response normally: all bytes queued, the connection kept for the next request. A
-   * body shorter than its declared Content-Length destroys the connection instead.
+   * body shorter than its declared Content-Length is cut instead.
    */
   end(chunk?: string | Uint8Array): void {
     if (this.gone) {
@@ -186,23 +194,12 @@ export class Outlet {
       return;
     }
     this.#ended = true;
-    if (!this.res.writableEnded) this.sinkEnd(chunk);
+    const channel = this.channel;
+    channel.end(chunk);
     this.#settle(false);
-    // Bytes still unsent stay under the stall timeout and the budget until the socket takes them.
-    if (this.res.writableFinished || this.res.destroyed || this.unsent === 0) this.#release();
-    else {
-      if (this.blockedSince === 0) this.blockedSince = Date.now();
-      this.res.once('finish', this.#onFinish);
-    }
-  }
-
-  /** Where bytes go: the response itself; a compressing outlet puts a compressor in between. */
-  protected sinkWrite(chunk: string | Uint8Array): boolean {
-    return this.res.write(chunk);
-  }
-
-  protected sinkEnd(chunk?: string | Uint8Array): void {
-    this.res.end(chunk);
+    // Bytes still unsent stay under the stall timeout and the budget until the transport takes them.
+    if (channel.finished || channel.destroyed || channel.unsent === 0) this.#release();
+    else if (this.blockedSince === 0) this.blockedSince = Date.now();
   }
 
   /** Adds a chunk to the count; cuts the stream (false) when it passes the declared length. */
@@ -218,20 +215,27 @@ export class Outlet {
     return false;
   }
 
-  #onDrain = (): void => {
+  // ---- channel events ------------------------------------------------------------------------
+
+  /** @internal */
+  onDrain(): void {
     this.blockedSince = 0;
     this.#settle(true);
-  };
+  }
 
-  #onFinish = (): void => this.#release();
+  /** @internal */
+  onFinish(): void {
+    if (this.#ended) this.#release();
+  }
 
-  #onClose = (): void => {
+  /** @internal */
+  onClose(): void {
     if (this.reason) return;
-    if (!this.res.writableFinished) {
+    if (!this.channel.finished) {
       this.reason = new ClientClosedError();
       this.#finish();
     } else this.#release();
-  };
+  }
 
   #finish(): void {
     this.#release();
@@ -242,9 +246,7 @@ export class Outlet {
   }
 
   #release(): void {
-    this.res.off('drain', this.#onDrain);
-    this.res.off('close', this.#onClose);
-    this.res.off('finish', this.#onFinish);
+    this.channel.unlisten(this);
     this.#registry.delete(this);
     this.shutdownTarget = undefined;
   }

@@ -5,7 +5,7 @@
  * array (lower-case name, name, value, ...), created on first use: a response has a handful of
  * headers, and a Map plus an entry per header cost more per request and per open stream.
  */
-import { SluiceError } from '../errors.js';
+import { SluiceError } from '../errors/index.js';
 
 type Value = string | string[];
 

@@ -1,19 +1,20 @@
 /**
  * `r`: one request and its response. Everything is parsed lazily: the URL, query, cookies and
- * body are read on first access, and the AbortSignal is created when first asked for.
+ * body are read on first access, and the AbortSignal is created when first asked for. It reads
+ * the request through a Wire (whatever the transport) and holds none of the engine's state: the
+ * chain, its position and the matched hooks live in the engine's per-request run.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ClientClosedError, HttpError } from '../errors.js';
+import { ClientClosedError, HttpError } from '../errors/index.js';
 import type { Logger } from '../logger.js';
-import { Response } from '../response/response.js';
-import type { MatchedHooks, ServerCore } from '../server/core.js';
-import { parseJsonBody } from './safe-json.js';
-import { parseContentType, isJsonType } from './content-type.js';
-import { parseUrlEncoded, parseQuery } from './urlencoded.js';
-import { readBody, bodyStream } from './read-body.js';
-import { parseCookieHeader } from '../response/cookie.js';
-import { clientIp, requestScheme } from './client-ip.js';
-import { EXIT, EXIT_ALL, EXIT_HOOK } from '../server/exit.js';
+import { parseJsonBody } from '../http/safe-json.js';
+import { parseContentType, isJsonType } from '../http/content-type.js';
+import { parseUrlEncoded, parseQuery } from '../http/urlencoded.js';
+import { parseCookieHeader } from '../http/cookie.js';
+import { clientIp, requestScheme } from '../http/forwarded.js';
+import type { IncomingHeaders, Wire } from '../wire/wire.js';
+import { EXIT, EXIT_ALL, EXIT_HOOK } from './exit.js';
+import type { ExchangeHost, RunView } from './host.js';
+import { Response } from './response.js';
 
 export type Params = Record<string, string>;
 type Fields = Record<string, unknown>;
@@ -45,12 +46,16 @@ export interface RequestContext {
   set(key: string, value: unknown): void;
 }
 
+/**
+ * One request. Handlers receive it as `r`; its response is `r.response`.
+ * @example
+ * s.get('/user/{id}', async (r) => {
+ *   const page = Number(r.get('page', '1'));
+ *   return { id: r.params.id, page, ip: r.ip };
+ * });
+ */
 export class Request {
-  /** The Node request underneath: touched only by Sluice's edge code. */
-  readonly raw: IncomingMessage;
   readonly response: Response;
-  /** @internal */
-  readonly core: ServerCore;
   readonly method: string;
   /** The path, without the query string, as sent (percent-encoded). */
   readonly path: string;
@@ -58,19 +63,15 @@ export class Request {
   params: Params = EMPTY_PARAMS;
   /** The route pattern that matched ('' when none). */
   routePattern = '';
-  /** @internal hooks whose pattern matched this request (only when hooks are bound) */
-  hooks: MatchedHooks | undefined = undefined;
-  #middleware: { next: () => Promise<void> } | undefined;
-  /** @internal chain position and functions, set by the dispatcher */
-  chainIndex = -1;
-  /** @internal */
-  chain: ReadonlyArray<(r: Request) => unknown> = [];
-  /** @internal a 100-continue is owed before the body is read */
-  expectsContinue = false;
+  /** @internal the transport this request arrived on */
+  readonly wire: Wire;
+  /** @internal the engine's services */
+  readonly env: ExchangeHost;
+  /** @internal the engine's per-request run (error, returned value), set when it starts */
+  run: RunView | undefined = undefined;
   /** @internal per-route body limit */
   bodyLimit: number;
-  /** @internal the request declared a body (Content-Length above 0, or chunked) */
-  hasBody = false;
+  #middleware: { next: () => Promise<void> } | undefined;
   #search: string;
   #url: URL | undefined;
   #query: Fields | undefined;
@@ -84,33 +85,22 @@ export class Request {
   #values: Map<string, unknown> | undefined;
   #log: Logger | undefined;
   #exited = false;
-  #error: unknown;
   #streamConsumed = false;
 
-  constructor(
-    raw: IncomingMessage,
-    res: ServerResponse,
-    core: ServerCore,
-    path: string,
-    search: string,
-  ) {
-    this.raw = raw;
-    this.core = core;
-    this.method = raw.method ?? 'GET';
+  /** @internal made by the server for each request */
+  constructor(wire: Wire, env: ExchangeHost, path: string, search: string) {
+    this.wire = wire;
+    this.env = env;
+    this.method = wire.method;
     this.path = path;
     this.#search = search;
-    this.bodyLimit = core.config.bodyLimit;
-    this.response = new Response(res, this);
-  }
-
-  /** @internal True while a declared body is still arriving (not read to its end). */
-  get bodyPending(): boolean {
-    return this.hasBody && !this.raw.complete;
+    this.bodyLimit = env.config.bodyLimit;
+    this.response = new Response(wire, env, this);
   }
 
   /** GoFrame's middleware control: `await r.middleware.next()` runs the rest of the chain. */
   get middleware(): { next: () => Promise<void> } {
-    return (this.#middleware ??= { next: () => this.core.next(this) });
+    return (this.#middleware ??= { next: () => this.env.next(this) });
   }
 
   // ---- URL, headers, client ------------------------------------------------------------------
@@ -124,8 +114,8 @@ export class Request {
    */
   get url(): URL {
     return (this.#url ??= buildUrl(
-      requestScheme(this.raw, this.core.config.trustProxy),
-      this.raw.headers.host,
+      this.protocol,
+      this.header('host'),
       this.path,
       this.#search,
     ));
@@ -133,30 +123,52 @@ export class Request {
 
   /** `'https'` on TLS or (with `trustProxy`) when `X-Forwarded-Proto` says so, else `'http'`. */
   get protocol(): 'http' | 'https' {
-    return requestScheme(this.raw, this.core.config.trustProxy);
+    const wire = this.wire;
+    return requestScheme(
+      wire.encrypted,
+      wire.headers['x-forwarded-proto'],
+      this.env.config.trustProxy,
+    );
   }
 
-  /** A request header (`undefined` when absent); several values are joined by ", ". */
+  /** The HTTP version the request came with: `'1.0'`, `'1.1'` or `'2.0'`. */
+  get httpVersion(): '1.0' | '1.1' | '2.0' {
+    return this.wire.httpVersion;
+  }
+
+  /**
+   * A request header (`undefined` when absent); several values are joined by ", ".
+   * @example r.header('authorization')
+   */
   header(name: string): string | undefined {
-    const v = this.raw.headers[name.toLowerCase()];
+    const v = this.wire.headers[name.toLowerCase()];
     return Array.isArray(v) ? v.join(', ') : v;
   }
 
   /** All request headers, by lower-case name. */
-  get headers(): IncomingMessage['headers'] {
-    return this.raw.headers;
+  get headers(): IncomingHeaders {
+    return this.wire.headers;
   }
 
   /** The client's address (from X-Forwarded-For only with `trustProxy`). */
   get ip(): string {
-    return clientIp(this.raw, this.core.config.trustProxy);
+    const wire = this.wire;
+    return clientIp(wire.remoteAddress, wire.headers['x-forwarded-for'], this.env.config.trustProxy);
+  }
+
+  /**
+   * The transport's own objects, for the rare adapter that needs them: `{ req, res }` (Node's
+   * IncomingMessage and ServerResponse) on a Node listener. Prefer the API above.
+   */
+  get native(): unknown {
+    return this.wire.native;
   }
 
   /** The request's logger: a child of the server's, carrying the request id when there is one. */
   get log(): Logger {
     if (this.#log) return this.#log;
     const id = this.id;
-    return (this.#log = id ? this.core.logger.child({ reqId: id }) : this.core.logger);
+    return (this.#log = id ? this.env.logger.child({ reqId: id }) : this.env.logger);
   }
 
   /** The request id (from `requestId()` middleware, else the `X-Request-Id` header, else ''). */
@@ -168,7 +180,7 @@ export class Request {
 
   /** A request cookie. */
   cookie(name: string): string | undefined {
-    return (this.#cookies ??= parseCookieHeader(this.raw.headers.cookie))[name];
+    return (this.#cookies ??= parseCookieHeader(this.header('cookie')))[name];
   }
 
   // ---- parameters ------------------------------------------------------------------------------
@@ -217,11 +229,7 @@ export class Request {
   /** The raw body, bounded by the body limit (413 beyond). */
   body(): Promise<Buffer> {
     if (this.#streamConsumed) return Promise.reject(HttpError.fromCode('SLUICE_BODY_CONSUMED'));
-    if (!this.#body) {
-      this.#sendContinue();
-      this.#body = readBody(this.raw, this.bodyLimit);
-    }
-    return this.#body;
+    return (this.#body ??= this.wire.readBody(this.bodyLimit));
   }
 
   /** The body as UTF-8 text (400 for invalid UTF-8). */
@@ -245,7 +253,8 @@ export class Request {
    */
   async parse(): Promise<Fields> {
     if (this.#parsed) return this.#parsed;
-    const ct = parseContentType(this.raw.headers['content-type']);
+    const rawType = this.header('content-type');
+    const ct = parseContentType(rawType);
     const buf = await this.body();
     let fields: Fields;
     if (buf.length === 0) fields = Object.create(null) as Fields;
@@ -260,7 +269,7 @@ export class Request {
     } else {
       throw HttpError.fromCode(
         'SLUICE_UNSUPPORTED_MEDIA_TYPE',
-        `${ct?.type ?? (this.raw.headers['content-type'] ? 'a malformed Content-Type' : 'no Content-Type')}; send application/json or application/x-www-form-urlencoded`,
+        `${ct?.type ?? (rawType ? 'a malformed Content-Type' : 'no Content-Type')}; send application/json or application/x-www-form-urlencoded`,
       );
     }
     return (this.#parsed = fields);
@@ -270,15 +279,7 @@ export class Request {
   bodyStream(): ReadableStream<Uint8Array> {
     if (this.#body || this.#streamConsumed) throw HttpError.fromCode('SLUICE_BODY_CONSUMED');
     this.#streamConsumed = true;
-    this.#sendContinue();
-    return bodyStream(this.raw, this.bodyLimit);
-  }
-
-  #sendContinue(): void {
-    if (this.expectsContinue) {
-      this.expectsContinue = false;
-      this.response.raw.writeContinue();
-    }
+    return this.wire.bodyStream(this.bodyLimit);
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------
@@ -291,7 +292,8 @@ export class Request {
     if (!this.#abort) {
       this.#abort = new AbortController();
       if (this.#abortReason) this.#abort.abort(this.#abortReason);
-      else if (!this.response.outlet) this.core.watchClose(this);
+      // A stream's sink reports a client that left; a plain response asks the wire.
+      else if (!this.response.sink) this.wire.onAbandon(() => this.abort(new ClientClosedError()));
     }
     return this.#abort.signal;
   }
@@ -344,14 +346,9 @@ export class Request {
     if (i !== -1) list!.splice(i, 1);
   }
 
-  /** @internal the response's outlet reports the stream is gone */
+  /** @internal the response's sink reports the stream is gone */
   onStreamGone(reason: Error): void {
     this.abort(reason);
-  }
-
-  /** @internal the socket closed before the response finished (plain requests) */
-  onClientClose(): void {
-    this.abort(new ClientClosedError());
   }
 
   /** The request's context (`signal`, `get`/`set` values); `g.requestFromCtx(ctx)` gives `r` back. */
@@ -395,17 +392,12 @@ export class Request {
 
   /** The error a handler or middleware threw, if any. */
   getError(): unknown {
-    return this.#error;
-  }
-
-  /** @internal */
-  setError(err: unknown): void {
-    this.#error = err;
+    return this.run?.error;
   }
 
   /** The value the handler returned (for post-processing middleware). */
   getHandlerResponse(): unknown {
-    return this.response.returned;
+    return this.run?.returned;
   }
 
   /** @internal recognises a context made by Sluice */

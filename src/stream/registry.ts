@@ -3,11 +3,11 @@
  * accepted nothing for the write-stall timeout, and the worst laggers once the process budget of
  * unsent bytes is spent (so 1 MiB x 15,000 connections never means 15 GiB).
  */
-import { SluiceError } from '../errors.js';
-import type { Outlet } from './outlet.js';
+import { SluiceError } from '../errors/index.js';
+import type { Sink } from './sink.js';
 
 export class StreamRegistry {
-  readonly #outlets = new Set<Outlet>();
+  readonly #sinks = new Set<Sink>();
   #timer: NodeJS.Timeout | undefined;
   readonly #budget: number;
   readonly #period: number;
@@ -19,41 +19,41 @@ export class StreamRegistry {
   }
 
   get size(): number {
-    return this.#outlets.size;
+    return this.#sinks.size;
   }
 
-  add(outlet: Outlet): void {
-    this.#outlets.add(outlet);
+  add(sink: Sink): void {
+    this.#sinks.add(sink);
     if (!this.#timer) {
       this.#timer = setInterval(this.sweep, this.#period);
       this.#timer.unref();
     }
   }
 
-  delete(outlet: Outlet): void {
-    this.#outlets.delete(outlet);
-    if (this.#outlets.size === 0 && this.#timer) {
+  delete(sink: Sink): void {
+    this.#sinks.delete(sink);
+    if (this.#sinks.size === 0 && this.#timer) {
       clearInterval(this.#timer);
       this.#timer = undefined;
     }
   }
 
   /** A snapshot of the open streams. */
-  list(): Outlet[] {
-    return [...this.#outlets];
+  list(): Sink[] {
+    return [...this.#sinks];
   }
 
   /** Largest unsent byte count of any stream (for the stats endpoint and tests). */
   maxUnsent(): number {
     let max = 0;
-    for (const o of this.#outlets) max = Math.max(max, o.unsent);
+    for (const o of this.#sinks) max = Math.max(max, o.unsent);
     return max;
   }
 
   readonly sweep = (): void => {
     const now = Date.now();
     let total = 0;
-    for (const o of this.#outlets) {
+    for (const o of this.#sinks) {
       const unsent = o.unsent;
       if (o.blockedSince !== 0) {
         // A socket that took some bytes since the last sweep is slow, not stalled.
@@ -67,7 +67,7 @@ export class StreamRegistry {
       total += unsent;
     }
     if (total <= this.#budget) return;
-    const laggers = [...this.#outlets].sort((a, b) => b.unsent - a.unsent);
+    const laggers = [...this.#sinks].sort((a, b) => b.unsent - a.unsent);
     for (const o of laggers) {
       if (total <= this.#budget) break;
       total -= o.unsent;

@@ -1,0 +1,45 @@
+/**
+ * What a request and its response need from the engine that runs them, as interfaces: the
+ * exchange layer sits below the engine and never imports it. The engine implements
+ * `ExchangeHost` once per server and fills a `RunView` per request; its own per-request state
+ * (the chain, its position, the matched hooks) never appears on `Request` or `Response`.
+ */
+import type { ServerConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { StreamRequest } from '../sse/event-stream.js';
+import type { StreamRegistry } from '../stream/registry.js';
+import type { SinkOwner, StreamPolicy } from '../stream/sink.js';
+
+/** The request as its response and the engine's callbacks see it (a `Request` is one). */
+export interface ExchangeRequest extends StreamRequest, SinkOwner {
+  readonly method: string;
+  /** The route pattern that matched ('' when none). */
+  readonly routePattern: string;
+  readonly log: Logger;
+  /** Ends the current handler function (the engine catches the signal). */
+  exit(): never;
+}
+
+/** The server-wide services of one engine. */
+export interface ExchangeHost {
+  readonly config: ServerConfig;
+  readonly logger: Logger;
+  readonly policy: StreamPolicy;
+  readonly registry: StreamRegistry;
+  /** Runs the beforeOutput hooks at commit; a promise only when one of them is asynchronous. */
+  beforeOutput(r: ExchangeRequest): Promise<void> | undefined;
+  /** `r.middleware.next()`: runs the rest of the chain. */
+  next(r: ExchangeRequest): Promise<void>;
+  /** Sees the chunks of every flush (the seed-frame warning), when one is installed. */
+  readonly flushObserver:
+    | ((r: ExchangeRequest, chunks: ReadonlyArray<string | Uint8Array>) => void)
+    | undefined;
+}
+
+/** The part of the engine's per-request state the public API reports. */
+export interface RunView {
+  /** The error a handler or middleware threw, if any. */
+  readonly error: unknown;
+  /** The value the handler returned, if any. */
+  readonly returned: unknown;
+}

@@ -1,0 +1,63 @@
+/**
+ * Sending a file as the response: status and headers come from the pure planning in
+ * `static/` (type, ETag/Last-Modified and 304, Range with 206/416), the bytes are streamed from
+ * disk through the response's Sink with backpressure. What the handler buffered before is
+ * replaced by the file (as GoFrame does), never sent with it.
+ */
+import { createReadStream, promises as fs, type Stats } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { HttpError } from '../errors/index.js';
+import type { ResponseHeaders } from '../http/headers.js';
+import { planFileResponse } from '../static/index.js';
+
+/** The request headers file sending reads. */
+export interface FileRequest {
+  readonly method: string;
+  header(name: string): string | undefined;
+}
+
+/** What file sending needs from the response (the response implements it). */
+export interface FileResponse {
+  status: number;
+  header(): ResponseHeaders;
+  clearBuffer(): void;
+  write(...values: unknown[]): void;
+  stream(source: Readable): Promise<boolean>;
+}
+
+/**
+ * Sends a file: 404 (`HttpError`) when it is missing or not a file.
+ * @example await sendFile(r, r.response, '/srv/report.pdf')
+ */
+export async function sendFile(
+  r: FileRequest,
+  res: FileResponse,
+  path: string,
+  stat?: Stats,
+): Promise<void> {
+  const st = stat ?? (await fs.stat(path).catch(() => undefined));
+  if (!st || !st.isFile()) throw new HttpError(404, 'Not Found');
+  const plan = planFileResponse(
+    st,
+    {
+      method: r.method,
+      range: r.header('range'),
+      ifNoneMatch: r.header('if-none-match'),
+      ifModifiedSince: r.header('if-modified-since'),
+      ifRange: r.header('if-range'),
+    },
+    path,
+  );
+  res.clearBuffer();
+  res.status = plan.status;
+  const headers = res.header();
+  for (const [k, v] of Object.entries(plan.headers)) headers.set(k, v);
+  if (plan.status === 304 || plan.status === 416 || r.method === 'HEAD' || st.size === 0) {
+    if (plan.status === 416) res.write('Range Not Satisfiable');
+    return;
+  }
+  const range = plan.range ?? { start: 0, end: st.size - 1 };
+  await res.stream(
+    createReadStream(path, { start: range.start, end: range.end, highWaterMark: 64 * 1024 }),
+  );
+}
