@@ -397,7 +397,6 @@ export class Response {
       h.set('Content-Encoding', plan.encoding);
       h.delete('Content-Length');
     }
-    const wire = this.#wire;
     const headers = this.#headerObject();
     const bodiless = this.#request.method === 'HEAD' || isBodiless(this.#status);
     const host = this.#host;
