@@ -7,9 +7,14 @@ import { describe, it } from 'node:test';
 import { encodeEvent } from '../src/sse/encode-event.js';
 import type { Hub, HubEvent, HubSink } from '../src/hub/index.js';
 
+export interface HubOptions {
+  maxEvents?: number;
+  maxEventSize?: number;
+}
+
 export interface HubFactory {
   /** A fresh hub; the suite closes it. */
-  make(options?: { maxEvents?: number }): Promise<Hub>;
+  make(options?: HubOptions): Promise<Hub>;
   /** Numeric parts of an id after the epoch (memory 1, Redis 2). */
   idParts: 1 | 2;
   /** Events to publish so that the oldest ones leave a history of `maxEvents: 10`. */
@@ -81,7 +86,7 @@ export function hubContract(name: string, factory: HubFactory): void {
   const withHub = (
     title: string,
     fn: (hub: Hub) => Promise<void>,
-    options?: { maxEvents?: number },
+    options?: HubOptions,
   ): void => {
     it(title, async () => {
       const hub = await factory.make(options);
@@ -315,6 +320,51 @@ export function hubContract(name: string, factory: HubFactory): void {
       await sink.until(2);
       assert.equal(seen, 1);
       detach();
+    });
+
+    withHub('refuses an event whose data text plus event name pass maxEventSize (UTF-8 bytes), with status 413', async (hub) => {
+      const t = topicName();
+      const it = hub.subscribe(t)[Symbol.asyncIterator]();
+      // 33 x '€' is 99 UTF-8 bytes (33 UTF-16 units): with the 1-byte name, exactly 100.
+      const fits = await hub.publish(t, { data: '€'.repeat(33), event: 'x' });
+      await assert.rejects(hub.publish(t, { data: '€'.repeat(33), event: 'xy' }), (err: { code?: string; status?: number }) => {
+        assert.equal(err.code, 'SLUICE_HUB_EVENT_TOO_LARGE');
+        assert.equal(err.status, 413);
+        return true;
+      });
+      // A string counts as-is, any other value as its JSON text ({"k":"..."} adds 8 bytes).
+      const exact = await hub.publish(t, { data: 'a'.repeat(100) });
+      await hub.publish(t, { data: { k: 'a'.repeat(92) } });
+      await assert.rejects(hub.publish(t, { data: { k: 'a'.repeat(93) } }), { code: 'SLUICE_HUB_EVENT_TOO_LARGE' });
+      const got = await take(it, 3);
+      assert.deepEqual(got.slice(0, 2).map((e) => e.id), [fits, exact]);
+      assert.equal(got[2]!.data.length, 100);
+      await it.return!();
+    }, { maxEventSize: 100 });
+
+    withHub('maxEventSize defaults to 256 KiB', async (hub) => {
+      const t = topicName();
+      await hub.publish(t, { data: 'a'.repeat(256 * 1024) });
+      await assert.rejects(hub.publish(t, { data: 'a'.repeat(256 * 1024 + 1) }), { code: 'SLUICE_HUB_EVENT_TOO_LARGE' });
+      await assert.rejects(hub.publish(t, { data: 'a'.repeat(256 * 1024 - 1), event: 'ab' }), { code: 'SLUICE_HUB_EVENT_TOO_LARGE' });
+    });
+
+    withHub('refuses a topic name that is not well-formed Unicode of 1 to 256 UTF-8 bytes at publish, subscribe and attach', async (hub) => {
+      const bad = ['', 'a\uD800b', '\uDC00', 'x'.repeat(257), '€'.repeat(86), 5 as unknown as string];
+      for (const name of bad) {
+        await assert.rejects(hub.publish(name, { data: 1 }), { code: 'SLUICE_HUB_TOPIC' }, JSON.stringify(name));
+        await assert.rejects(hub.subscribe(name)[Symbol.asyncIterator]().next(), { code: 'SLUICE_HUB_TOPIC' });
+        await assert.rejects(hub.attach(name, recordingSink()), { code: 'SLUICE_HUB_TOPIC' });
+      }
+      // The edges that are fine: 256 ASCII bytes, 85 x '€' (255 bytes), a surrogate pair.
+      for (const name of ['y'.repeat(256), '€'.repeat(85), `${topicName()}😀`]) {
+        const it = hub.subscribe(name)[Symbol.asyncIterator]();
+        const id = await hub.publish(name, { data: name });
+        const [ev] = await take(it, 1);
+        assert.equal(ev!.id, id);
+        assert.equal(ev!.data, name);
+        await it.return!();
+      }
     });
 
     it('close() ends iterators, ends sinks with SLUICE_HUB_CLOSED and refuses publishes', async () => {

@@ -2,9 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createHub } from '../src/hub/index.js';
 import { hubContract, take } from './hub-contract.js';
+import { startServer } from './helpers/server.js';
 
 hubContract('memory', {
-  make: (options) => Promise.resolve(createHub({ history: { maxEvents: options?.maxEvents } })),
+  make: (options) =>
+    Promise.resolve(
+      createHub({ history: { maxEvents: options?.maxEvents }, maxEventSize: options?.maxEventSize }),
+    ),
   idParts: 1,
   overflow: 30,
 });
@@ -39,6 +43,21 @@ describe('memory hub', () => {
     for (let i = 0; i < 12; i++) ids.push(await hub.publish('t', { data: i }));
     const got = await take(hub.subscribe('t', { from: ids[8]! })[Symbol.asyncIterator](), 3);
     assert.deepEqual(got.map((e) => e.id), ids.slice(9));
+    await hub.close();
+  });
+});
+
+describe('memory hub: event size', () => {
+  it('an oversized publish thrown from a request handler answers 413', async () => {
+    const hub = createHub({ maxEventSize: 1000 });
+    const { url } = await startServer((srv) =>
+      srv.post('/publish', async (r) => ({ id: await hub.publish('room', { data: await r.json() }) })),
+    );
+    const ok = await fetch(`${url}/publish`, { method: 'POST', body: JSON.stringify('x'.repeat(900)) });
+    assert.equal(ok.status, 200);
+    const res = await fetch(`${url}/publish`, { method: 'POST', body: JSON.stringify('x'.repeat(1001)) });
+    assert.equal(res.status, 413);
+    await res.body?.cancel();
     await hub.close();
   });
 });

@@ -29,7 +29,14 @@ after(async () => {
 
 hubContract('redis', {
   make: (options) =>
-    Promise.resolve(createRedisHub({ url: REDIS_URL, prefix: uniquePrefix(), history: { maxEvents: options?.maxEvents } })),
+    Promise.resolve(
+      createRedisHub({
+        url: REDIS_URL,
+        prefix: uniquePrefix(),
+        history: { maxEvents: options?.maxEvents },
+        maxEventSize: options?.maxEventSize,
+      }),
+    ),
   idParts: 2,
   overflow: 250, // MAXLEN ~ trims whole stream nodes (100 entries each)
 });

@@ -1,6 +1,7 @@
 /**
  * One published event as the hub keeps it: its text, its position and its SSE frame, encoded
- * once and shared by every local subscriber.
+ * once and shared by every local subscriber. Also the checks both backends share: topic names
+ * and the capture of a publish input (its size included).
  */
 import { SluiceError } from '../errors.js';
 import { assertFieldValue, encodeEvent } from '../sse/encode-event.js';
@@ -14,6 +15,35 @@ export interface Entry extends HubEvent {
   readonly lo: number;
   /** True for a `sluice-reset` entry, which bypasses position checks. */
   readonly reset: boolean;
+}
+
+/** Default `maxEventSize`: 256 KiB of data text plus event name, in UTF-8 bytes. */
+export const DEFAULT_MAX_EVENT_SIZE = 256 * 1024;
+
+/** Longest topic name, in UTF-8 bytes. */
+export const MAX_TOPIC_BYTES = 256;
+
+/** A lone surrogate (with the `u` flag a well-formed pair is one code point, never matched). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * Checks a topic name: a well-formed Unicode string of 1 to 256 UTF-8 bytes. A lone surrogate
+ * has no UTF-8 form (Redis would store U+FFFD, so the key read back would never match).
+ * Throws `SLUICE_HUB_TOPIC`.
+ */
+export function assertTopic(name: unknown): asserts name is string {
+  if (typeof name !== 'string') {
+    throw new SluiceError('SLUICE_HUB_TOPIC', `got ${name === null ? 'null' : typeof name}`);
+  }
+  if (name.length === 0) throw new SluiceError('SLUICE_HUB_TOPIC', 'the name is empty');
+  if (LONE_SURROGATE.test(name)) {
+    throw new SluiceError('SLUICE_HUB_TOPIC', 'the name holds a lone surrogate');
+  }
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short names need no count.
+  if (name.length * 3 > MAX_TOPIC_BYTES) {
+    const bytes = Buffer.byteLength(name);
+    if (bytes > MAX_TOPIC_BYTES) throw new SluiceError('SLUICE_HUB_TOPIC', `${bytes} bytes`);
+  }
 }
 
 /** Builds an entry, encoding its frame once. */
@@ -37,9 +67,14 @@ export function makeResetEntry(headId: string, hi: number, lo: number): Entry {
 /**
  * Checks a publish input and captures its data as text: a string as-is, anything else as JSON.
  * Throws `SLUICE_HUB_DATA` for data JSON cannot represent, `SLUICE_SSE_FIELD` for an event name
- * holding CR/LF/NUL and `SLUICE_HUB_RESERVED_EVENT` for `sluice-reset`.
+ * holding CR/LF/NUL, `SLUICE_HUB_RESERVED_EVENT` for `sluice-reset` and
+ * `SLUICE_HUB_EVENT_TOO_LARGE` when the data text plus the event name pass `maxEventSize`
+ * UTF-8 bytes (so every event kept in history stays deliverable).
  */
-export function captureInput(input: PublishInput): { event: string | undefined; data: string } {
+export function captureInput(
+  input: PublishInput,
+  maxEventSize: number,
+): { event: string | undefined; data: string } {
   if (input === null || typeof input !== 'object') {
     throw new SluiceError('SLUICE_HUB_DATA', 'publish takes { data, event? }');
   }
@@ -51,14 +86,36 @@ export function captureInput(input: PublishInput): { event: string | undefined; 
     if (event === RESET_EVENT) throw new SluiceError('SLUICE_HUB_RESERVED_EVENT');
   }
   const value = input.data;
-  if (typeof value === 'string') return { event, data: value };
   let data: string | undefined;
-  try {
-    data = JSON.stringify(value);
-  } catch (err) {
-    throw new SluiceError('SLUICE_HUB_DATA', (err as Error).message, { cause: err });
+  if (typeof value === 'string') data = value;
+  else {
+    try {
+      data = JSON.stringify(value);
+    } catch (err) {
+      throw new SluiceError('SLUICE_HUB_DATA', (err as Error).message, { cause: err });
+    }
+    if (data === undefined)
+      throw new SluiceError('SLUICE_HUB_DATA', `${typeof value} has no JSON form`);
   }
-  if (data === undefined)
-    throw new SluiceError('SLUICE_HUB_DATA', `${typeof value} has no JSON form`);
+  const chars = data.length + (event?.length ?? 0);
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most events are told apart without a scan.
+  if (chars * 3 > maxEventSize) {
+    const size = Buffer.byteLength(data) + (event === undefined ? 0 : Buffer.byteLength(event));
+    if (size > maxEventSize) {
+      throw new SluiceError(
+        'SLUICE_HUB_EVENT_TOO_LARGE',
+        `${size} bytes, maxEventSize is ${maxEventSize}`,
+      );
+    }
+  }
   return { event, data };
+}
+
+/** Reads a positive integer option. */
+export function positiveOption(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new SluiceError('SLUICE_CONFIG', `${name} must be a positive integer, got ${value}`);
+  }
+  return value;
 }

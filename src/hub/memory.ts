@@ -3,7 +3,15 @@
  * fan-out of frames encoded once per publish.
  */
 import { SluiceError } from '../errors.js';
-import { captureInput, makeEntry, makeResetEntry, type Entry } from './entry.js';
+import {
+  assertTopic,
+  captureInput,
+  DEFAULT_MAX_EVENT_SIZE,
+  makeEntry,
+  makeResetEntry,
+  positiveOption,
+  type Entry,
+} from './entry.js';
 import { newEpoch, parseId } from './event-id.js';
 import { QueueSubscriber, SinkSubscriber, type Subscriber } from './subscriber.js';
 import type { Hub, HubEvent, HubSink, PublishInput, SubscribeOptions } from './types.js';
@@ -28,6 +36,12 @@ export interface MemoryHubOptions {
   maxTopics?: number;
   /** Default bound of the `subscribe()` iterator's queue of unread live events (default 1024). */
   maxQueue?: number;
+  /**
+   * Largest event `publish` accepts, in UTF-8 bytes of the captured data text plus the event
+   * name (default 256 KiB). A larger one is refused with `SLUICE_HUB_EVENT_TOO_LARGE` (413), so
+   * every event kept in history can be delivered.
+   */
+  maxEventSize?: number;
 }
 
 interface Stored {
@@ -56,7 +70,8 @@ class Topic {
 
 /**
  * Creates the embedded in-process hub.
- * Defaults: history of 1000 events and 1 MiB per topic, 10,000 topics, iterator queue 1024.
+ * Defaults: history of 1000 events and 1 MiB per topic, 10,000 topics, events up to 256 KiB,
+ * iterator queue 1024.
  * Ids are `<epoch>-<seq>`, with a random epoch per topic history (a restarted process or a
  * dropped topic starts a new epoch, so older ids get `sluice-reset`).
  * @example
@@ -73,6 +88,7 @@ class MemoryHub implements Hub {
   private readonly maxBytes: number;
   private readonly maxTopics: number;
   private readonly maxQueue: number;
+  private readonly maxEventSize: number;
   /** Insertion order = least recently published first (a publish moves its topic to the end). */
   private readonly topics = new Map<string, Topic>();
   private closed = false;
@@ -82,6 +98,11 @@ class MemoryHub implements Hub {
     this.maxBytes = nonNegative(options.history?.maxBytes, 1024 * 1024, 'history.maxBytes');
     this.maxTopics = nonNegative(options.maxTopics, 10_000, 'maxTopics') || 1;
     this.maxQueue = nonNegative(options.maxQueue, 1024, 'maxQueue') || 1;
+    this.maxEventSize = positiveOption(
+      options.maxEventSize,
+      DEFAULT_MAX_EVENT_SIZE,
+      'maxEventSize',
+    );
   }
 
   publish(name: string, input: PublishInput): Promise<string> {
@@ -94,7 +115,8 @@ class MemoryHub implements Hub {
 
   private publishNow(name: string, input: PublishInput): string {
     if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED');
-    const { event, data } = captureInput(input);
+    assertTopic(name);
+    const { event, data } = captureInput(input, this.maxEventSize);
     const topic = this.topic(name);
     this.topics.delete(name);
     this.topics.set(name, topic);
@@ -145,6 +167,7 @@ class MemoryHub implements Hub {
   /** Adds a subscriber and replays synchronously, so nothing can come between. */
   private register(name: string, sub: Subscriber, from: string | undefined): void {
     if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED');
+    assertTopic(name);
     const topic = this.topic(name);
     topic.subs.add(sub);
     sub.detach = () => {
@@ -189,7 +212,6 @@ class MemoryHub implements Hub {
   }
 
   private topic(name: string): Topic {
-    if (typeof name !== 'string') throw new TypeError('hub topic must be a string');
     let topic = this.topics.get(name);
     if (topic) return topic;
     if (this.topics.size >= this.maxTopics) this.evictOne();

@@ -57,7 +57,14 @@ export interface HubSink {
 
 /**
  * A broadcast hub: publish to a topic, subscribe with replay from history then live events,
- * with no gap and no duplicate. A `from` that cannot be honoured (malformed, over 128 bytes,
+ * with no gap and no duplicate.
+ *
+ * Topic names are well-formed Unicode strings of 1 to 256 UTF-8 bytes (else `SLUICE_HUB_TOPIC`
+ * at publish, subscribe and attach). An event whose data text plus event name pass the hub's
+ * `maxEventSize` (UTF-8 bytes, default 256 KiB) is refused at publish
+ * (`SLUICE_HUB_EVENT_TOO_LARGE`, status 413), so every event in history is deliverable.
+ *
+ * A `from` that cannot be honoured (malformed, over 128 bytes,
  * foreign epoch, in the future, older than the history) yields one `sluice-reset` event whose
  * id and data are the topic's head id, then live events: never a silent skip.
  * @example
@@ -66,7 +73,10 @@ export interface HubSink {
  * await hub.publish('chat', { data: { text: 'hi' } });
  */
 export interface Hub {
-  /** Publishes one event; resolves its id. Data is captured as JSON now (`SLUICE_HUB_DATA`). */
+  /**
+   * Publishes one event; resolves its id. Data is captured as JSON now (`SLUICE_HUB_DATA`);
+   * `SLUICE_HUB_EVENT_TOO_LARGE` past `maxEventSize`, `SLUICE_HUB_TOPIC` for a bad name.
+   */
   publish(topic: string, input: PublishInput): Promise<string>;
   /** Events after `from` still in history, then live ones, in order. Breaking removes it. */
   subscribe(topic: string, options?: SubscribeOptions): AsyncIterable<HubEvent>;

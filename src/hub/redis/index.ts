@@ -8,7 +8,15 @@
  * key); use a single primary, with replicas or Sentinel for availability.
  */
 import { SluiceError } from '../../errors.js';
-import { captureInput, makeEntry, makeResetEntry, type Entry } from '../entry.js';
+import {
+  assertTopic,
+  captureInput,
+  DEFAULT_MAX_EVENT_SIZE,
+  makeEntry,
+  makeResetEntry,
+  positiveOption,
+  type Entry,
+} from '../entry.js';
 import { newEpoch, parseId } from '../event-id.js';
 import { QueueSubscriber, SinkSubscriber, type Subscriber } from '../subscriber.js';
 import type { Hub, HubEvent, HubSink, PublishInput, SubscribeOptions } from '../types.js';
@@ -59,6 +67,12 @@ export interface RedisHubOptions {
   maxPendingPublishes?: number;
   /** Default bound of the `subscribe()` iterator's queue of unread live events (default 1024). */
   maxQueue?: number;
+  /**
+   * Largest event `publish` accepts, in UTF-8 bytes of the captured data text plus the event
+   * name (default 256 KiB). A larger one is refused with `SLUICE_HUB_EVENT_TOO_LARGE` (413)
+   * before it reaches Redis, so every event in history can be delivered.
+   */
+  maxEventSize?: number;
 }
 
 interface RTopic {
@@ -83,7 +97,8 @@ interface RTopic {
  * from the last ids, and a history lost meanwhile (a non-persistent Redis restarted, keys
  * deleted) is sent to subscribers as `sluice-reset`.
  * Defaults: `url` `redis://127.0.0.1:6379`, `prefix` `sluice:`, history 1000 events (approx.),
- * `blockMs` 1000, `publishTimeoutMs` 5000, `maxPendingPublishes` 1000, `maxQueue` 1024.
+ * `blockMs` 1000, `publishTimeoutMs` 5000, `maxPendingPublishes` 1000, `maxQueue` 1024,
+ * `maxEventSize` 256 KiB.
  * @example
  * import { createRedisHub } from 'sluice/redis';
  * const hub = createRedisHub({ url: process.env.REDIS_URL });
@@ -102,6 +117,7 @@ class RedisHub implements Hub {
   private readonly publishTimeoutMs: number;
   private readonly maxPendingPublishes: number;
   private readonly maxQueue: number;
+  private readonly maxEventSize: number;
   private readonly topics = new Map<string, RTopic>();
   private cmd: RedisConnection | undefined;
   private blk: RedisConnection | undefined;
@@ -124,6 +140,11 @@ class RedisHub implements Hub {
     this.publishTimeoutMs = options.publishTimeoutMs ?? 5000;
     this.maxPendingPublishes = options.maxPendingPublishes ?? 1000;
     this.maxQueue = options.maxQueue ?? 1024;
+    this.maxEventSize = positiveOption(
+      options.maxEventSize,
+      DEFAULT_MAX_EVENT_SIZE,
+      'maxEventSize',
+    );
     this.started = this.start();
     this.started.catch(() => {});
   }
@@ -144,7 +165,8 @@ class RedisHub implements Hub {
 
   async publish(name: string, input: PublishInput): Promise<string> {
     if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED');
-    const { event, data } = captureInput(input);
+    assertTopic(name);
+    const { event, data } = captureInput(input, this.maxEventSize);
     const args = [
       'EVAL',
       PUBLISH_SCRIPT,
@@ -207,8 +229,11 @@ class RedisHub implements Hub {
   subscribe(name: string, options: SubscribeOptions = {}): AsyncIterable<HubEvent> {
     const sub = new QueueSubscriber(options.maxQueue ?? this.maxQueue, options.signal);
     if (sub.isEnded) return sub;
-    if (this.closed) {
-      sub.finish(new SluiceError('SLUICE_HUB_CLOSED'));
+    try {
+      if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED');
+      assertTopic(name);
+    } catch (err) {
+      sub.finish(err as Error);
       return sub;
     }
     this.start_(name, sub, options.from).catch((err: unknown) => sub.cutOff(err as Error));
@@ -217,6 +242,7 @@ class RedisHub implements Hub {
 
   async attach(name: string, sink: HubSink, options: { from?: string } = {}): Promise<() => void> {
     if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED');
+    assertTopic(name);
     const sub = new SinkSubscriber(sink);
     try {
       await this.start_(name, sub, options.from);
