@@ -145,59 +145,97 @@ export function hubContract(name: string, factory: HubFactory): void {
       await it.return!();
     });
 
+    const start = (epochOf: string): string => `${epochOf.split('-')[0]}-0${factory.idParts === 2 ? '-0' : ''}`;
     const resetCases: [string, (head: string) => string][] = [
       ['malformed', () => 'not an id'],
-      ['longer than 128 bytes', (head) => `${'a'.repeat(130 - head.length)}${head}`.replace(/^a+/, (m) => m) + ''],
+      ['longer than 128 bytes', (head) => `${head.split('-')[0]}${'0'.repeat(130)}-1${factory.idParts === 2 ? '-0' : ''}`],
       ['of a foreign epoch', (head) => head.replace(/^[^-]+/, 'zzzzzzzzzz')],
-      ['in the future', (head) => bump(head, 1000)],
     ];
     for (const [title, from] of resetCases) {
-      withHub(`a from ${title} yields sluice-reset with the head id, then live events`, async (hub) => {
+      withHub(`a from ${title} yields sluice-reset at the start of the current epoch, then its whole history, then live events`, async (hub) => {
         const t = topicName();
-        await hub.publish(t, { data: 1 });
+        const first = await hub.publish(t, { data: 1 });
         const head = await hub.publish(t, { data: 2 });
-        let stale = from(head);
-        if (title.startsWith('longer')) stale = `${head.split('-')[0]}${'0'.repeat(130)}-1${factory.idParts === 2 ? '-0' : ''}`;
+        const stale = from(head);
+        const at = start(head);
         const it = hub.subscribe(t, { from: stale })[Symbol.asyncIterator]();
         const sink = recordingSink();
         const detach = await hub.attach(t, sink, { from: stale });
         const live = await hub.publish(t, { data: 3 });
-        const got = await take(it, 2);
-        assert.deepEqual(got[0], { id: head, event: 'sluice-reset', data: head });
-        assert.equal(got[1]!.id, live);
-        await sink.until(2);
+        const got = await take(it, 4);
+        assert.deepEqual(got[0], { id: at, event: 'sluice-reset', data: at });
+        assert.deepEqual(got.slice(1).map((e) => e.id), [first, head, live]);
+        await sink.until(4);
         assert.equal(
           Buffer.from(sink.frames[0]!).toString(),
-          encodeEvent({ id: head, event: 'sluice-reset', data: head }),
+          encodeEvent({ id: at, event: 'sluice-reset', data: at }),
         );
-        assert.deepEqual(sink.ids, [head, live]);
+        assert.deepEqual(sink.ids, [at, first, head, live]);
+        // Resuming from the reset's id is resuming from the epoch's start: no second reset.
+        const again = await take(hub.subscribe(t, { from: at })[Symbol.asyncIterator](), 3);
+        assert.deepEqual(again.map((e) => e.id), [first, head, live]);
         detach();
         await it.return!();
       });
     }
 
+    withHub('a from in the future yields sluice-reset with the head id, then live events', async (hub) => {
+      const t = topicName();
+      await hub.publish(t, { data: 1 });
+      const head = await hub.publish(t, { data: 2 });
+      const stale = bump(head, 1000);
+      const it = hub.subscribe(t, { from: stale })[Symbol.asyncIterator]();
+      const sink = recordingSink();
+      const detach = await hub.attach(t, sink, { from: stale });
+      const live = await hub.publish(t, { data: 3 });
+      const got = await take(it, 2);
+      assert.deepEqual(got[0], { id: head, event: 'sluice-reset', data: head });
+      assert.equal(got[1]!.id, live);
+      await sink.until(2);
+      assert.deepEqual(sink.ids, [head, live]);
+      detach();
+      await it.return!();
+    });
+
     withHub(
-      'a from older than the retained history yields sluice-reset',
+      'a from older than the retained history yields sluice-reset just before the oldest kept event, then every kept event',
       async (hub) => {
         const t = topicName();
         const ids: string[] = [];
         for (let i = 0; i < factory.overflow; i++) ids.push(await hub.publish(t, { data: i }));
         const head = ids[ids.length - 1]!;
         const it = hub.subscribe(t, { from: ids[0]! })[Symbol.asyncIterator]();
-        const [ev] = await take(it, 1);
-        assert.deepEqual(ev, { id: head, event: 'sluice-reset', data: head });
+        const [reset] = await take(it, 1);
+        assert.equal(reset!.event, 'sluice-reset');
+        assert.equal(reset!.data, reset!.id);
+        const live = await hub.publish(t, { data: 'live' });
+        // Then the kept history: a tail of what was published, up to the head, then live.
+        const kept: HubEvent[] = [];
+        for (;;) {
+          const [ev] = await take(it, 1);
+          if (ev!.id === live) break;
+          kept.push(ev!);
+        }
+        assert.ok(kept.length > 0 && kept.length < ids.length, `kept ${kept.length}`);
+        assert.deepEqual(kept.map((e) => e.id), ids.slice(ids.length - kept.length));
+        assert.equal(kept[kept.length - 1]!.id, head);
+        if (factory.idParts === 1) assert.equal(reset!.id, ids[ids.length - kept.length - 1]);
+        // The reset's id stands just before the oldest kept event: resuming from it is no gap.
+        const resumed = await take(hub.subscribe(t, { from: reset!.id })[Symbol.asyncIterator](), kept.length + 1);
+        assert.deepEqual(resumed.map((e) => e.id), [...kept.map((e) => e.id), live]);
         await it.return!();
       },
       { maxEvents: 10 },
     );
 
-    withHub('a topic with no history and a from of a foreign epoch yields sluice-reset', async (hub) => {
+    withHub('a topic with no history and a from of a foreign epoch yields sluice-reset at the epoch start', async (hub) => {
       const t = topicName();
       const foreign = factory.idParts === 2 ? 'zzzzzzzzzz-5-0' : 'zzzzzzzzzz-5';
       const it = hub.subscribe(t, { from: foreign })[Symbol.asyncIterator]();
       const [ev] = await take(it, 1);
       assert.equal(ev!.event, 'sluice-reset');
       assert.equal(ev!.data, ev!.id);
+      assert.equal(ev!.id, start(ev!.id));
       assert.notEqual(ev!.id, foreign);
       const live = await hub.publish(t, { data: 'x' });
       const [next] = await take(it, 1);

@@ -121,6 +121,7 @@ describe('redis hub', () => {
       const [reset] = await take(it, 1, 10_000);
       assert.equal(reset!.event, 'sluice-reset');
       assert.equal(reset!.data, reset!.id);
+      assert.equal(reset!.id, `${reset!.id.split('-')[0]}-0-0`, 'at the new epoch start');
       assert.notEqual(reset!.id.split('-')[0], before.split('-')[0], 'a new epoch');
       let afterId: string | undefined;
       const deadline = Date.now() + 10_000;
@@ -131,13 +132,110 @@ describe('redis hub', () => {
       assert.equal(afterId.split('-')[0], reset!.id.split('-')[0]);
       const [next] = await take(it, 1, 10_000);
       assert.equal(next!.id, afterId);
-      // The old id is foreign now.
-      const [stale] = await take(hub.subscribe('t', { from: before })[Symbol.asyncIterator](), 1);
-      assert.deepEqual(stale, { id: afterId, event: 'sluice-reset', data: afterId });
+      // The old id is foreign now: a reset at the new epoch's start, then its whole history.
+      const epochStart = `${afterId.split('-')[0]}-0-0`;
+      const stale = await take(hub.subscribe('t', { from: before })[Symbol.asyncIterator](), 2);
+      assert.deepEqual(stale, [
+        { id: epochStart, event: 'sluice-reset', data: epochStart },
+        { id: afterId, event: undefined, data: 'after' },
+      ]);
       await it.return!();
     } finally {
       await hub.close();
       await redis.stop();
+    }
+  });
+});
+
+/** Publishes until Redis acknowledges (it may be restarting). */
+async function publishAcked(hub: Hub, topic: string, data: string): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await hub.publish(topic, { data });
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+  }
+}
+
+describe('redis hub: a history replaced under its readers', () => {
+  it('events acknowledged after a non-persistent restart, before this node reconnected, are delivered after the reset, none skipped', async () => {
+    const redis = await startPrivateRedis({ persistent: false });
+    const proxy = await redis.proxy();
+    const a = createRedisHub({ url: redis.url, prefix: 'np:' });
+    const b = createRedisHub({ url: proxy.url, prefix: 'np:' }); // its own outage, under control
+    try {
+      const onB = b.subscribe('t')[Symbol.asyncIterator]();
+      const sinkB = recordingSink();
+      await b.attach('t', sinkB);
+      let before = '';
+      while (sinkB.ids.length === 0) {
+        before = await a.publish('t', { data: 'before' });
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const seenBefore = await take(onB, sinkB.ids.length);
+      assert.equal(seenBefore.at(-1)!.id, before);
+      sinkB.ids.length = 0;
+      sinkB.frames.length = 0;
+
+      proxy.cut(); // B is away...
+      await redis.restart(); // ...while Redis restarts empty...
+      const after = [
+        await publishAcked(a, 't', 'after-1'),
+        await publishAcked(a, 't', 'after-2'),
+        await publishAcked(a, 't', 'after-3'),
+      ]; // ...and A publishes in the new epoch.
+      const epoch = after[0]!.split('-')[0]!;
+      assert.notEqual(epoch, before.split('-')[0]);
+      proxy.restore();
+
+      const got = await take(onB, 4, 10_000);
+      assert.deepEqual(got[0], { id: `${epoch}-0-0`, event: 'sluice-reset', data: `${epoch}-0-0` });
+      assert.deepEqual(got.slice(1).map((e) => e.id), after);
+      assert.deepEqual(got.slice(1).map((e) => e.data), ['after-1', 'after-2', 'after-3']);
+      const later = await a.publish('t', { data: 'later' });
+      assert.equal((await take(onB, 1, 5000))[0]!.id, later);
+      await sinkB.until(5);
+      assert.deepEqual(sinkB.ids, [`${epoch}-0-0`, ...after, later]);
+
+      // A client coming back with the pre-restart id, on either node: the same.
+      for (const hub of [a, b]) {
+        const stale = await take(hub.subscribe('t', { from: before })[Symbol.asyncIterator](), 5);
+        assert.deepEqual(stale.map((e) => e.id), [`${epoch}-0-0`, ...after, later]);
+        assert.equal(stale[0]!.event, 'sluice-reset');
+      }
+      await onB.return!();
+    } finally {
+      await a.close();
+      await b.close();
+      await proxy.close();
+      await redis.stop();
+    }
+  });
+
+  it('keys deleted while the reader stays connected: a reset at the new epoch start, then the new events under their real ids', async () => {
+    const prefix = uniquePrefix();
+    const raw = createClient({ url: REDIS_URL });
+    await raw.connect();
+    const hub = createRedisHub({ url: REDIS_URL, prefix });
+    const other = createRedisHub({ url: REDIS_URL, prefix });
+    try {
+      const it = hub.subscribe('t')[Symbol.asyncIterator]();
+      const first = await other.publish('t', { data: 'before' });
+      assert.equal((await take(it, 1))[0]!.id, first);
+      await raw.del([`${prefix}s:t`, `${prefix}e:t`, `${prefix}n:t`]);
+      const next = [await other.publish('t', { data: 'after-1' }), await other.publish('t', { data: 'after-2' })];
+      const epoch = next[0]!.split('-')[0]!;
+      assert.notEqual(epoch, first.split('-')[0]);
+      const got = await take(it, 3);
+      assert.deepEqual(got[0], { id: `${epoch}-0-0`, event: 'sluice-reset', data: `${epoch}-0-0` });
+      assert.deepEqual(got.slice(1).map((e) => e.id), next, 'the ids the publisher was given');
+      await it.return!();
+    } finally {
+      await hub.close();
+      await other.close();
+      raw.destroy();
     }
   });
 });

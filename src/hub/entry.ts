@@ -58,10 +58,10 @@ export function makeEntry(
   return { id, event, data, frame, hi, lo, reset: false };
 }
 
-/** The reserved `sluice-reset` entry carrying the head id as its id and data. */
-export function makeResetEntry(headId: string, hi: number, lo: number): Entry {
-  const frame = Buffer.from(encodeEvent({ id: headId, event: RESET_EVENT, data: headId }), 'utf8');
-  return { id: headId, event: RESET_EVENT, data: headId, frame, hi, lo, reset: true };
+/** The reserved `sluice-reset` entry: its id and data are the position to resume from. */
+export function makeResetEntry(id: string, hi: number, lo: number): Entry {
+  const frame = Buffer.from(encodeEvent({ id, event: RESET_EVENT, data: id }), 'utf8');
+  return { id, event: RESET_EVENT, data: id, frame, hi, lo, reset: true };
 }
 
 /**

@@ -66,6 +66,11 @@ class Topic {
   get size(): number {
     return this.ring.length - this.start;
   }
+
+  /** Sequence number of the oldest kept event (`seq + 1` when none is kept). */
+  get firstSeq(): number {
+    return this.size > 0 ? this.ring[this.start]!.entry.hi : this.seq + 1;
+  }
 }
 
 /**
@@ -181,18 +186,24 @@ class MemoryHub implements Hub {
     sub.goLive(this.replayAfter(topic, from), topic.seq, 0);
   }
 
-  /** History after `from`, or one reset entry when `from` cannot be honoured. */
+  /** History after `from`, or one reset entry (then the history it points before). */
   private replayAfter(topic: Topic, from: string | undefined): readonly Entry[] {
     if (from === undefined) return [];
     const p = parseId(from, 1);
-    const first = topic.size > 0 ? topic.ring[topic.start]!.entry.hi : topic.seq + 1;
-    if (!p || p.epoch !== topic.epoch || p.hi > topic.seq || p.hi < first - 1) {
-      return [makeResetEntry(topic.headId, topic.seq, 0)];
+    if (!p || p.epoch !== topic.epoch) {
+      // Another history: everything of this one, from its start.
+      return [makeResetEntry(`${topic.epoch}-0`, 0, 0), ...history(topic, topic.start)];
     }
-    const begin = topic.start + (p.hi - first + 1);
-    const out: Entry[] = [];
-    for (let i = begin; i < topic.ring.length; i++) out.push(topic.ring[i]!.entry);
-    return out;
+    if (p.hi > topic.seq) return [makeResetEntry(topic.headId, topic.seq, 0)];
+    const first = topic.firstSeq;
+    if (p.hi < first - 1) {
+      // Older than the history: from just before its oldest event (the head when it is empty).
+      return [
+        makeResetEntry(`${topic.epoch}-${first - 1}`, first - 1, 0),
+        ...history(topic, topic.start),
+      ];
+    }
+    return history(topic, topic.start + (p.hi - first + 1));
   }
 
   private remember(topic: Topic, entry: Entry): void {
@@ -229,6 +240,13 @@ class MemoryHub implements Hub {
     }
     throw new SluiceError('SLUICE_HUB_TOPICS', `maxTopics is ${this.maxTopics}`);
   }
+}
+
+/** The topic's kept entries from ring index `begin` on. */
+function history(topic: Topic, begin: number): Entry[] {
+  const out: Entry[] = [];
+  for (let i = begin; i < topic.ring.length; i++) out.push(topic.ring[i]!.entry);
+  return out;
 }
 
 function nonNegative(value: number | undefined, fallback: number, name: string): number {

@@ -64,9 +64,23 @@ export interface HubSink {
  * `maxEventSize` (UTF-8 bytes, default 256 KiB) is refused at publish
  * (`SLUICE_HUB_EVENT_TOO_LARGE`, status 413), so every event in history is deliverable.
  *
- * A `from` that cannot be honoured (malformed, over 128 bytes,
- * foreign epoch, in the future, older than the history) yields one `sluice-reset` event whose
- * id and data are the topic's head id, then live events: never a silent skip.
+ * How a `from` is honoured (ids are `<epoch>-<position>`: memory `<epoch>-<n>`, Redis
+ * `<epoch>-<ms>-<seq>`). A `sluice-reset` event's id and data are the position it stands for:
+ * resuming from that id continues from there.
+ * - in the current epoch and within the history: the events after it, then live events;
+ * - malformed, over 128 bytes or of another epoch (an older history: a restarted process, a
+ *   Redis restarted without persistence, deleted keys): one `sluice-reset` at the position just
+ *   before the start of the current epoch (`<epoch>-0`, Redis `<epoch>-0-0`), then every event
+ *   still in the current history, then live events;
+ * - in the current epoch but older than the oldest event still kept: one `sluice-reset` at the
+ *   position just before the oldest kept event (the head when none is kept), then the kept
+ *   history, then live events;
+ * - in the current epoch but beyond its head (from the future): one `sluice-reset` carrying the
+ *   head id, then live events.
+ *
+ * A live subscriber whose topic's history is replaced under it (Redis restarted without
+ * persistence, keys deleted) gets one `sluice-reset` at the new epoch's start, then the new
+ * epoch's events from its beginning. Never a duplicate, never a silent skip.
  * @example
  * const hub = createHub();
  * for await (const ev of hub.subscribe('chat', { from })) console.log(ev.id, ev.data);

@@ -29,12 +29,14 @@ import {
 import {
   compareStreamIds,
   entryFields,
+  keptStart,
   parseState,
   PUBLISH_SCRIPT,
   retentionGap,
   splitStreamId,
   STATE_SCRIPT,
   xreadStreams,
+  type RawEntry,
   type TopicState,
 } from './scripts.js';
 
@@ -94,8 +96,9 @@ interface RTopic {
  * connection was down); a publish whose reply was lost rejects with `SLUICE_HUB_PUBLISH_FAILED`
  * (retrying could duplicate it). Live events come from one blocking `XREAD` loop per hub over
  * every topic with local subscribers; after an outage it reconnects with backoff and catches up
- * from the last ids, and a history lost meanwhile (a non-persistent Redis restarted, keys
- * deleted) is sent to subscribers as `sluice-reset`.
+ * from the last ids, and a history replaced meanwhile (a non-persistent Redis restarted, keys
+ * deleted) is sent to subscribers as `sluice-reset` at the new epoch's start, then the new
+ * history from its beginning.
  * Defaults: `url` `redis://127.0.0.1:6379`, `prefix` `sluice:`, history 1000 events (approx.),
  * `blockMs` 1000, `publishTimeoutMs` 5000, `maxPendingPublishes` 1000, `maxQueue` 1024,
  * `maxEventSize` 256 KiB.
@@ -278,7 +281,9 @@ class RedisHub implements Hub {
       if (t.subs.size === 0 && this.topics.get(name) === t) this.topics.delete(name);
     };
     const p = from === undefined ? undefined : parseId(from, 2);
-    const state = await this.state(t, p ? `${p.hi}-${p.lo}` : '');
+    // An unusable from asks for the whole history (it yields a reset then all of it).
+    const fromSid = p ? `${p.hi}-${p.lo}` : from === undefined ? '' : '0-0';
+    const state = await this.state(t, fromSid, p?.epoch ?? '');
     if (sub.removed) return;
     if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED');
     if (t.epoch === undefined) {
@@ -286,28 +291,33 @@ class RedisHub implements Hub {
       t.lastId = state.last;
       this.interrupt();
     } else if (t.epoch !== state.epoch) {
-      this.resetTopic(t, state);
+      this.resetTopic(t, state.epoch);
     }
+    const epoch = state.epoch;
     const [lastHi, lastLo] = splitStreamId(state.last);
+    const kept = (): Entry[] => state.entries.map(([sid, fields]) => toEntry(epoch, sid, fields));
     let replay: Entry[] = [];
     if (from !== undefined) {
-      const fromId = p ? `${p.hi}-${p.lo}` : '';
-      if (
-        !p ||
-        p.epoch !== state.epoch ||
-        compareStreamIds(fromId, state.last) > 0 ||
-        retentionGap(state, fromId)
-      ) {
-        replay = [makeResetEntry(`${state.epoch}-${state.last}`, lastHi, lastLo)];
+      if (!p || p.epoch !== epoch) {
+        // Another history (or none named): this one from its start.
+        replay = [makeResetEntry(`${epoch}-0-0`, 0, 0), ...kept()];
+      } else if (compareStreamIds(fromSid, state.last) > 0) {
+        replay = [makeResetEntry(`${epoch}-${state.last}`, lastHi, lastLo)];
+      } else if (retentionGap(state, fromSid)) {
+        // Older than the history: from just before its oldest entry, then all it keeps.
+        const start = keptStart(state);
+        const at = compareStreamIds(start, fromSid) > 0 ? start : fromSid;
+        const [hi, lo] = splitStreamId(at);
+        replay = [makeResetEntry(`${epoch}-${at}`, hi, lo), ...kept()];
       } else {
-        replay = state.entries.map(([sid, fields]) => this.toEntry(state.epoch, sid, fields));
+        replay = kept();
       }
     }
     sub.goLive(replay, lastHi, lastLo);
   }
 
   /** Runs the state script, retrying through outages (it is idempotent) until the hub closes. */
-  private async state(t: RTopic, fromStreamId: string): Promise<TopicState> {
+  private async state(t: RTopic, fromSid: string, fromEpoch: string): Promise<TopicState> {
     let retries = 0;
     for (;;) {
       if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED');
@@ -322,7 +332,8 @@ class RedisHub implements Hub {
               t.key,
               t.epochKey,
               newEpoch(),
-              fromStreamId,
+              fromSid,
+              fromEpoch,
             ]),
           );
         } catch (err) {
@@ -338,25 +349,22 @@ class RedisHub implements Hub {
     }
   }
 
-  /** The history was lost or recreated: tell live subscribers with a reset, follow the new one. */
-  private resetTopic(t: RTopic, state: TopicState): void {
-    t.epoch = state.epoch;
-    t.lastId = state.last;
+  /**
+   * The topic's history was replaced (a Redis restarted without persistence, keys deleted):
+   * live subscribers get a reset at the new epoch's start, and the reader follows the new
+   * history from its beginning.
+   */
+  private resetTopic(t: RTopic, epoch: string): void {
+    t.epoch = epoch;
+    t.lastId = '0-0';
     t.lastN = undefined;
-    const [hi, lo] = splitStreamId(state.last);
-    const reset = makeResetEntry(`${state.epoch}-${state.last}`, hi, lo);
+    const reset = makeResetEntry(`${epoch}-0-0`, 0, 0);
     for (const sub of t.subs) {
       if (sub.isHeld) continue; // computes its own start from its own state
       sub.deliver(reset);
-      sub.setFloor(hi, lo);
+      sub.setFloor(0, 0);
     }
     this.interrupt();
-  }
-
-  private toEntry(epoch: string, sid: string, fields: string[]): Entry {
-    const { data, event } = entryFields(fields);
-    const [hi, lo] = splitStreamId(sid);
-    return makeEntry(`${epoch}-${sid}`, event, data, hi, lo);
   }
 
   // ---- the read loop ----------------------------------------------------------------------
@@ -401,23 +409,60 @@ class RedisHub implements Hub {
         const t = batch[i]!;
         // Skip a reply the topic has moved past (dropped, re-subscribed or reset meanwhile).
         if (this.topics.get(t.name) !== t || t.lastId !== asked[i]) continue;
-        for (const [sid, fields] of entries) {
-          const { data, event, n } = entryFields(fields);
-          if (n !== undefined && t.lastN !== undefined && n > t.lastN + 1 && t.lastId) {
-            // The reader fell behind the trimming: entries vanished unread. Never a silent
-            // skip: live subscribers get a reset carrying the last id they could have seen.
-            const [rh, rl] = splitStreamId(t.lastId);
-            const reset = makeResetEntry(`${t.epoch}-${t.lastId}`, rh, rl);
-            for (const sub of t.subs) if (!sub.isHeld) sub.deliver(reset);
+        let k = this.deliverEntries(t, entries, 0);
+        while (k < entries.length) {
+          // Entry k was published in another epoch: the history may have been replaced under
+          // this connection (keys deleted). Redis says which epoch is current.
+          const before = t.lastId;
+          let state: TopicState;
+          try {
+            state = await this.state(t, '', '');
+          } catch {
+            if (this.closed) return;
+            break; // down: the next read fails and recovers
           }
-          if (n !== undefined) t.lastN = n;
-          t.lastId = sid;
-          const [hi, lo] = splitStreamId(sid);
-          const entry = makeEntry(`${t.epoch!}-${sid}`, event, data, hi, lo);
-          for (const sub of t.subs) sub.deliver(entry);
+          if (this.topics.get(t.name) !== t || t.lastId !== before) break;
+          if (state.epoch !== t.epoch) {
+            this.resetTopic(t, state.epoch);
+            break;
+          }
+          // A leftover of an older history in the current one: it belongs to the current one.
+          this.deliver(t, entries[k]![0], entries[k]![1]);
+          k = this.deliverEntries(t, entries, k + 1);
         }
       }
     }
+  }
+
+  /**
+   * Delivers entries from `k` on until one carries another epoch than the topic's; returns its
+   * index (`entries.length` when all were delivered).
+   */
+  private deliverEntries(t: RTopic, entries: RawEntry[], k: number): number {
+    for (; k < entries.length; k++) {
+      const [sid, fields] = entries[k]!;
+      if (!this.deliver(t, sid, fields, true)) return k;
+    }
+    return k;
+  }
+
+  /** Delivers one entry to the topic's subscribers; false (nothing done) for a foreign epoch. */
+  private deliver(t: RTopic, sid: string, fields: string[], checkEpoch = false): boolean {
+    const { data, event, n, h } = entryFields(fields);
+    if (checkEpoch && h !== undefined && h !== t.epoch) return false;
+    if (n !== undefined && t.lastN !== undefined && n > t.lastN + 1 && t.lastId) {
+      // The reader fell behind the trimming: entries vanished unread. Never a silent
+      // skip: live subscribers get a reset carrying the last id they could have seen.
+      const [rh, rl] = splitStreamId(t.lastId);
+      const reset = makeResetEntry(`${t.epoch}-${t.lastId}`, rh, rl);
+      for (const sub of t.subs) if (!sub.isHeld) sub.deliver(reset);
+    }
+    if (n !== undefined) t.lastN = n;
+    t.lastId = sid;
+    const [hi, lo] = splitStreamId(sid);
+    const entry = makeEntry(`${t.epoch!}-${sid}`, event, data, hi, lo);
+    for (const sub of t.subs) sub.deliver(entry);
+    return true;
   }
 
   /** After the blocking connection failed: wait for Redis, check every epoch, then resume. */
@@ -429,8 +474,10 @@ class RedisHub implements Hub {
           this.blkId = String(await this.blk.sendCommand(['CLIENT', 'ID']));
           for (const t of [...this.topics.values()]) {
             if (t.lastId === undefined) continue;
-            const state = await this.state(t, '');
-            if (this.topics.get(t.name) === t && state.epoch !== t.epoch) this.resetTopic(t, state);
+            const state = await this.state(t, '', '');
+            if (this.topics.get(t.name) === t && state.epoch !== t.epoch) {
+              this.resetTopic(t, state.epoch);
+            }
           }
           return;
         } catch {
@@ -499,4 +546,10 @@ class RedisHub implements Hub {
   private counterKey(topic: string): string {
     return `${this.prefix}n:${topic}`;
   }
+}
+
+function toEntry(epoch: string, sid: string, fields: string[]): Entry {
+  const { data, event } = entryFields(fields);
+  const [hi, lo] = splitStreamId(sid);
+  return makeEntry(`${epoch}-${sid}`, event, data, hi, lo);
 }
