@@ -46,6 +46,16 @@ export function assertTopic(name: unknown): asserts name is string {
   }
 }
 
+/**
+ * Encodes a frame into a buffer of its own: `Buffer.from` would carve small frames out of the
+ * shared 8 KiB pool, and one frame kept in history would then pin its whole slab.
+ */
+function frameOf(text: string): Uint8Array {
+  const frame = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  frame.write(text);
+  return frame;
+}
+
 /** Builds an entry, encoding its frame once. */
 export function makeEntry(
   id: string,
@@ -54,14 +64,25 @@ export function makeEntry(
   hi: number,
   lo: number,
 ): Entry {
-  const frame = Buffer.from(encodeEvent({ id, event, data }), 'utf8');
+  const frame = frameOf(encodeEvent({ id, event, data }));
   return { id, event, data, frame, hi, lo, reset: false };
 }
 
 /** The reserved `sluice-reset` entry: its id and data are the position to resume from. */
 export function makeResetEntry(id: string, hi: number, lo: number): Entry {
-  const frame = Buffer.from(encodeEvent({ id, event: RESET_EVENT, data: id }), 'utf8');
+  const frame = frameOf(encodeEvent({ id, event: RESET_EVENT, data: id }));
   return { id, event: RESET_EVENT, data: id, frame, hi, lo, reset: true };
+}
+
+/** Characters V8 cannot keep in a one-byte string. */
+const TWO_BYTE = /[^\x00-\xff]/;
+
+/**
+ * The bytes a string takes in V8's heap: one byte per character when every character is at
+ * most U+00FF, else two; plus its header.
+ */
+export function heapBytes(s: string): number {
+  return 16 + (TWO_BYTE.test(s) ? 2 * s.length : s.length);
 }
 
 /**

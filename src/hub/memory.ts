@@ -1,12 +1,14 @@
 /**
- * The embedded hub: per-topic history in a ring bounded by count and bytes, synchronous
- * fan-out of frames encoded once per publish.
+ * The embedded hub: per-topic history in a ring bounded by count and bytes, a process-wide
+ * byte budget over every topic's history, synchronous fan-out of frames encoded once per
+ * publish.
  */
 import { SluiceError } from '../errors.js';
 import {
   assertTopic,
   captureInput,
   DEFAULT_MAX_EVENT_SIZE,
+  heapBytes,
   makeEntry,
   makeResetEntry,
   positiveOption,
@@ -24,8 +26,18 @@ export interface MemoryHubOptions {
   history?: {
     /** Events kept per topic for replay (default 1000; 0 keeps none). */
     maxEvents?: number;
-    /** Bytes kept per topic, counted as encoded frame plus data text (default 1 MiB). */
+    /**
+     * Bytes of history kept per topic (default 1 MiB), counted as held in memory: the encoded
+     * frame, the data and event strings at their size in V8 (two bytes per character for a
+     * string holding any character above U+00FF) and the id, plus about 300 bytes of objects.
+     */
     maxBytes?: number;
+    /**
+     * Bytes of history kept by the whole hub, over every topic, counted as `maxBytes` is
+     * (default 64 MiB). When a publish passes it, the oldest events of the largest topics are
+     * dropped first; a subscriber that asks for them then gets `sluice-reset`.
+     */
+    maxTotalBytes?: number;
   };
   /**
    * Topics held at once (default 10,000). A topic exists while it has subscribers or history.
@@ -44,9 +56,17 @@ export interface MemoryHubOptions {
   maxEventSize?: number;
 }
 
+/**
+ * Bytes of objects per kept event beyond its strings and frame: the entry, its slot, the
+ * frame's `Uint8Array` and `ArrayBuffer` with its backing store's header.
+ */
+const ENTRY_OVERHEAD = 320;
+
 interface Stored {
   entry: Entry;
   bytes: number;
+  /** The hub-wide publish count when it was kept: among topics of one size, oldest goes first. */
+  order: number;
 }
 
 class Topic {
@@ -57,7 +77,11 @@ class Topic {
   ring: Stored[] = [];
   start = 0;
   bytes = 0;
+  /** Index in the hub's heap of topics by bytes, -1 when its history is empty. */
+  heapAt = -1;
   readonly subs = new Set<Subscriber>();
+
+  constructor(readonly name: string) {}
 
   get headId(): string {
     return `${this.epoch}-${this.seq}`;
@@ -73,10 +97,91 @@ class Topic {
   }
 }
 
+/** True when topic `a` gives up its oldest event before `b`: larger, or as large and older. */
+function before(a: Topic, b: Topic): boolean {
+  if (a.bytes !== b.bytes) return a.bytes > b.bytes;
+  return a.ring[a.start]!.order < b.ring[b.start]!.order;
+}
+
+/**
+ * Topics with history, largest first (as large: oldest event first): a binary heap, each topic
+ * knowing its index so a change of size costs O(log topics).
+ */
+class TopicHeap {
+  private readonly items: Topic[] = [];
+
+  get top(): Topic | undefined {
+    return this.items[0];
+  }
+
+  /** Inserts the topic, or moves it after its size changed; removes it when empty. */
+  update(t: Topic): void {
+    if (t.size === 0) {
+      this.remove(t);
+      return;
+    }
+    if (t.heapAt === -1) {
+      t.heapAt = this.items.length;
+      this.items.push(t);
+    }
+    this.down(this.up(t.heapAt));
+  }
+
+  remove(t: Topic): void {
+    const i = t.heapAt;
+    if (i === -1) return;
+    t.heapAt = -1;
+    const last = this.items.pop()!;
+    if (last === t) return;
+    this.items[i] = last;
+    last.heapAt = i;
+    this.down(this.up(i));
+  }
+
+  clear(): void {
+    for (const t of this.items) t.heapAt = -1;
+    this.items.length = 0;
+  }
+
+  private up(i: number): number {
+    const items = this.items;
+    const t = items[i]!;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = items[p]!;
+      if (!before(t, parent)) break;
+      items[i] = parent;
+      parent.heapAt = i;
+      i = p;
+    }
+    items[i] = t;
+    t.heapAt = i;
+    return i;
+  }
+
+  private down(i: number): void {
+    const items = this.items;
+    const n = items.length;
+    const t = items[i]!;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && before(items[c + 1]!, items[c]!)) c++;
+      const child = items[c]!;
+      if (!before(child, t)) break;
+      items[i] = child;
+      child.heapAt = i;
+      i = c;
+    }
+    items[i] = t;
+    t.heapAt = i;
+  }
+}
+
 /**
  * Creates the embedded in-process hub.
- * Defaults: history of 1000 events and 1 MiB per topic, 10,000 topics, events up to 256 KiB,
- * iterator queue 1024.
+ * Defaults: history of 1000 events and 1 MiB per topic, 64 MiB over all topics, 10,000 topics,
+ * events up to 256 KiB, iterator queue 1024.
  * Ids are `<epoch>-<seq>`, with a random epoch per topic history (a restarted process or a
  * dropped topic starts a new epoch, so older ids get `sluice-reset`).
  * @example
@@ -91,16 +196,27 @@ export function createHub(options: MemoryHubOptions = {}): Hub {
 class MemoryHub implements Hub {
   private readonly maxEvents: number;
   private readonly maxBytes: number;
+  private readonly maxTotalBytes: number;
   private readonly maxTopics: number;
   private readonly maxQueue: number;
   private readonly maxEventSize: number;
   /** Insertion order = least recently published first (a publish moves its topic to the end). */
   private readonly topics = new Map<string, Topic>();
+  private readonly heap = new TopicHeap();
+  /** Bytes of history held over every topic. */
+  private totalBytes = 0;
+  /** Events kept so far, over every topic. */
+  private kept = 0;
   private closed = false;
 
   constructor(options: MemoryHubOptions) {
     this.maxEvents = nonNegative(options.history?.maxEvents, 1000, 'history.maxEvents');
     this.maxBytes = nonNegative(options.history?.maxBytes, 1024 * 1024, 'history.maxBytes');
+    this.maxTotalBytes = nonNegative(
+      options.history?.maxTotalBytes,
+      64 * 1024 * 1024,
+      'history.maxTotalBytes',
+    );
     this.maxTopics = nonNegative(options.maxTopics, 10_000, 'maxTopics') || 1;
     this.maxQueue = nonNegative(options.maxQueue, 1024, 'maxQueue') || 1;
     this.maxEventSize = positiveOption(
@@ -129,7 +245,7 @@ class MemoryHub implements Hub {
     const entry = makeEntry(`${topic.epoch}-${seq}`, event, data, seq, 0);
     this.remember(topic, entry);
     for (const sub of topic.subs) if (seq > sub.floorHi) sub.deliver(entry);
-    if (topic.subs.size === 0 && topic.size === 0) this.topics.delete(name);
+    this.dropIfIdle(topic);
     return entry.id;
   }
 
@@ -166,6 +282,8 @@ class MemoryHub implements Hub {
       topic.subs.clear();
     }
     this.topics.clear();
+    this.heap.clear();
+    this.totalBytes = 0;
     return Promise.resolve();
   }
 
@@ -179,9 +297,7 @@ class MemoryHub implements Hub {
       if (sub.removed) return;
       sub.removed = true;
       topic.subs.delete(sub);
-      if (topic.subs.size === 0 && topic.size === 0 && this.topics.get(name) === topic) {
-        this.topics.delete(name);
-      }
+      this.dropIfIdle(topic);
     };
     sub.goLive(this.replayAfter(topic, from), topic.seq, 0);
   }
@@ -208,17 +324,47 @@ class MemoryHub implements Hub {
 
   private remember(topic: Topic, entry: Entry): void {
     if (this.maxEvents === 0) return;
-    const bytes = entry.frame.byteLength + entry.data.length;
-    topic.ring.push({ entry, bytes });
+    const bytes =
+      ENTRY_OVERHEAD +
+      entry.frame.byteLength +
+      heapBytes(entry.data) +
+      heapBytes(entry.id) +
+      (entry.event === undefined ? 0 : heapBytes(entry.event));
+    topic.ring.push({ entry, bytes, order: ++this.kept });
     topic.bytes += bytes;
+    this.totalBytes += bytes;
     while (topic.size > this.maxEvents || (topic.bytes > this.maxBytes && topic.size > 0)) {
-      const old = topic.ring[topic.start]!;
-      topic.ring[topic.start++] = undefined as unknown as Stored;
-      topic.bytes -= old.bytes;
+      this.dropOldest(topic);
     }
-    if (topic.start > 64 && topic.start * 2 > topic.ring.length) {
+    this.heap.update(topic);
+    // The process-wide budget: the oldest events of the largest topic go first.
+    while (this.totalBytes > this.maxTotalBytes) {
+      const largest = this.heap.top;
+      if (!largest) break;
+      this.dropOldest(largest);
+      this.heap.update(largest);
+      if (largest !== topic) this.dropIfIdle(largest);
+    }
+  }
+
+  private dropOldest(topic: Topic): void {
+    const old = topic.ring[topic.start]!;
+    topic.ring[topic.start++] = undefined as unknown as Stored;
+    topic.bytes -= old.bytes;
+    this.totalBytes -= old.bytes;
+    if (topic.size === 0) {
+      topic.ring = [];
+      topic.start = 0;
+    } else if (topic.start > 64 && topic.start * 2 > topic.ring.length) {
       topic.ring = topic.ring.slice(topic.start);
       topic.start = 0;
+    }
+  }
+
+  /** Forgets a topic that has neither subscribers nor history. */
+  private dropIfIdle(topic: Topic): void {
+    if (topic.subs.size === 0 && topic.size === 0 && this.topics.get(topic.name) === topic) {
+      this.topics.delete(topic.name);
     }
   }
 
@@ -226,7 +372,7 @@ class MemoryHub implements Hub {
     let topic = this.topics.get(name);
     if (topic) return topic;
     if (this.topics.size >= this.maxTopics) this.evictOne();
-    topic = new Topic();
+    topic = new Topic(name);
     this.topics.set(name, topic);
     return topic;
   }
@@ -235,6 +381,8 @@ class MemoryHub implements Hub {
     for (const [name, topic] of this.topics) {
       if (topic.subs.size === 0) {
         this.topics.delete(name);
+        this.heap.remove(topic);
+        this.totalBytes -= topic.bytes;
         return;
       }
     }
