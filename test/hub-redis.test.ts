@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
-import { createClient } from 'redis';
+import { createClient, ErrorReply } from 'redis';
 import { createRedisHub } from '../src/hub/redis/index.js';
 import type { Hub } from '../src/hub/index.js';
 import { hubContract, recordingSink, take } from './hub-contract.js';
 import { startPrivateRedis } from './helpers/redis-server.js';
+import { startServer } from './helpers/server.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefixes: string[] = [];
@@ -147,6 +148,17 @@ describe('redis hub', () => {
   });
 });
 
+/** Settles with `p`, or rejects once `ms` passed. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: still pending after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 /** Publishes until Redis acknowledges (it may be restarting). */
 async function publishAcked(hub: Hub, topic: string, data: string): Promise<string> {
   const deadline = Date.now() + 10_000;
@@ -158,6 +170,131 @@ async function publishAcked(hub: Hub, topic: string, data: string): Promise<stri
     }
   }
 }
+
+describe('redis hub: error replies', () => {
+  it('an error reply (WRONGTYPE) fails the publish at once with SLUICE_HUB_REDIS_ERROR, its cause attached, and spends nothing', async () => {
+    const prefix = uniquePrefix();
+    const raw = createClient({ url: REDIS_URL });
+    await raw.connect();
+    const hub = createRedisHub({ url: REDIS_URL, prefix, publishTimeoutMs: 3000 });
+    try {
+      await raw.set(`${prefix}s:bad`, 'x');
+      const t0 = Date.now();
+      const err = await hub.publish('bad', { data: 1 }).then(
+        () => assert.fail('published'),
+        (e: { code?: string; status?: number; cause?: unknown }) => e,
+      );
+      assert.equal(err.code, 'SLUICE_HUB_REDIS_ERROR');
+      assert.equal(err.status, 503);
+      assert.ok(err.cause instanceof ErrorReply, 'the node-redis error reply is the cause');
+      assert.match((err.cause as Error).message, /^WRONGTYPE/);
+      assert.ok(Date.now() - t0 < 1000, 'not retried');
+      assert.equal(await raw.get(`${prefix}n:bad`), null, 'no event number spent');
+    } finally {
+      await hub.close();
+      raw.destroy();
+    }
+  });
+
+  it('a subscriber of a topic Redis refuses ends with SLUICE_HUB_REDIS_ERROR: the iterator throws it, attach rejects with it', async () => {
+    const prefix = uniquePrefix();
+    const raw = createClient({ url: REDIS_URL });
+    await raw.connect();
+    const hub = createRedisHub({ url: REDIS_URL, prefix });
+    try {
+      await raw.set(`${prefix}s:bad`, 'x');
+      const it = hub.subscribe('bad', { from: 'zzzzzzzzzz-1-0' })[Symbol.asyncIterator]();
+      await within(assert.rejects(it.next(), { code: 'SLUICE_HUB_REDIS_ERROR' }), 2000, 'iterator');
+      await within(
+        assert.rejects(hub.attach('bad', recordingSink()), { code: 'SLUICE_HUB_REDIS_ERROR' }),
+        2000,
+        'attach',
+      );
+    } finally {
+      await hub.close();
+      raw.destroy();
+    }
+  });
+
+  it('a topic whose key is overwritten while followed fails alone: its subscribers and SSE streams end with SLUICE_HUB_REDIS_ERROR, other topics keep flowing', async () => {
+    const prefix = uniquePrefix();
+    const raw = createClient({ url: REDIS_URL });
+    await raw.connect();
+    const hub = createRedisHub({ url: REDIS_URL, prefix, blockMs: 200 });
+    const { url } = await startServer((s) =>
+      s.get('/events/{topic}', async (r) => {
+        await r.response.sse({ heartbeat: 0 }).subscribe(hub, String(r.get('topic')));
+      }),
+    );
+    try {
+      const a = hub.subscribe('a')[Symbol.asyncIterator]();
+      const b = hub.subscribe('b')[Symbol.asyncIterator]();
+      const sinkB = recordingSink();
+      await hub.attach('b', sinkB);
+      const res = await fetch(`${url}/events/b`);
+      const body = res.body!.getReader();
+      const dec = new TextDecoder();
+      let text = '';
+      const sseDone = (async () => {
+        for (;;) {
+          const { value, done } = await body.read().catch(() => ({ value: undefined, done: true }));
+          if (done) return;
+          text += dec.decode(value, { stream: true });
+        }
+      })();
+      // Both followed live (the SSE subscriber too: published until it saw one).
+      await hub.publish('a', { data: 'a1' });
+      assert.equal((await take(a, 1))[0]!.data, 'a1');
+      for (let i = 0; !text.includes('data: b'); i++) {
+        assert.ok(i < 200, 'the SSE stream never got an event');
+        await hub.publish('b', { data: `b${i}` });
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await take(b, 1);
+
+      await raw.set(`${prefix}s:b`, 'x'); // b's stream is now a string: XREAD on it fails
+      const ids: string[] = [];
+      for (let i = 2; i <= 4; i++) ids.push(await hub.publish('a', { data: `a${i}` }));
+      const got = await take(a, 3, 3000);
+      assert.deepEqual(got.map((e) => e.id), ids, 'topic a keeps flowing');
+      const drain = async (): Promise<void> => {
+        for (;;) if ((await b.next()).done) return;
+      };
+      await within(assert.rejects(drain(), { code: 'SLUICE_HUB_REDIS_ERROR' }), 3000, 'b iterator');
+      assert.equal((sinkB.ended as { code?: string } | null)?.code, 'SLUICE_HUB_REDIS_ERROR');
+      await within(sseDone, 3000, 'the SSE stream of b ending');
+      // And a still flows after b failed.
+      const late = await hub.publish('a', { data: 'late' });
+      assert.equal((await take(a, 1, 3000))[0]!.id, late);
+      await a.return!();
+    } finally {
+      await hub.close();
+      raw.destroy();
+    }
+  });
+
+  it('Redis out of memory (maxmemory): the publish and a new subscriber fail with SLUICE_HUB_REDIS_ERROR instead of retrying forever', async () => {
+    const redis = await startPrivateRedis({ persistent: false });
+    const hub = createRedisHub({ url: redis.url, prefix: 'oom:', publishTimeoutMs: 3000 });
+    try {
+      await hub.publish('warm', { data: 'up' }); // connected
+      await redis.command(['CONFIG', 'SET', 'maxmemory', '1']);
+      const t0 = Date.now();
+      await assert.rejects(hub.publish('t', { data: 1 }), (err: { code?: string; cause?: Error }) => {
+        assert.equal(err.code, 'SLUICE_HUB_REDIS_ERROR');
+        assert.match(err.cause!.message, /^OOM/);
+        return true;
+      });
+      assert.ok(Date.now() - t0 < 1000, 'not retried until the publish timeout');
+      // A new topic's first subscriber has to create its epoch: refused too, and said so.
+      const it = hub.subscribe('fresh', { from: 'zzzzzzzzzz-1-0' })[Symbol.asyncIterator]();
+      await within(assert.rejects(it.next(), { code: 'SLUICE_HUB_REDIS_ERROR' }), 2000, 'iterator');
+    } finally {
+      await hub.close();
+      await redis.stop();
+    }
+  });
+});
 
 describe('redis hub: a history replaced under its readers', () => {
   it('events acknowledged after a non-persistent restart, before this node reconnected, are delivered after the reset, none skipped', async () => {

@@ -21,10 +21,13 @@ import { newEpoch, parseId } from '../event-id.js';
 import { QueueSubscriber, SinkSubscriber, type Subscriber } from '../subscriber.js';
 import type { Hub, HubEvent, HubSink, PublishInput, SubscribeOptions } from '../types.js';
 import {
+  isErrorReply,
+  isTransientReply,
   neverSent,
   openConnections,
   type RedisClientLike,
   type RedisConnection,
+  type RedisErrorClasses,
 } from './connection.js';
 import {
   compareStreamIds,
@@ -94,7 +97,11 @@ interface RTopic {
  * Creates a hub on Redis Streams. Connects in the background; publishes wait for it (up to
  * `publishTimeoutMs`). A publish is retried only when it provably never reached Redis (the
  * connection was down); a publish whose reply was lost rejects with `SLUICE_HUB_PUBLISH_FAILED`
- * (retrying could duplicate it). Live events come from one blocking `XREAD` loop per hub over
+ * (retrying could duplicate it). An error reply from Redis (WRONGTYPE, OOM, ...) is never
+ * retried: the publish rejects with `SLUICE_HUB_REDIS_ERROR`, and the subscribers of a topic
+ * whose key Redis refuses to read end with it while every other topic keeps flowing (LOADING,
+ * BUSY, MASTERDOWN and TRYAGAIN replies mean "not now" and are waited out like an outage).
+ * Live events come from one blocking `XREAD` loop per hub over
  * every topic with local subscribers; after an outage it reconnects with backoff and catches up
  * from the last ids, and a history replaced meanwhile (a non-persistent Redis restarted, keys
  * deleted) is sent to subscribers as `sluice-reset` at the new epoch's start, then the new
@@ -113,6 +120,11 @@ export function createRedisHub(options: RedisHubOptions = {}): Hub {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The error a subscriber or publish fails with when Redis answered with an error reply. */
+function redisError(err: unknown): SluiceError {
+  return new SluiceError('SLUICE_HUB_REDIS_ERROR', (err as Error).message, { cause: err });
+}
+
 class RedisHub implements Hub {
   private readonly prefix: string;
   private readonly maxEvents: string;
@@ -124,6 +136,7 @@ class RedisHub implements Hub {
   private readonly topics = new Map<string, RTopic>();
   private cmd: RedisConnection | undefined;
   private blk: RedisConnection | undefined;
+  private errors: RedisErrorClasses | undefined;
   private readonly started: Promise<void>;
   private closed = false;
   private pendingPublishes = 0;
@@ -153,7 +166,8 @@ class RedisHub implements Hub {
   }
 
   private async start(): Promise<void> {
-    const { cmd, blk } = await openConnections(this.options);
+    const { cmd, blk, errors } = await openConnections(this.options);
+    this.errors = errors;
     cmd.on('error', () => {}); // reconnects by itself; failures surface on commands
     blk.on('error', () => {});
     this.cmd = cmd;
@@ -162,6 +176,15 @@ class RedisHub implements Hub {
     if (this.closed) return;
     this.blkId = String(await blk.sendCommand(['CLIENT', 'ID']));
     this.loop = this.readLoop();
+  }
+
+  private isReply(err: unknown): boolean {
+    return this.errors !== undefined && isErrorReply(err, this.errors);
+  }
+
+  /** An error reply that is final (not a passing server state). */
+  private isFinalReply(err: unknown): boolean {
+    return this.isReply(err) && !isTransientReply(err);
   }
 
   // ---- publish ----------------------------------------------------------------------------
@@ -215,8 +238,17 @@ class RedisHub implements Hub {
           const reply = (await cmd.sendCommand(args)) as [string, string];
           return `${String(reply[0])}-${String(reply[1])}`;
         } catch (err) {
-          if (neverSent(err)) continue; // went offline before the write: safe to try again
           if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED', undefined, { cause: err });
+          if (this.isFinalReply(err)) throw redisError(err);
+          // Went offline before the write: safe to try again.
+          if (neverSent(err, this.errors!)) continue;
+          if (this.isReply(err)) {
+            // Redis said "not now" (LOADING...): it never ran; wait and try again.
+            await sleep(20);
+            if (Date.now() < deadline) continue;
+            throw new SluiceError('SLUICE_HUB_UNAVAILABLE', (err as Error).message, { cause: err });
+          }
+          // Anything else may have run: never retried.
           throw new SluiceError('SLUICE_HUB_PUBLISH_FAILED', (err as Error).message, {
             cause: err,
           });
@@ -316,7 +348,10 @@ class RedisHub implements Hub {
     sub.goLive(replay, lastHi, lastLo);
   }
 
-  /** Runs the state script, retrying through outages (it is idempotent) until the hub closes. */
+  /**
+   * Runs the state script, retrying through outages (it is idempotent) until the hub closes.
+   * Throws `SLUICE_HUB_REDIS_ERROR` for an error reply.
+   */
   private async state(t: RTopic, fromSid: string, fromEpoch: string): Promise<TopicState> {
     let retries = 0;
     for (;;) {
@@ -338,14 +373,24 @@ class RedisHub implements Hub {
           );
         } catch (err) {
           if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED', undefined, { cause: err });
-          if ((err as { constructor?: { name?: string } }).constructor?.name === 'ErrorReply')
-            throw err;
+          if (this.isFinalReply(err)) throw redisError(err);
         }
       } else if (!cmd) {
         await this.started; // FIFO with publishes made after this subscribe
         continue;
       }
       await sleep(Math.min(20 * 2 ** retries++, 1000));
+    }
+  }
+
+  /** The state of a followed topic for the read loop; a topic Redis refuses is failed. */
+  private async followedState(t: RTopic): Promise<TopicState | undefined> {
+    try {
+      return await this.state(t, '', '');
+    } catch (err) {
+      if ((err as SluiceError).code !== 'SLUICE_HUB_REDIS_ERROR') throw err;
+      this.failTopic(t, err as SluiceError);
+      return undefined;
     }
   }
 
@@ -367,10 +412,20 @@ class RedisHub implements Hub {
     this.interrupt();
   }
 
+  /** Redis refuses the topic's key (WRONGTYPE...): its subscribers end, the others go on. */
+  private failTopic(t: RTopic, err: unknown): void {
+    if (this.topics.get(t.name) !== t) return;
+    this.topics.delete(t.name);
+    const reason = err instanceof SluiceError ? err : redisError(err);
+    for (const sub of [...t.subs]) sub.cutOff(reason);
+  }
+
   // ---- the read loop ----------------------------------------------------------------------
 
   private async readLoop(): Promise<void> {
     const blk = this.blk!;
+    /** The previous read failed with an error reply that no single topic explained. */
+    let unexplained = false;
     while (!this.closed) {
       const batch: RTopic[] = [];
       for (const t of this.topics.values()) if (t.lastId !== undefined) batch.push(t);
@@ -396,13 +451,25 @@ class RedisHub implements Hub {
       this.blockedGeneration = this.generation;
       try {
         reply = await blk.sendCommand(args);
-      } catch {
+      } catch (err) {
         this.blockedGeneration = -1;
         if (this.closed) return;
+        if (this.isFinalReply(err)) {
+          // One topic's key (overwritten as a string, say) fails the read of all: find it.
+          const found = await this.isolate(batch, asked);
+          if (found === undefined) await this.recover();
+          else if (found > 0) unexplained = false;
+          else if (unexplained) {
+            for (const t of batch) this.failTopic(t, err);
+            unexplained = false;
+          } else unexplained = true; // changed meanwhile? read once more before failing all
+          continue;
+        }
         await this.recover();
         continue;
       }
       this.blockedGeneration = -1;
+      unexplained = false;
       for (const [key, entries] of xreadStreams(reply)) {
         const i = index.get(String(key));
         if (i === undefined) continue;
@@ -414,14 +481,14 @@ class RedisHub implements Hub {
           // Entry k was published in another epoch: the history may have been replaced under
           // this connection (keys deleted). Redis says which epoch is current.
           const before = t.lastId;
-          let state: TopicState;
+          let state: TopicState | undefined;
           try {
-            state = await this.state(t, '', '');
+            state = await this.followedState(t);
           } catch {
             if (this.closed) return;
             break; // down: the next read fails and recovers
           }
-          if (this.topics.get(t.name) !== t || t.lastId !== before) break;
+          if (!state || this.topics.get(t.name) !== t || t.lastId !== before) break;
           if (state.epoch !== t.epoch) {
             this.resetTopic(t, state.epoch);
             break;
@@ -465,6 +532,28 @@ class RedisHub implements Hub {
     return true;
   }
 
+  /**
+   * After an error reply to the read of every topic: reads each topic's key alone (pipelined)
+   * and fails those Redis refuses. Resolves how many failed, or `undefined` when the
+   * connection is down.
+   */
+  private async isolate(batch: RTopic[], asked: string[]): Promise<number | undefined> {
+    const cmd = this.cmd;
+    if (!cmd?.isReady) return undefined;
+    const results = await Promise.allSettled(
+      batch.map((t, i) => cmd.sendCommand(['XREAD', 'COUNT', '1', 'STREAMS', t.key, asked[i]!])),
+    );
+    let failed = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const r = results[i]!;
+      if (r.status === 'fulfilled') continue;
+      if (!this.isFinalReply(r.reason)) return undefined;
+      this.failTopic(batch[i]!, r.reason);
+      failed++;
+    }
+    return failed;
+  }
+
   /** After the blocking connection failed: wait for Redis, check every epoch, then resume. */
   private async recover(): Promise<void> {
     let retries = 0;
@@ -473,9 +562,9 @@ class RedisHub implements Hub {
         try {
           this.blkId = String(await this.blk.sendCommand(['CLIENT', 'ID']));
           for (const t of [...this.topics.values()]) {
-            if (t.lastId === undefined) continue;
-            const state = await this.state(t, '', '');
-            if (this.topics.get(t.name) === t && state.epoch !== t.epoch) {
+            if (t.lastId === undefined || this.topics.get(t.name) !== t) continue;
+            const state = await this.followedState(t);
+            if (state && this.topics.get(t.name) === t && state.epoch !== t.epoch) {
               this.resetTopic(t, state.epoch);
             }
           }

@@ -5,23 +5,25 @@
 
 /**
  * Publish: create the topic's epoch if it has none, number the event (KEYS[3], a counter per
- * topic), then `XADD MAXLEN ~`. Atomic, so an id never pairs an entry with an epoch from another
- * history (a non-persistent Redis restarted between the steps would otherwise do just that).
- * The number lets a reader that fell behind the trimming see that entries vanished unread; the
- * epoch in each entry (`h`) lets a reader see the history replaced under it (keys deleted while
- * it was connected). ARGV: epoch candidate, max length, data[, event].
+ * topic), then `XADD MAXLEN ~`, then store the number. Atomic, so an id never pairs an entry with
+ * an epoch from another history (a non-persistent Redis restarted between the steps would
+ * otherwise do just that), and all or nothing: a refused `XADD` (WRONGTYPE, OOM) spends no
+ * number. The number lets a reader that fell behind the trimming see that entries vanished
+ * unread; the epoch in each entry (`h`) lets a reader see the history replaced under it (keys
+ * deleted while it was connected). ARGV: epoch candidate, max length, data[, event].
  * Reply: { epoch, stream id }.
  */
 export const PUBLISH_SCRIPT = `
 local e = redis.call('GET', KEYS[2])
 if not e then e = ARGV[1]; redis.call('SET', KEYS[2], e) end
-local n = redis.call('INCR', KEYS[3])
+local n = (tonumber(redis.call('GET', KEYS[3])) or 0) + 1
 local id
 if ARGV[4] then
   id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'd', ARGV[3], 'n', n, 'h', e, 'e', ARGV[4])
 else
   id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'd', ARGV[3], 'n', n, 'h', e)
 end
+redis.call('SET', KEYS[3], n)
 return {e, id}
 `;
 
