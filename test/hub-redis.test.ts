@@ -7,6 +7,7 @@ import type { Hub } from '../src/hub/index.js';
 import { hubContract, recordingSink, take } from './hub-contract.js';
 import { startPrivateRedis } from './helpers/redis-server.js';
 import { startServer } from './helpers/server.js';
+import { freePort } from './stress/lib/redis-proc.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefixes: string[] = [];
@@ -373,6 +374,46 @@ describe('redis hub: a history replaced under its readers', () => {
       await hub.close();
       await other.close();
       raw.destroy();
+    }
+  });
+});
+
+describe('redis hub: close', () => {
+  it('close() resolves within 1 s when Redis was never reachable, ending subscribers and waiting publishes', async () => {
+    const port = await freePort(); // nothing listens there
+    const hub = createRedisHub({ url: `redis://127.0.0.1:${port}`, publishTimeoutMs: 30_000 });
+    const it = hub.subscribe('t', { from: 'x' })[Symbol.asyncIterator]();
+    const pending = it.next();
+    const sink = recordingSink();
+    hub.attach('t', sink).catch(() => {});
+    const publishing = hub.publish('t', { data: 1 });
+    publishing.catch(() => {});
+    await new Promise((r) => setTimeout(r, 300)); // connection attempts under way
+    const t0 = Date.now();
+    await within(hub.close(), 1000, 'close()');
+    assert.ok(Date.now() - t0 < 1000);
+    assert.deepEqual(await within(pending, 1000, 'iterator'), { value: undefined, done: true });
+    assert.equal((sink.ended as { code?: string } | null)?.code, 'SLUICE_HUB_CLOSED');
+    await within(assert.rejects(publishing, { code: 'SLUICE_HUB_CLOSED' }), 1000, 'publish');
+  });
+
+  it('close() resolves within 1 s while Redis is down after having been up', async () => {
+    const redis = await startPrivateRedis({ persistent: false });
+    const hub = createRedisHub({ url: redis.url, prefix: 'c:' });
+    try {
+      const sink = recordingSink();
+      await hub.attach('t', sink);
+      await hub.publish('t', { data: 1 });
+      await sink.until(1);
+      await redis.stop();
+      const it = hub.subscribe('u', { from: 'x' })[Symbol.asyncIterator]();
+      const pending = it.next();
+      await new Promise((r) => setTimeout(r, 300)); // the reader is reconnecting
+      await within(hub.close(), 1000, 'close()');
+      assert.deepEqual(await pending, { value: undefined, done: true });
+    } finally {
+      await hub.close();
+      await redis.stop();
     }
   });
 });

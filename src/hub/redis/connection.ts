@@ -132,3 +132,32 @@ export function neverSent(err: unknown, errors: RedisErrorClasses): boolean {
     (errors.foreign && inheritsFrom(err, 'ClientOfflineError'))
   );
 }
+
+/**
+ * Closes a connection: gracefully (pending replies still arrive) for at most `ms`, then by
+ * force. Never throws, never waits longer.
+ */
+export async function closeWithin(conn: RedisConnection, ms: number): Promise<void> {
+  if (!conn.isReady) {
+    try {
+      conn.destroy();
+    } catch {
+      // already closed
+    }
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      conn.close().catch(() => {}),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    try {
+      if (conn.isOpen) conn.destroy();
+    } catch {
+      // already closed
+    }
+  }
+}

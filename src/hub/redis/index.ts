@@ -21,6 +21,7 @@ import { newEpoch, parseId } from '../event-id.js';
 import { QueueSubscriber, SinkSubscriber, type Subscriber } from '../subscriber.js';
 import type { Hub, HubEvent, HubSink, PublishInput, SubscribeOptions } from '../types.js';
 import {
+  closeWithin,
   isErrorReply,
   isTransientReply,
   neverSent,
@@ -93,6 +94,67 @@ interface RTopic {
   lastN: number | undefined;
 }
 
+const CANCELLED = Symbol('cancelled');
+
+/** Fires once. Waits made through it end as soon as it fires, their timers cleared. */
+class Cancel {
+  fired = false;
+  private readonly listeners = new Set<() => void>();
+
+  fire(): void {
+    if (this.fired) return;
+    this.fired = true;
+    for (const l of this.listeners) l();
+    this.listeners.clear();
+  }
+
+  /** `p`'s outcome, or `CANCELLED` once this fires (or `ms` passed, when given). */
+  race<T>(p: Promise<T>, ms?: number): Promise<T | typeof CANCELLED> {
+    if (this.fired) return Promise.resolve(CANCELLED);
+    return new Promise<T | typeof CANCELLED>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const stop = (): void => {
+        clearTimeout(timer);
+        this.listeners.delete(stop);
+        resolve(CANCELLED);
+      };
+      this.listeners.add(stop);
+      if (ms !== undefined) timer = setTimeout(stop, Math.max(0, ms));
+      p.then(
+        (v) => {
+          clearTimeout(timer);
+          this.listeners.delete(stop);
+          resolve(v);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          this.listeners.delete(stop);
+          reject(err as Error);
+        },
+      );
+    });
+  }
+
+  /** Resolves after `ms`, or at once when this fires. */
+  sleep(ms: number): Promise<void> {
+    if (this.fired) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.listeners.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.listeners.add(done);
+    });
+  }
+}
+
+/** The error a subscriber or publish fails with when Redis answered with an error reply. */
+function redisError(err: unknown): SluiceError {
+  return new SluiceError('SLUICE_HUB_REDIS_ERROR', (err as Error).message, { cause: err });
+}
+
 /**
  * Creates a hub on Redis Streams. Connects in the background; publishes wait for it (up to
  * `publishTimeoutMs`). A publish is retried only when it provably never reached Redis (the
@@ -101,11 +163,11 @@ interface RTopic {
  * retried: the publish rejects with `SLUICE_HUB_REDIS_ERROR`, and the subscribers of a topic
  * whose key Redis refuses to read end with it while every other topic keeps flowing (LOADING,
  * BUSY, MASTERDOWN and TRYAGAIN replies mean "not now" and are waited out like an outage).
- * Live events come from one blocking `XREAD` loop per hub over
- * every topic with local subscribers; after an outage it reconnects with backoff and catches up
- * from the last ids, and a history replaced meanwhile (a non-persistent Redis restarted, keys
- * deleted) is sent to subscribers as `sluice-reset` at the new epoch's start, then the new
- * history from its beginning.
+ * Live events come from one blocking `XREAD` loop per hub over every topic with local
+ * subscribers; after an outage it reconnects with backoff and catches up from the last ids, and
+ * a history replaced meanwhile (a non-persistent Redis restarted, keys deleted) is sent to
+ * subscribers as `sluice-reset` at the new epoch's start, then the new history from its
+ * beginning. `close()` is prompt whatever the connections are doing.
  * Defaults: `url` `redis://127.0.0.1:6379`, `prefix` `sluice:`, history 1000 events (approx.),
  * `blockMs` 1000, `publishTimeoutMs` 5000, `maxPendingPublishes` 1000, `maxQueue` 1024,
  * `maxEventSize` 256 KiB.
@@ -118,12 +180,8 @@ export function createRedisHub(options: RedisHubOptions = {}): Hub {
   return new RedisHub(options);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** The error a subscriber or publish fails with when Redis answered with an error reply. */
-function redisError(err: unknown): SluiceError {
-  return new SluiceError('SLUICE_HUB_REDIS_ERROR', (err as Error).message, { cause: err });
-}
+/** How long `close()` lets the command connection finish replies in flight before cutting it. */
+const CLOSE_GRACE_MS = 250;
 
 class RedisHub implements Hub {
   private readonly prefix: string;
@@ -138,7 +196,13 @@ class RedisHub implements Hub {
   private blk: RedisConnection | undefined;
   private errors: RedisErrorClasses | undefined;
   private readonly started: Promise<void>;
+  /** True once both connections connected for the first time (`started` resolved). */
+  private connected = false;
+  /** Why the start failed (no `redis` package), for the waits that depend on it. */
+  private startError: Error | undefined;
   private closed = false;
+  /** Fired by `close()`: ends every wait (read loop, publishes, state fetches) at once. */
+  private readonly closing = new Cancel();
   private pendingPublishes = 0;
   /** The blocking connection's `CLIENT ID`, for `CLIENT UNBLOCK`. */
   private blkId = '';
@@ -162,19 +226,22 @@ class RedisHub implements Hub {
       'maxEventSize',
     );
     this.started = this.start();
-    this.started.catch(() => {});
+    this.started.catch((err: unknown) => {
+      if (!this.closed) this.startError = err as Error;
+    });
   }
 
   private async start(): Promise<void> {
     const { cmd, blk, errors } = await openConnections(this.options);
     this.errors = errors;
+    if (this.closed) return; // never connected: nothing to close
     cmd.on('error', () => {}); // reconnects by itself; failures surface on commands
     blk.on('error', () => {});
     this.cmd = cmd;
     this.blk = blk;
     await Promise.all([cmd.connect(), blk.connect()]);
     if (this.closed) return;
-    this.blkId = String(await blk.sendCommand(['CLIENT', 'ID']));
+    this.connected = true;
     this.loop = this.readLoop();
   }
 
@@ -210,49 +277,45 @@ class RedisHub implements Hub {
     try {
       for (;;) {
         if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED');
+        if (this.startError) throw this.startError;
         const cmd = this.cmd;
-        if (!cmd || !cmd.isReady) {
-          if (!waiting) {
-            if (this.pendingPublishes >= this.maxPendingPublishes) {
-              throw new SluiceError(
-                'SLUICE_HUB_UNAVAILABLE',
-                `${this.pendingPublishes} publishes already wait for Redis`,
-              );
+        if (this.connected && cmd?.isReady) {
+          try {
+            const reply = (await cmd.sendCommand(args)) as [string, string];
+            return `${String(reply[0])}-${String(reply[1])}`;
+          } catch (err) {
+            if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED', undefined, { cause: err });
+            if (this.isFinalReply(err)) throw redisError(err);
+            // Went offline before the write, or Redis said "not now": it never ran, so it is
+            // safe to wait and try again. Anything else may have run: never retried.
+            if (!neverSent(err, this.errors!) && !this.isReply(err)) {
+              throw new SluiceError('SLUICE_HUB_PUBLISH_FAILED', (err as Error).message, {
+                cause: err,
+              });
             }
-            this.pendingPublishes++;
-            waiting = true;
           }
-          if (Date.now() >= deadline) {
+        }
+        if (!waiting) {
+          if (this.pendingPublishes >= this.maxPendingPublishes) {
             throw new SluiceError(
               'SLUICE_HUB_UNAVAILABLE',
-              `no connection within ${this.publishTimeoutMs} ms`,
+              `${this.pendingPublishes} publishes already wait for Redis`,
             );
           }
-          // Before the first connection, wait on `started` (FIFO with subscribes, so a
-          // subscribe() made before this publish reaches Redis first); later, poll.
-          if (!this.cmd) await this.started.catch(() => sleep(20));
-          else await sleep(20);
-          continue;
+          this.pendingPublishes++;
+          waiting = true;
         }
-        try {
-          const reply = (await cmd.sendCommand(args)) as [string, string];
-          return `${String(reply[0])}-${String(reply[1])}`;
-        } catch (err) {
-          if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED', undefined, { cause: err });
-          if (this.isFinalReply(err)) throw redisError(err);
-          // Went offline before the write: safe to try again.
-          if (neverSent(err, this.errors!)) continue;
-          if (this.isReply(err)) {
-            // Redis said "not now" (LOADING...): it never ran; wait and try again.
-            await sleep(20);
-            if (Date.now() < deadline) continue;
-            throw new SluiceError('SLUICE_HUB_UNAVAILABLE', (err as Error).message, { cause: err });
-          }
-          // Anything else may have run: never retried.
-          throw new SluiceError('SLUICE_HUB_PUBLISH_FAILED', (err as Error).message, {
-            cause: err,
-          });
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw new SluiceError(
+            'SLUICE_HUB_UNAVAILABLE',
+            `no connection within ${this.publishTimeoutMs} ms`,
+          );
         }
+        // Before the first connection, wait on `started` (FIFO with subscribes, so a
+        // subscribe() made before this publish reaches Redis first); later, poll.
+        if (!this.connected) await this.closing.race(this.started, left).catch(() => {});
+        else await this.closing.sleep(Math.min(20, left));
       }
     } finally {
       if (waiting) this.pendingPublishes--;
@@ -312,11 +375,20 @@ class RedisHub implements Hub {
       t.subs.delete(sub);
       if (t.subs.size === 0 && this.topics.get(name) === t) this.topics.delete(name);
     };
+    await this.fetchStart(t, sub, from, this.closing);
+  }
+
+  private async fetchStart(
+    t: RTopic,
+    sub: Subscriber,
+    from: string | undefined,
+    cancel: Cancel,
+  ): Promise<void> {
     const p = from === undefined ? undefined : parseId(from, 2);
     // An unusable from asks for the whole history (it yields a reset then all of it).
     const fromSid = p ? `${p.hi}-${p.lo}` : from === undefined ? '' : '0-0';
-    const state = await this.state(t, fromSid, p?.epoch ?? '');
-    if (sub.removed) return;
+    const state = await this.state(t, fromSid, p?.epoch ?? '', cancel);
+    if (!state || sub.removed) return;
     if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED');
     if (t.epoch === undefined) {
       t.epoch = state.epoch;
@@ -349,18 +421,32 @@ class RedisHub implements Hub {
   }
 
   /**
-   * Runs the state script, retrying through outages (it is idempotent) until the hub closes.
-   * Throws `SLUICE_HUB_REDIS_ERROR` for an error reply.
+   * Runs the state script, retrying through outages (it is idempotent) until it answers, the
+   * hub closes or `cancel` fires (then `undefined`). Throws `SLUICE_HUB_REDIS_ERROR` for an
+   * error reply.
    */
-  private async state(t: RTopic, fromSid: string, fromEpoch: string): Promise<TopicState> {
+  private async state(
+    t: RTopic,
+    fromSid: string,
+    fromEpoch: string,
+    cancel: Cancel,
+  ): Promise<TopicState | undefined> {
     let retries = 0;
     for (;;) {
       if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED');
-      const cmd = this.cmd;
-      if (cmd?.isReady) {
+      if (this.startError) throw this.startError;
+      if (cancel.fired) return undefined;
+      if (!this.connected) {
+        // FIFO with publishes made after this subscribe.
+        const r = await cancel.race(this.started).catch(() => undefined);
+        if (r === CANCELLED) return undefined;
+        continue;
+      }
+      const cmd = this.cmd!;
+      if (cmd.isReady) {
         try {
-          return parseState(
-            await cmd.sendCommand([
+          const reply = await cancel.race(
+            cmd.sendCommand([
               'EVAL',
               STATE_SCRIPT,
               '2',
@@ -371,22 +457,21 @@ class RedisHub implements Hub {
               fromEpoch,
             ]),
           );
+          if (reply === CANCELLED) return undefined;
+          return parseState(reply);
         } catch (err) {
           if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED', undefined, { cause: err });
           if (this.isFinalReply(err)) throw redisError(err);
         }
-      } else if (!cmd) {
-        await this.started; // FIFO with publishes made after this subscribe
-        continue;
       }
-      await sleep(Math.min(20 * 2 ** retries++, 1000));
+      await cancel.sleep(Math.min(20 * 2 ** retries++, 1000));
     }
   }
 
   /** The state of a followed topic for the read loop; a topic Redis refuses is failed. */
   private async followedState(t: RTopic): Promise<TopicState | undefined> {
     try {
-      return await this.state(t, '', '');
+      return await this.state(t, '', '', this.closing);
     } catch (err) {
       if ((err as SluiceError).code !== 'SLUICE_HUB_REDIS_ERROR') throw err;
       this.failTopic(t, err as SluiceError);
@@ -424,6 +509,7 @@ class RedisHub implements Hub {
 
   private async readLoop(): Promise<void> {
     const blk = this.blk!;
+    await this.recover(); // the blocking connection's id
     /** The previous read failed with an error reply that no single topic explained. */
     let unexplained = false;
     while (!this.closed) {
@@ -570,10 +656,10 @@ class RedisHub implements Hub {
           }
           return;
         } catch {
-          // Down again: retry below.
+          // Down again (or closed): retry below.
         }
       }
-      await sleep(Math.min(50 * 2 ** retries++, 2000));
+      await this.closing.sleep(Math.min(50 * 2 ** retries++, 2000));
     }
   }
 
@@ -595,7 +681,7 @@ class RedisHub implements Hub {
         ) {
           const n = await this.cmd!.sendCommand(['CLIENT', 'UNBLOCK', this.blkId]).catch(() => 0);
           if (Number(n) === 1) break;
-          await sleep(5); // the read was not blocked yet: try again while it is still pending
+          await this.closing.sleep(5); // not blocked yet: try again while it is still pending
         }
       } finally {
         this.unblocking = false;
@@ -605,6 +691,11 @@ class RedisHub implements Hub {
 
   // ---- close ------------------------------------------------------------------------------
 
+  /**
+   * Ends every subscriber, stops every wait and closes both connections: replies in flight on
+   * the command connection get up to 250 ms, then it is cut. Prompt whatever the connections
+   * are doing (never connected, reconnecting, blocked).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -617,11 +708,18 @@ class RedisHub implements Hub {
       t.subs.clear();
     }
     this.topics.clear();
+    this.closing.fire();
     this.wake?.();
-    await this.started.catch(() => {});
-    this.blk?.destroy();
+    const { cmd, blk } = this;
+    if (blk) {
+      try {
+        blk.destroy(); // its pending XREAD rejects, so the read loop ends
+      } catch {
+        // already closed
+      }
+    }
+    if (cmd) await closeWithin(cmd, CLOSE_GRACE_MS);
     await this.loop?.catch(() => {});
-    if (this.cmd?.isOpen) await this.cmd.close().catch(() => this.cmd?.destroy());
   }
 
   private streamKey(topic: string): string {
