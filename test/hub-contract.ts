@@ -46,8 +46,11 @@ export function recordingSink(): HubSink & {
   ids: string[];
   ended: Error | undefined | null;
   until(n: number, ms?: number): Promise<void>;
+  /** Resolves the end reason once `end` was called, failing after `ms`. */
+  whenEnded(ms?: number): Promise<Error | undefined>;
 } {
   const waiters: { n: number; resolve: () => void }[] = [];
+  let onEnd: ((reason: Error | undefined) => void) | undefined;
   const sink = {
     frames: [] as Uint8Array[],
     ids: [] as string[],
@@ -59,6 +62,14 @@ export function recordingSink(): HubSink & {
     },
     end(reason?: Error) {
       sink.ended = reason;
+      onEnd?.(reason);
+    },
+    whenEnded(ms = 5000) {
+      if (sink.ended !== null) return Promise.resolve(sink.ended);
+      return new Promise<Error | undefined>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('the sink was not ended')), ms);
+        onEnd = (reason) => (clearTimeout(t), resolve(reason));
+      });
     },
     until(n: number, ms = 5000) {
       if (sink.frames.length >= n) return Promise.resolve();
@@ -124,7 +135,7 @@ export function hubContract(name: string, factory: HubFactory): void {
       await new Promise((r) => setImmediate(r));
       const it = hub.subscribe(t, { from: ids[4]! })[Symbol.asyncIterator]();
       const sink = recordingSink();
-      const detach = await hub.attach(t, sink, { from: ids[9]! });
+      const detach = hub.attach(t, sink, { from: ids[9]! });
       await publisher;
       const got = await take(it, 75);
       assert.deepEqual(got.map((e) => e.id), ids.slice(5));
@@ -160,7 +171,7 @@ export function hubContract(name: string, factory: HubFactory): void {
         const at = start(head);
         const it = hub.subscribe(t, { from: stale })[Symbol.asyncIterator]();
         const sink = recordingSink();
-        const detach = await hub.attach(t, sink, { from: stale });
+        const detach = hub.attach(t, sink, { from: stale });
         const live = await hub.publish(t, { data: 3 });
         const got = await take(it, 4);
         assert.deepEqual(got[0], { id: at, event: 'sluice-reset', data: at });
@@ -186,7 +197,7 @@ export function hubContract(name: string, factory: HubFactory): void {
       const stale = bump(head, 1000);
       const it = hub.subscribe(t, { from: stale })[Symbol.asyncIterator]();
       const sink = recordingSink();
-      const detach = await hub.attach(t, sink, { from: stale });
+      const detach = hub.attach(t, sink, { from: stale });
       const live = await hub.publish(t, { data: 3 });
       const got = await take(it, 2);
       assert.deepEqual(got[0], { id: head, event: 'sluice-reset', data: head });
@@ -276,7 +287,7 @@ export function hubContract(name: string, factory: HubFactory): void {
       const t = topicName();
       const it = hub.subscribe(t, { maxQueue: 5 })[Symbol.asyncIterator]();
       const sink = recordingSink();
-      const detach = await hub.attach(t, sink);
+      const detach = hub.attach(t, sink);
       for (let i = 0; i < 20; i++) await hub.publish(t, { data: i });
       await sink.until(20);
       let read = 0;
@@ -301,8 +312,8 @@ export function hubContract(name: string, factory: HubFactory): void {
       const t = topicName();
       const a = recordingSink();
       const b = recordingSink();
-      const detachA = await hub.attach(t, a);
-      const detachB = await hub.attach(t, b);
+      const detachA = hub.attach(t, a);
+      const detachB = hub.attach(t, b);
       const ids = [
         await hub.publish(t, { data: 'one\ntwo', event: 'm' }),
         await hub.publish(t, { data: { k: 'v' } }),
@@ -321,8 +332,8 @@ export function hubContract(name: string, factory: HubFactory): void {
       const t = topicName();
       const a = recordingSink();
       const b = recordingSink();
-      const detachA = await hub.attach(t, a);
-      const detachB = await hub.attach(t, b);
+      const detachA = hub.attach(t, a);
+      const detachB = hub.attach(t, b);
       await hub.publish(t, { data: 1 });
       await a.until(1);
       detachA();
@@ -345,7 +356,7 @@ export function hubContract(name: string, factory: HubFactory): void {
       assert.deepEqual(await pending, { value: undefined, done: true });
       let seen = 0;
       const sink = recordingSink();
-      const detach = await hub.attach(t, sink);
+      const detach = hub.attach(t, sink);
       const loop = (async () => {
         for await (const _ of hub.subscribe(t)) {
           seen++;
@@ -392,7 +403,7 @@ export function hubContract(name: string, factory: HubFactory): void {
       for (const name of bad) {
         await assert.rejects(hub.publish(name, { data: 1 }), { code: 'SLUICE_HUB_TOPIC' }, JSON.stringify(name));
         await assert.rejects(hub.subscribe(name)[Symbol.asyncIterator]().next(), { code: 'SLUICE_HUB_TOPIC' });
-        await assert.rejects(hub.attach(name, recordingSink()), { code: 'SLUICE_HUB_TOPIC' });
+        assert.throws(() => hub.attach(name, recordingSink()), { code: 'SLUICE_HUB_TOPIC' });
       }
       // The edges that are fine: 256 ASCII bytes, 85 x '€' (255 bytes), a surrogate pair.
       for (const name of ['y'.repeat(256), '€'.repeat(85), `${topicName()}😀`]) {
@@ -405,12 +416,28 @@ export function hubContract(name: string, factory: HubFactory): void {
       }
     });
 
+    withHub('attach() registers at once and returns the detach function, not a promise', async (hub) => {
+      const t = topicName();
+      const sink = recordingSink();
+      const detach = hub.attach(t, sink);
+      assert.equal(typeof detach, 'function');
+      assert.ok(!((detach as unknown) instanceof Promise));
+      const other = recordingSink();
+      const detachOther = hub.attach(t, other);
+      detach(); // before anything arrived: nothing more reaches it, and it is not ended
+      await hub.publish(t, { data: 1 });
+      await other.until(1);
+      assert.equal(sink.frames.length, 0);
+      assert.equal(sink.ended, null);
+      detachOther();
+    });
+
     it('close() ends iterators, ends sinks with SLUICE_HUB_CLOSED and refuses publishes', async () => {
       const hub = await factory.make();
       const t = topicName();
       const it = hub.subscribe(t)[Symbol.asyncIterator]();
       const sink = recordingSink();
-      await hub.attach(t, sink);
+      hub.attach(t, sink);
       await hub.publish(t, { data: 1 });
       await sink.until(1);
       await take(it, 1);
@@ -419,7 +446,7 @@ export function hubContract(name: string, factory: HubFactory): void {
       assert.deepEqual(await pending, { value: undefined, done: true });
       assert.equal((sink.ended as { code?: string } | undefined)?.code, 'SLUICE_HUB_CLOSED');
       await assert.rejects(hub.publish(t, { data: 2 }), { code: 'SLUICE_HUB_CLOSED' });
-      await assert.rejects(hub.attach(t, recordingSink()), { code: 'SLUICE_HUB_CLOSED' });
+      assert.throws(() => hub.attach(t, recordingSink()), { code: 'SLUICE_HUB_CLOSED' });
       await assert.rejects(hub.subscribe(t)[Symbol.asyncIterator]().next(), { code: 'SLUICE_HUB_CLOSED' });
       await hub.close();
     });

@@ -260,14 +260,10 @@ class MemoryHub implements Hub {
     return sub;
   }
 
-  attach(name: string, sink: HubSink, options: { from?: string } = {}): Promise<() => void> {
-    try {
-      const sub = new SinkSubscriber(sink);
-      this.register(name, sub, options.from);
-      return Promise.resolve(() => sub.detach());
-    } catch (err) {
-      return Promise.reject(err);
-    }
+  attach(name: string, sink: HubSink, options: { from?: string } = {}): () => void {
+    const sub = new SinkSubscriber(sink);
+    this.register(name, sub, options.from);
+    return () => sub.detach();
   }
 
   close(): Promise<void> {

@@ -95,10 +95,13 @@ export interface Hub {
   /** Events after `from` still in history, then live ones, in order. Breaking removes it. */
   subscribe(topic: string, options?: SubscribeOptions): AsyncIterable<HubEvent>;
   /**
-   * Attaches a sink: replayed frames (or one reset frame) are written before this resolves,
-   * then live frames. Resolves the function that detaches it.
+   * Attaches a sink and returns at once the function that detaches it (nothing is awaited, so
+   * a caller can detach the moment its client leaves, whatever the broker is doing). Replayed
+   * frames (or one reset frame), then live frames, are written as they become available; a
+   * later failure (the hub closed, a broker error) ends the sink with its reason. Throws for a
+   * closed hub (`SLUICE_HUB_CLOSED`) or a bad topic name (`SLUICE_HUB_TOPIC`).
    */
-  attach(topic: string, sink: HubSink, options?: { from?: string }): Promise<() => void>;
+  attach(topic: string, sink: HubSink, options?: { from?: string }): () => void;
   /** Ends every subscriber (iterators finish, sinks get `SLUICE_HUB_CLOSED`), frees resources. */
   close(): Promise<void>;
 }

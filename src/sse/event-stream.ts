@@ -115,7 +115,9 @@ export class EventStream {
 
   /**
    * Streams a hub topic: the events after `lastEventId` still in history, then live ones, until
-   * the client leaves or the hub cuts the subscriber off (the reason is on the signal).
+   * the client leaves or the hub cuts the subscriber off (the reason is on the signal). The
+   * subscriber is registered at once and removed the moment the client leaves, whatever the
+   * hub's broker is doing.
    */
   async subscribe(hub: Hub, topic: string): Promise<void> {
     if (this.closed) return;
@@ -129,18 +131,20 @@ export class EventStream {
       end: (reason) => ended(reason),
     };
     const onAbort = (): void => ended();
-    this.#response.request.onAborted(onAbort);
+    const request = this.#response.request;
+    request.onAborted(onAbort);
     const from = this.lastEventId;
-    const detach = await hub.attach(topic, sink, from ? { from } : {});
+    let detach: (() => void) | undefined;
     try {
+      detach = hub.attach(topic, sink, from ? { from } : {});
       const reason = await done;
       if (reason && !outlet.gone) {
         this.drainFrames();
         outlet.cut(reason);
       }
     } finally {
-      detach();
-      this.#response.request.offAborted(onAbort);
+      detach?.();
+      request.offAborted(onAbort);
     }
   }
 

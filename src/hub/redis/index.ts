@@ -96,7 +96,10 @@ interface RTopic {
 
 const CANCELLED = Symbol('cancelled');
 
-/** Fires once. Waits made through it end as soon as it fires, their timers cleared. */
+/**
+ * Fires once. Waits made through it end as soon as it fires, their timers cleared: the hub
+ * closing ends every wait at once, a subscriber leaving ends its own state fetch at once.
+ */
 class Cancel {
   fired = false;
   private readonly listeners = new Set<() => void>();
@@ -201,8 +204,10 @@ class RedisHub implements Hub {
   /** Why the start failed (no `redis` package), for the waits that depend on it. */
   private startError: Error | undefined;
   private closed = false;
-  /** Fired by `close()`: ends every wait (read loop, publishes, state fetches) at once. */
+  /** Fired by `close()`: ends the waits of the read loop, of recovery and of publishes. */
   private readonly closing = new Cancel();
+  /** The state fetches in flight, one per subscriber being started; `close()` fires them. */
+  private readonly fetches = new Set<Cancel>();
   private pendingPublishes = 0;
   /** The blocking connection's `CLIENT ID`, for `CLIENT UNBLOCK`. */
   private blkId = '';
@@ -334,25 +339,23 @@ class RedisHub implements Hub {
       sub.finish(err as Error);
       return sub;
     }
-    this.start_(name, sub, options.from).catch((err: unknown) => sub.cutOff(err as Error));
+    this.start_(name, sub, options.from);
     return sub;
   }
 
-  async attach(name: string, sink: HubSink, options: { from?: string } = {}): Promise<() => void> {
+  attach(name: string, sink: HubSink, options: { from?: string } = {}): () => void {
     if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED');
     assertTopic(name);
     const sub = new SinkSubscriber(sink);
-    try {
-      await this.start_(name, sub, options.from);
-    } catch (err) {
-      sub.detach();
-      throw err;
-    }
+    this.start_(name, sub, options.from);
     return () => sub.detach();
   }
 
-  /** Registers at once (holding live events), then fetches state and replay, then goes live. */
-  private async start_(name: string, sub: Subscriber, from: string | undefined): Promise<void> {
+  /**
+   * Registers at once (holding live events), then fetches state and replay in the background,
+   * then goes live. A failure ends the subscriber with its reason; detaching stops the fetch.
+   */
+  private start_(name: string, sub: Subscriber, from: string | undefined): void {
     let topic = this.topics.get(name);
     if (!topic) {
       topic = {
@@ -367,15 +370,24 @@ class RedisHub implements Hub {
       this.topics.set(name, topic);
     }
     const t = topic;
+    const cancel = new Cancel();
+    this.fetches.add(cancel);
     sub.hold();
     t.subs.add(sub);
     sub.detach = () => {
       if (sub.removed) return;
       sub.removed = true;
+      cancel.fire();
       t.subs.delete(sub);
       if (t.subs.size === 0 && this.topics.get(name) === t) this.topics.delete(name);
     };
-    await this.fetchStart(t, sub, from, this.closing);
+    this.fetchStart(t, sub, from, cancel).then(
+      () => this.fetches.delete(cancel),
+      (err: unknown) => {
+        this.fetches.delete(cancel);
+        sub.cutOff(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
   }
 
   private async fetchStart(
@@ -709,6 +721,8 @@ class RedisHub implements Hub {
     }
     this.topics.clear();
     this.closing.fire();
+    for (const f of this.fetches) f.fire();
+    this.fetches.clear();
     this.wake?.();
     const { cmd, blk } = this;
     if (blk) {
