@@ -7,9 +7,14 @@ import { describe, it } from 'node:test';
 import { encodeEvent } from '../src/codec/sse.js';
 import type { Hub, HubEvent, HubSink } from '../src/hub/index.js';
 
+export interface HubOptions {
+  maxEvents?: number;
+  maxEventSize?: number;
+}
+
 export interface HubFactory {
   /** A fresh hub; the suite closes it. */
-  make(options?: { maxEvents?: number }): Promise<Hub>;
+  make(options?: HubOptions): Promise<Hub>;
   /** Numeric parts of an id after the epoch (memory 1, Redis 2). */
   idParts: 1 | 2;
   /** Events to publish so that the oldest ones leave a history of `maxEvents: 10`. */
@@ -41,8 +46,11 @@ export function recordingSink(): HubSink & {
   ids: string[];
   ended: Error | undefined | null;
   until(n: number, ms?: number): Promise<void>;
+  /** Resolves the end reason once `end` was called, failing after `ms`. */
+  whenEnded(ms?: number): Promise<Error | undefined>;
 } {
   const waiters: { n: number; resolve: () => void }[] = [];
+  let onEnd: ((reason: Error | undefined) => void) | undefined;
   const sink = {
     frames: [] as Uint8Array[],
     ids: [] as string[],
@@ -54,6 +62,14 @@ export function recordingSink(): HubSink & {
     },
     end(reason?: Error) {
       sink.ended = reason;
+      onEnd?.(reason);
+    },
+    whenEnded(ms = 5000) {
+      if (sink.ended !== null) return Promise.resolve(sink.ended);
+      return new Promise<Error | undefined>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('the sink was not ended')), ms);
+        onEnd = (reason) => (clearTimeout(t), resolve(reason));
+      });
     },
     until(n: number, ms = 5000) {
       if (sink.frames.length >= n) return Promise.resolve();
@@ -81,7 +97,7 @@ export function hubContract(name: string, factory: HubFactory): void {
   const withHub = (
     title: string,
     fn: (hub: Hub) => Promise<void>,
-    options?: { maxEvents?: number },
+    options?: HubOptions,
   ): void => {
     it(title, async () => {
       const hub = await factory.make(options);
@@ -119,7 +135,7 @@ export function hubContract(name: string, factory: HubFactory): void {
       await new Promise((r) => setImmediate(r));
       const it = hub.subscribe(t, { from: ids[4]! })[Symbol.asyncIterator]();
       const sink = recordingSink();
-      const detach = await hub.attach(t, sink, { from: ids[9]! });
+      const detach = hub.attach(t, sink, { from: ids[9]! });
       await publisher;
       const got = await take(it, 75);
       assert.deepEqual(got.map((e) => e.id), ids.slice(5));
@@ -140,59 +156,97 @@ export function hubContract(name: string, factory: HubFactory): void {
       await it.return!();
     });
 
+    const start = (epochOf: string): string => `${epochOf.split('-')[0]}-0${factory.idParts === 2 ? '-0' : ''}`;
     const resetCases: [string, (head: string) => string][] = [
       ['malformed', () => 'not an id'],
-      ['longer than 128 bytes', (head) => `${'a'.repeat(130 - head.length)}${head}`.replace(/^a+/, (m) => m) + ''],
+      ['longer than 128 bytes', (head) => `${head.split('-')[0]}${'0'.repeat(130)}-1${factory.idParts === 2 ? '-0' : ''}`],
       ['of a foreign epoch', (head) => head.replace(/^[^-]+/, 'zzzzzzzzzz')],
-      ['in the future', (head) => bump(head, 1000)],
     ];
     for (const [title, from] of resetCases) {
-      withHub(`a from ${title} yields sluice-reset with the head id, then live events`, async (hub) => {
+      withHub(`a from ${title} yields sluice-reset at the start of the current epoch, then its whole history, then live events`, async (hub) => {
         const t = topicName();
-        await hub.publish(t, { data: 1 });
+        const first = await hub.publish(t, { data: 1 });
         const head = await hub.publish(t, { data: 2 });
-        let stale = from(head);
-        if (title.startsWith('longer')) stale = `${head.split('-')[0]}${'0'.repeat(130)}-1${factory.idParts === 2 ? '-0' : ''}`;
+        const stale = from(head);
+        const at = start(head);
         const it = hub.subscribe(t, { from: stale })[Symbol.asyncIterator]();
         const sink = recordingSink();
-        const detach = await hub.attach(t, sink, { from: stale });
+        const detach = hub.attach(t, sink, { from: stale });
         const live = await hub.publish(t, { data: 3 });
-        const got = await take(it, 2);
-        assert.deepEqual(got[0], { id: head, event: 'sluice-reset', data: head });
-        assert.equal(got[1]!.id, live);
-        await sink.until(2);
+        const got = await take(it, 4);
+        assert.deepEqual(got[0], { id: at, event: 'sluice-reset', data: at });
+        assert.deepEqual(got.slice(1).map((e) => e.id), [first, head, live]);
+        await sink.until(4);
         assert.equal(
           Buffer.from(sink.frames[0]!).toString(),
-          encodeEvent({ id: head, event: 'sluice-reset', data: head }),
+          encodeEvent({ id: at, event: 'sluice-reset', data: at }),
         );
-        assert.deepEqual(sink.ids, [head, live]);
+        assert.deepEqual(sink.ids, [at, first, head, live]);
+        // Resuming from the reset's id is resuming from the epoch's start: no second reset.
+        const again = await take(hub.subscribe(t, { from: at })[Symbol.asyncIterator](), 3);
+        assert.deepEqual(again.map((e) => e.id), [first, head, live]);
         detach();
         await it.return!();
       });
     }
 
+    withHub('a from in the future yields sluice-reset with the head id, then live events', async (hub) => {
+      const t = topicName();
+      await hub.publish(t, { data: 1 });
+      const head = await hub.publish(t, { data: 2 });
+      const stale = bump(head, 1000);
+      const it = hub.subscribe(t, { from: stale })[Symbol.asyncIterator]();
+      const sink = recordingSink();
+      const detach = hub.attach(t, sink, { from: stale });
+      const live = await hub.publish(t, { data: 3 });
+      const got = await take(it, 2);
+      assert.deepEqual(got[0], { id: head, event: 'sluice-reset', data: head });
+      assert.equal(got[1]!.id, live);
+      await sink.until(2);
+      assert.deepEqual(sink.ids, [head, live]);
+      detach();
+      await it.return!();
+    });
+
     withHub(
-      'a from older than the retained history yields sluice-reset',
+      'a from older than the retained history yields sluice-reset just before the oldest kept event, then every kept event',
       async (hub) => {
         const t = topicName();
         const ids: string[] = [];
         for (let i = 0; i < factory.overflow; i++) ids.push(await hub.publish(t, { data: i }));
         const head = ids[ids.length - 1]!;
         const it = hub.subscribe(t, { from: ids[0]! })[Symbol.asyncIterator]();
-        const [ev] = await take(it, 1);
-        assert.deepEqual(ev, { id: head, event: 'sluice-reset', data: head });
+        const [reset] = await take(it, 1);
+        assert.equal(reset!.event, 'sluice-reset');
+        assert.equal(reset!.data, reset!.id);
+        const live = await hub.publish(t, { data: 'live' });
+        // Then the kept history: a tail of what was published, up to the head, then live.
+        const kept: HubEvent[] = [];
+        for (;;) {
+          const [ev] = await take(it, 1);
+          if (ev!.id === live) break;
+          kept.push(ev!);
+        }
+        assert.ok(kept.length > 0 && kept.length < ids.length, `kept ${kept.length}`);
+        assert.deepEqual(kept.map((e) => e.id), ids.slice(ids.length - kept.length));
+        assert.equal(kept[kept.length - 1]!.id, head);
+        if (factory.idParts === 1) assert.equal(reset!.id, ids[ids.length - kept.length - 1]);
+        // The reset's id stands just before the oldest kept event: resuming from it is no gap.
+        const resumed = await take(hub.subscribe(t, { from: reset!.id })[Symbol.asyncIterator](), kept.length + 1);
+        assert.deepEqual(resumed.map((e) => e.id), [...kept.map((e) => e.id), live]);
         await it.return!();
       },
       { maxEvents: 10 },
     );
 
-    withHub('a topic with no history and a from of a foreign epoch yields sluice-reset', async (hub) => {
+    withHub('a topic with no history and a from of a foreign epoch yields sluice-reset at the epoch start', async (hub) => {
       const t = topicName();
       const foreign = factory.idParts === 2 ? 'zzzzzzzzzz-5-0' : 'zzzzzzzzzz-5';
       const it = hub.subscribe(t, { from: foreign })[Symbol.asyncIterator]();
       const [ev] = await take(it, 1);
       assert.equal(ev!.event, 'sluice-reset');
       assert.equal(ev!.data, ev!.id);
+      assert.equal(ev!.id, start(ev!.id));
       assert.notEqual(ev!.id, foreign);
       const live = await hub.publish(t, { data: 'x' });
       const [next] = await take(it, 1);
@@ -233,7 +287,7 @@ export function hubContract(name: string, factory: HubFactory): void {
       const t = topicName();
       const it = hub.subscribe(t, { maxQueue: 5 })[Symbol.asyncIterator]();
       const sink = recordingSink();
-      const detach = await hub.attach(t, sink);
+      const detach = hub.attach(t, sink);
       for (let i = 0; i < 20; i++) await hub.publish(t, { data: i });
       await sink.until(20);
       let read = 0;
@@ -258,8 +312,8 @@ export function hubContract(name: string, factory: HubFactory): void {
       const t = topicName();
       const a = recordingSink();
       const b = recordingSink();
-      const detachA = await hub.attach(t, a);
-      const detachB = await hub.attach(t, b);
+      const detachA = hub.attach(t, a);
+      const detachB = hub.attach(t, b);
       const ids = [
         await hub.publish(t, { data: 'one\ntwo', event: 'm' }),
         await hub.publish(t, { data: { k: 'v' } }),
@@ -278,8 +332,8 @@ export function hubContract(name: string, factory: HubFactory): void {
       const t = topicName();
       const a = recordingSink();
       const b = recordingSink();
-      const detachA = await hub.attach(t, a);
-      const detachB = await hub.attach(t, b);
+      const detachA = hub.attach(t, a);
+      const detachB = hub.attach(t, b);
       await hub.publish(t, { data: 1 });
       await a.until(1);
       detachA();
@@ -302,7 +356,7 @@ export function hubContract(name: string, factory: HubFactory): void {
       assert.deepEqual(await pending, { value: undefined, done: true });
       let seen = 0;
       const sink = recordingSink();
-      const detach = await hub.attach(t, sink);
+      const detach = hub.attach(t, sink);
       const loop = (async () => {
         for await (const _ of hub.subscribe(t)) {
           seen++;
@@ -317,12 +371,73 @@ export function hubContract(name: string, factory: HubFactory): void {
       detach();
     });
 
+    withHub('refuses an event whose data text plus event name pass maxEventSize (UTF-8 bytes), with status 413', async (hub) => {
+      const t = topicName();
+      const it = hub.subscribe(t)[Symbol.asyncIterator]();
+      // 33 x '€' is 99 UTF-8 bytes (33 UTF-16 units): with the 1-byte name, exactly 100.
+      const fits = await hub.publish(t, { data: '€'.repeat(33), event: 'x' });
+      await assert.rejects(hub.publish(t, { data: '€'.repeat(33), event: 'xy' }), (err: { code?: string; status?: number }) => {
+        assert.equal(err.code, 'SLUICE_HUB_EVENT_TOO_LARGE');
+        assert.equal(err.status, 413);
+        return true;
+      });
+      // A string counts as-is, any other value as its JSON text ({"k":"..."} adds 8 bytes).
+      const exact = await hub.publish(t, { data: 'a'.repeat(100) });
+      await hub.publish(t, { data: { k: 'a'.repeat(92) } });
+      await assert.rejects(hub.publish(t, { data: { k: 'a'.repeat(93) } }), { code: 'SLUICE_HUB_EVENT_TOO_LARGE' });
+      const got = await take(it, 3);
+      assert.deepEqual(got.slice(0, 2).map((e) => e.id), [fits, exact]);
+      assert.equal(got[2]!.data.length, 100);
+      await it.return!();
+    }, { maxEventSize: 100 });
+
+    withHub('maxEventSize defaults to 256 KiB', async (hub) => {
+      const t = topicName();
+      await hub.publish(t, { data: 'a'.repeat(256 * 1024) });
+      await assert.rejects(hub.publish(t, { data: 'a'.repeat(256 * 1024 + 1) }), { code: 'SLUICE_HUB_EVENT_TOO_LARGE' });
+      await assert.rejects(hub.publish(t, { data: 'a'.repeat(256 * 1024 - 1), event: 'ab' }), { code: 'SLUICE_HUB_EVENT_TOO_LARGE' });
+    });
+
+    withHub('refuses a topic name that is not well-formed Unicode of 1 to 256 UTF-8 bytes at publish, subscribe and attach', async (hub) => {
+      const bad = ['', 'a\uD800b', '\uDC00', 'x'.repeat(257), '€'.repeat(86), 5 as unknown as string];
+      for (const name of bad) {
+        await assert.rejects(hub.publish(name, { data: 1 }), { code: 'SLUICE_HUB_TOPIC' }, JSON.stringify(name));
+        await assert.rejects(hub.subscribe(name)[Symbol.asyncIterator]().next(), { code: 'SLUICE_HUB_TOPIC' });
+        assert.throws(() => hub.attach(name, recordingSink()), { code: 'SLUICE_HUB_TOPIC' });
+      }
+      // The edges that are fine: 256 ASCII bytes, 85 x '€' (255 bytes), a surrogate pair.
+      for (const name of ['y'.repeat(256), '€'.repeat(85), `${topicName()}😀`]) {
+        const it = hub.subscribe(name)[Symbol.asyncIterator]();
+        const id = await hub.publish(name, { data: name });
+        const [ev] = await take(it, 1);
+        assert.equal(ev!.id, id);
+        assert.equal(ev!.data, name);
+        await it.return!();
+      }
+    });
+
+    withHub('attach() registers at once and returns the detach function, not a promise', async (hub) => {
+      const t = topicName();
+      const sink = recordingSink();
+      const detach = hub.attach(t, sink);
+      assert.equal(typeof detach, 'function');
+      assert.ok(!((detach as unknown) instanceof Promise));
+      const other = recordingSink();
+      const detachOther = hub.attach(t, other);
+      detach(); // before anything arrived: nothing more reaches it, and it is not ended
+      await hub.publish(t, { data: 1 });
+      await other.until(1);
+      assert.equal(sink.frames.length, 0);
+      assert.equal(sink.ended, null);
+      detachOther();
+    });
+
     it('close() ends iterators, ends sinks with SLUICE_HUB_CLOSED and refuses publishes', async () => {
       const hub = await factory.make();
       const t = topicName();
       const it = hub.subscribe(t)[Symbol.asyncIterator]();
       const sink = recordingSink();
-      await hub.attach(t, sink);
+      hub.attach(t, sink);
       await hub.publish(t, { data: 1 });
       await sink.until(1);
       await take(it, 1);
@@ -331,7 +446,7 @@ export function hubContract(name: string, factory: HubFactory): void {
       assert.deepEqual(await pending, { value: undefined, done: true });
       assert.equal((sink.ended as { code?: string } | undefined)?.code, 'SLUICE_HUB_CLOSED');
       await assert.rejects(hub.publish(t, { data: 2 }), { code: 'SLUICE_HUB_CLOSED' });
-      await assert.rejects(hub.attach(t, recordingSink()), { code: 'SLUICE_HUB_CLOSED' });
+      assert.throws(() => hub.attach(t, recordingSink()), { code: 'SLUICE_HUB_CLOSED' });
       await assert.rejects(hub.subscribe(t)[Symbol.asyncIterator]().next(), { code: 'SLUICE_HUB_CLOSED' });
       await hub.close();
     });

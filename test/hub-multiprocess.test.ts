@@ -279,51 +279,63 @@ describe('Redis hub across processes', () => {
     await Promise.all([a.kill(), b.kill()]);
   });
 
-  it('a non-persistent Redis restarted: the client gets sluice-reset with the new head, never a silent skip; a stale Last-Event-ID gets it too', async () => {
+  it('a non-persistent Redis restarted while node A is cut off, node B publishing meanwhile: the client on A gets sluice-reset at the new epoch start, then every event B acknowledged; a stale Last-Event-ID gets the same', async () => {
     const redis = await startPrivateRedis({ persistent: false });
     after(() => redis.stop());
-    const [a, b] = await Promise.all([startNode(redis.url, 'np:'), startNode(redis.url, 'np:')]);
+    const proxy = await redis.proxy(); // node A reaches Redis through it: A's own outage
+    after(() => proxy.close());
+    const [a, b] = await Promise.all([startNode(proxy.url, 'np:'), startNode(redis.url, 'np:')]);
     const seen: StreamEvent[] = [];
     const collecting = collectEvents(tap(stream(`${a.url}/events/t`, { retry: 20 }), seen), {
       until: 'end',
       strict: true,
-      timeoutMs: 15_000,
+      timeoutMs: 20_000,
     });
     await untilSubscribed(b, 't', seen);
     const before = await publish(b, 't', 'before');
     assert.ok('id' in before);
     await waitFor(() => seen.some((e) => e.id === before.id), 5000, 'the event before the restart');
 
-    await redis.restart();
-    await waitFor(() => seen.some((e) => e.event === 'sluice-reset'), 10_000, 'sluice-reset');
-    let after1: Published = { code: '' };
-    for (let i = 0; !('id' in after1) && i < 50; i++) after1 = await publish(b, 't', 'after');
-    assert.ok('id' in after1);
+    proxy.cut(); // A loses Redis...
+    await redis.restart(); // ...Redis comes back empty...
+    const acked: string[] = []; // ...and B publishes in the new epoch before A is back.
+    for (const data of ['after-1', 'after-2', 'after-3']) {
+      let res: Published = { code: '' };
+      for (let i = 0; !('id' in res) && i < 100; i++) res = await publish(b, 't', data);
+      assert.ok('id' in res, `publish ${data}`);
+      acked.push(res.id);
+    }
+    proxy.restore();
+    await waitFor(() => seen.some((e) => e.id === acked[2]), 10_000, 'after-3 on A');
     const end = await publish(b, 't', 'end', 'end');
     assert.ok('id' in end);
     const events = await collecting;
 
+    const epoch = acked[0]!.split('-')[0]!;
+    assert.notEqual(epoch, before.id.split('-')[0], 'a new epoch');
     const resetAt = events.findIndex((e) => e.event === 'sluice-reset');
-    const reset = events[resetAt]!;
-    assert.equal(
-      reset.data,
-      reset.id,
-      'the reset carries the head id, which becomes the last event id',
-    );
-    assert.notEqual(reset.id.split('-')[0], before.id.split('-')[0], 'a new epoch');
-    assert.ok(events.findIndex((e) => e.id === before.id) < resetAt);
+    assert.ok(resetAt > events.findIndex((e) => e.id === before.id));
     assert.deepEqual(
-      events.slice(resetAt + 1).map((e) => e.data),
-      ['after', 'end'],
-      'live again after the reset',
+      events.slice(resetAt).map((e) => [e.event, e.id, e.data]),
+      [
+        ['sluice-reset', `${epoch}-0-0`, `${epoch}-0-0`],
+        ['message', acked[0], 'after-1'],
+        ['message', acked[1], 'after-2'],
+        ['message', acked[2], 'after-3'],
+        ['end', end.id, 'end'],
+      ],
+      'the reset at the new epoch start, then every acknowledged event, none skipped',
     );
     assert.equal(events.filter((e) => e.event === 'sluice-reset').length, 1);
 
-    // A client that comes back with the pre-restart id, on the other node: reset, then live.
+    // A client that comes back with the pre-restart id, on the other node: the same.
     const stale = stream(`${b.url}/events/t`, { lastEventId: before.id });
-    const [first] = await collectEvents(stale, { count: 1, strict: true });
-    assert.equal(first?.event, 'sluice-reset');
-    assert.equal(first?.data, end.id, 'the head is the last event published');
+    const again = await collectEvents(stale, { count: 5, strict: true });
+    assert.deepEqual(
+      again.map((e) => e.id),
+      [`${epoch}-0-0`, ...acked, end.id],
+    );
+    assert.equal(again[0]!.event, 'sluice-reset');
     await Promise.all([a.kill(), b.kill()]);
   });
 });

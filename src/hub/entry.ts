@@ -1,6 +1,7 @@
 /**
  * One published event as the hub keeps it: its text, its position and its SSE frame, encoded
- * once and shared by every local subscriber.
+ * once and shared by every local subscriber. Also the checks both backends share: topic names
+ * and the capture of a publish input (its size included).
  */
 import { SluiceError } from '../errors/index.js';
 import { assertFieldValue, encodeEvent } from '../codec/sse.js';
@@ -16,6 +17,45 @@ export interface Entry extends HubEvent {
   readonly reset: boolean;
 }
 
+/** Default `maxEventSize`: 256 KiB of data text plus event name, in UTF-8 bytes. */
+export const DEFAULT_MAX_EVENT_SIZE = 256 * 1024;
+
+/** Longest topic name, in UTF-8 bytes. */
+export const MAX_TOPIC_BYTES = 256;
+
+/** A lone surrogate (with the `u` flag a well-formed pair is one code point, never matched). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * Checks a topic name: a well-formed Unicode string of 1 to 256 UTF-8 bytes. A lone surrogate
+ * has no UTF-8 form (Redis would store U+FFFD, so the key read back would never match).
+ * Throws `SLUICE_HUB_TOPIC`.
+ */
+export function assertTopic(name: unknown): asserts name is string {
+  if (typeof name !== 'string') {
+    throw new SluiceError('SLUICE_HUB_TOPIC', `got ${name === null ? 'null' : typeof name}`);
+  }
+  if (name.length === 0) throw new SluiceError('SLUICE_HUB_TOPIC', 'the name is empty');
+  if (LONE_SURROGATE.test(name)) {
+    throw new SluiceError('SLUICE_HUB_TOPIC', 'the name holds a lone surrogate');
+  }
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short names need no count.
+  if (name.length * 3 > MAX_TOPIC_BYTES) {
+    const bytes = Buffer.byteLength(name);
+    if (bytes > MAX_TOPIC_BYTES) throw new SluiceError('SLUICE_HUB_TOPIC', `${bytes} bytes`);
+  }
+}
+
+/**
+ * Encodes a frame into a buffer of its own: `Buffer.from` would carve small frames out of the
+ * shared 8 KiB pool, and one frame kept in history would then pin its whole slab.
+ */
+function frameOf(text: string): Uint8Array {
+  const frame = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  frame.write(text);
+  return frame;
+}
+
 /** Builds an entry, encoding its frame once. */
 export function makeEntry(
   id: string,
@@ -24,22 +64,38 @@ export function makeEntry(
   hi: number,
   lo: number,
 ): Entry {
-  const frame = Buffer.from(encodeEvent({ id, event, data }), 'utf8');
+  const frame = frameOf(encodeEvent({ id, event, data }));
   return { id, event, data, frame, hi, lo, reset: false };
 }
 
-/** The reserved `sluice-reset` entry carrying the head id as its id and data. */
-export function makeResetEntry(headId: string, hi: number, lo: number): Entry {
-  const frame = Buffer.from(encodeEvent({ id: headId, event: RESET_EVENT, data: headId }), 'utf8');
-  return { id: headId, event: RESET_EVENT, data: headId, frame, hi, lo, reset: true };
+/** The reserved `sluice-reset` entry: its id and data are the position to resume from. */
+export function makeResetEntry(id: string, hi: number, lo: number): Entry {
+  const frame = frameOf(encodeEvent({ id, event: RESET_EVENT, data: id }));
+  return { id, event: RESET_EVENT, data: id, frame, hi, lo, reset: true };
+}
+
+/** Characters V8 cannot keep in a one-byte string. */
+const TWO_BYTE = /[^\x00-\xff]/;
+
+/**
+ * The bytes a string takes in V8's heap: one byte per character when every character is at
+ * most U+00FF, else two; plus its header.
+ */
+export function heapBytes(s: string): number {
+  return 16 + (TWO_BYTE.test(s) ? 2 * s.length : s.length);
 }
 
 /**
  * Checks a publish input and captures its data as text: a string as-is, anything else as JSON.
  * Throws `SLUICE_HUB_DATA` for data JSON cannot represent, `SLUICE_SSE_FIELD` for an event name
- * holding CR/LF/NUL and `SLUICE_HUB_RESERVED_EVENT` for `sluice-reset`.
+ * holding CR/LF/NUL, `SLUICE_HUB_RESERVED_EVENT` for `sluice-reset` and
+ * `SLUICE_HUB_EVENT_TOO_LARGE` when the data text plus the event name pass `maxEventSize`
+ * UTF-8 bytes (so every event kept in history stays deliverable).
  */
-export function captureInput(input: PublishInput): { event: string | undefined; data: string } {
+export function captureInput(
+  input: PublishInput,
+  maxEventSize: number,
+): { event: string | undefined; data: string } {
   if (input === null || typeof input !== 'object') {
     throw new SluiceError('SLUICE_HUB_DATA', 'publish takes { data, event? }');
   }
@@ -51,14 +107,36 @@ export function captureInput(input: PublishInput): { event: string | undefined; 
     if (event === RESET_EVENT) throw new SluiceError('SLUICE_HUB_RESERVED_EVENT');
   }
   const value = input.data;
-  if (typeof value === 'string') return { event, data: value };
   let data: string | undefined;
-  try {
-    data = JSON.stringify(value);
-  } catch (err) {
-    throw new SluiceError('SLUICE_HUB_DATA', (err as Error).message, { cause: err });
+  if (typeof value === 'string') data = value;
+  else {
+    try {
+      data = JSON.stringify(value);
+    } catch (err) {
+      throw new SluiceError('SLUICE_HUB_DATA', (err as Error).message, { cause: err });
+    }
+    if (data === undefined)
+      throw new SluiceError('SLUICE_HUB_DATA', `${typeof value} has no JSON form`);
   }
-  if (data === undefined)
-    throw new SluiceError('SLUICE_HUB_DATA', `${typeof value} has no JSON form`);
+  const chars = data.length + (event?.length ?? 0);
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most events are told apart without a scan.
+  if (chars * 3 > maxEventSize) {
+    const size = Buffer.byteLength(data) + (event === undefined ? 0 : Buffer.byteLength(event));
+    if (size > maxEventSize) {
+      throw new SluiceError(
+        'SLUICE_HUB_EVENT_TOO_LARGE',
+        `${size} bytes, maxEventSize is ${maxEventSize}`,
+      );
+    }
+  }
   return { event, data };
+}
+
+/** Reads a positive integer option. */
+export function positiveOption(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new SluiceError('SLUICE_CONFIG', `${name} must be a positive integer, got ${value}`);
+  }
+  return value;
 }

@@ -57,24 +57,51 @@ export interface HubSink {
 
 /**
  * A broadcast hub: publish to a topic, subscribe with replay from history then live events,
- * with no gap and no duplicate. A `from` that cannot be honoured (malformed, over 128 bytes,
- * foreign epoch, in the future, older than the history) yields one `sluice-reset` event whose
- * id and data are the topic's head id, then live events: never a silent skip.
+ * with no gap and no duplicate.
+ *
+ * Topic names are well-formed Unicode strings of 1 to 256 UTF-8 bytes (else `SLUICE_HUB_TOPIC`
+ * at publish, subscribe and attach). An event whose data text plus event name pass the hub's
+ * `maxEventSize` (UTF-8 bytes, default 256 KiB) is refused at publish
+ * (`SLUICE_HUB_EVENT_TOO_LARGE`, status 413), so every event in history is deliverable.
+ *
+ * How a `from` is honoured (ids are `<epoch>-<position>`: memory `<epoch>-<n>`, Redis
+ * `<epoch>-<ms>-<seq>`). A `sluice-reset` event's id and data are the position it stands for:
+ * resuming from that id continues from there.
+ * - in the current epoch and within the history: the events after it, then live events;
+ * - malformed, over 128 bytes or of another epoch (an older history: a restarted process, a
+ *   Redis restarted without persistence, deleted keys): one `sluice-reset` at the position just
+ *   before the start of the current epoch (`<epoch>-0`, Redis `<epoch>-0-0`), then every event
+ *   still in the current history, then live events;
+ * - in the current epoch but older than the oldest event still kept: one `sluice-reset` at the
+ *   position just before the oldest kept event (the head when none is kept), then the kept
+ *   history, then live events;
+ * - in the current epoch but beyond its head (from the future): one `sluice-reset` carrying the
+ *   head id, then live events.
+ *
+ * A live subscriber whose topic's history is replaced under it (Redis restarted without
+ * persistence, keys deleted) gets one `sluice-reset` at the new epoch's start, then the new
+ * epoch's events from its beginning. Never a duplicate, never a silent skip.
  * @example
  * const hub = createHub();
  * for await (const ev of hub.subscribe('chat', { from })) console.log(ev.id, ev.data);
  * await hub.publish('chat', { data: { text: 'hi' } });
  */
 export interface Hub {
-  /** Publishes one event; resolves its id. Data is captured as JSON now (`SLUICE_HUB_DATA`). */
+  /**
+   * Publishes one event; resolves its id. Data is captured as JSON now (`SLUICE_HUB_DATA`);
+   * `SLUICE_HUB_EVENT_TOO_LARGE` past `maxEventSize`, `SLUICE_HUB_TOPIC` for a bad name.
+   */
   publish(topic: string, input: PublishInput): Promise<string>;
   /** Events after `from` still in history, then live ones, in order. Breaking removes it. */
   subscribe(topic: string, options?: SubscribeOptions): AsyncIterable<HubEvent>;
   /**
-   * Attaches a sink: replayed frames (or one reset frame) are written before this resolves,
-   * then live frames. Resolves the function that detaches it.
+   * Attaches a sink and returns at once the function that detaches it (nothing is awaited, so
+   * a caller can detach the moment its client leaves, whatever the broker is doing). Replayed
+   * frames (or one reset frame), then live frames, are written as they become available; a
+   * later failure (the hub closed, a broker error) ends the sink with its reason. Throws for a
+   * closed hub (`SLUICE_HUB_CLOSED`) or a bad topic name (`SLUICE_HUB_TOPIC`).
    */
-  attach(topic: string, sink: HubSink, options?: { from?: string }): Promise<() => void>;
+  attach(topic: string, sink: HubSink, options?: { from?: string }): () => void;
   /** Ends every subscriber (iterators finish, sinks get `SLUICE_HUB_CLOSED`), frees resources. */
   close(): Promise<void>;
 }

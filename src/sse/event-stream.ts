@@ -151,7 +151,9 @@ export class EventStream {
 
   /**
    * Streams a hub topic: the events after `lastEventId` still in history, then live ones, until
-   * the client leaves or the hub cuts the subscriber off (the reason is on the signal).
+   * the client leaves or the hub cuts the subscriber off (the reason is on the signal). The
+   * subscriber is registered at once and removed the moment the client leaves, whatever the
+   * hub's broker is doing.
    */
   async subscribe(hub: Hub, topic: string): Promise<void> {
     if (this.closed) return;
@@ -167,15 +169,17 @@ export class EventStream {
     const onAbort = (): void => ended();
     this.#request.onAborted(onAbort);
     const from = this.lastEventId;
-    const detach = await hub.attach(topic, hubSink, from ? { from } : {});
+    let detach: (() => void) | undefined;
     try {
+      // Registers at once: a client that leaves while the hub still waits (Redis down) detaches now.
+      detach = hub.attach(topic, hubSink, from ? { from } : {});
       const reason = await done;
       if (reason && !sink.gone) {
         this.drainFrames();
         sink.cut(reason);
       }
     } finally {
-      detach();
+      detach?.();
       this.#request.offAborted(onAbort);
     }
   }
