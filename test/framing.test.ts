@@ -118,6 +118,31 @@ describe('a fetch() Response returned by a handler', () => {
     assert.ok(first.body.equals(gz), 'the gzip bytes, untouched');
     assert.equal(x.responses[1]!.body.toString('latin1'), NEXT);
   });
+
+  it('whose upstream dies mid-body reaches the client truncated (no terminating chunk, connection closed), never complete', async () => {
+    const dying = http.createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '1000' });
+      res.write('x'.repeat(500));
+      setImmediate(() => res.destroy());
+    });
+    await new Promise<void>((resolve) => dying.listen(0, '127.0.0.1', resolve));
+    after(() => {
+      dying.closeAllConnections();
+      dying.close();
+    });
+    const dyingUrl = `http://127.0.0.1:${(dying.address() as AddressInfo).port}/`;
+    const { s } = await startServer((s) => {
+      s.get('/proxy', () => fetch(dyingUrl));
+      s.get('/next', () => NEXT);
+    });
+    const x = await pipelined(s.port, '/proxy', 3000);
+    assert.equal(x.responses.length, 1, show(x));
+    assert.equal(x.responses[0]!.status, 200);
+    assert.equal(x.responses[0]!.complete, false, show(x));
+    assert.ok(!x.raw.includes('\r\n0\r\n\r\n'), show(x));
+    assert.ok(!x.raw.includes(NEXT), show(x));
+    assert.ok(x.closed, show(x));
+  });
 });
 
 describe('a static file that shrinks while it is served', () => {
