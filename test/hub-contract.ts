@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encodeEvent } from '../src/codec/sse.js';
+import { SSE_CODEC } from '../src/sse/event-stream.js';
 import type { Hub, HubEvent, HubSink } from '../src/hub/index.js';
 
 export interface HubOptions {
@@ -52,6 +53,7 @@ export function recordingSink(): HubSink & {
   const waiters: { n: number; resolve: () => void }[] = [];
   let onEnd: ((reason: Error | undefined) => void) | undefined;
   const sink = {
+    codec: SSE_CODEC,
     frames: [] as Uint8Array[],
     ids: [] as string[],
     ended: null as Error | undefined | null,

@@ -23,7 +23,9 @@ describe('memory hub', () => {
     const [ev] = await take(it, 1);
     assert.equal(ev!.event, 'sluice-reset');
     const k = ids.indexOf(ev!.id) + 1;
-    assert.ok(k > 40 && k < 49, `kept from ${k}`);
+    // Each event counts its strings and objects (an encoding only once a sink asks for one):
+    // 4000 bytes keep a dozen or so of the 50, never all, never none.
+    assert.ok(k > 25 && k < 49, `kept from ${k}`);
     const kept = await take(it, 50 - k);
     assert.deepEqual(kept.map((e) => e.id), ids.slice(k));
     await hub.close();

@@ -52,6 +52,8 @@ describe('redis hub', () => {
       const onA = a.subscribe('room')[Symbol.asyncIterator]();
       const sinkA = recordingSink();
       const detach = a.attach('room', sinkA);
+      // Live-only subscribers start where the hub stood when they went live: wait for that.
+      await detach.live;
       const ids: string[] = [];
       for (let i = 0; i < 10; i++) ids.push(await b.publish('room', { data: { i } }));
       const got = await take(onA, 10);
@@ -360,6 +362,11 @@ describe('redis hub: a history replaced under its readers', () => {
     const other = createRedisHub({ url: REDIS_URL, prefix });
     try {
       const it = hub.subscribe('t')[Symbol.asyncIterator]();
+      // A live-only subscriber starts where the topic stood when it went live; a sink attached
+      // after it on the same hub goes live after it (one connection, in order): wait for that.
+      const marker = hub.attach('t', recordingSink());
+      await marker.live;
+      marker();
       const first = await other.publish('t', { data: 'before' });
       assert.equal((await take(it, 1))[0]!.id, first);
       await raw.del([`${prefix}s:t`, `${prefix}e:t`, `${prefix}n:t`]);
@@ -379,6 +386,28 @@ describe('redis hub: a history replaced under its readers', () => {
 });
 
 describe('redis hub: close', () => {
+  it('close() while the connections are still being made leaves no connection behind', async () => {
+    // A private Redis: its client list holds only this test's connections.
+    const redis = await startPrivateRedis({ persistent: false });
+    const clients = async (): Promise<number> =>
+      String(await redis.command(['CLIENT', 'LIST'])).trim().split('\n').length - 1; // minus ours
+    try {
+      for (let i = 0; i < 20; i++) {
+        const hub = createRedisHub({ url: redis.url, prefix: 'c:' });
+        // Let the connect start (0, 1 or 2 turns in), then close in the middle of it.
+        for (let t = 0; t < i % 3; t++) await new Promise((r) => setImmediate(r));
+        await hub.close();
+      }
+      const deadline = Date.now() + 3000;
+      while ((await clients()) > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(await clients(), 0, 'connections left open after close()');
+    } finally {
+      await redis.stop();
+    }
+  });
+
   it('close() resolves within 1 s when Redis was never reachable, ending subscribers and waiting publishes', async () => {
     const port = await freePort(); // nothing listens there
     const hub = createRedisHub({ url: `redis://127.0.0.1:${port}`, publishTimeoutMs: 30_000 });

@@ -120,29 +120,23 @@ describe('Host values the URL parser refuses', () => {
     assert.equal(new URL(seen[0]!).host, 'good.example', `r.url was ${seen[0]}`);
     assert.ok(!seen[0]!.startsWith('http://evil.example'), `r.url was ${seen[0]}`);
   });
-  it(
-    'r.url never loses the path and query, whatever Host the guard lets through',
-    {
-      todo: "985cf0f: 'Host: foo.0x1F' (a hex last label: the URL parser refuses it) passes the guard's plain-name fast path, and r.url falls back to http://localhost/ without the path and query",
-    },
-    async () => {
-      const seen: string[] = [];
-      const { s } = await startServer((s) =>
-        s.use(async (r: Request) => {
-          seen.push(r.url.pathname + r.url.search);
-          await r.middleware.next();
-        }),
-      );
-      const x = await exchange(
-        s.port,
-        Buffer.from('GET /p?q=1 HTTP/1.1\r\nHost: foo.0x1F\r\n\r\n', 'latin1'),
-        { responses: 1, timeout: 2000 },
-      );
-      // Either the guard refuses the Host (400, no handler) or r.url keeps the target.
-      if (x.responses[0]?.status === 400) assert.deepEqual(seen, []);
-      else assert.deepEqual(seen, ['/p?q=1']);
-    },
-  );
+  it('r.url never loses the path and query, whatever Host the guard lets through', async () => {
+    const seen: string[] = [];
+    const { s } = await startServer((s) =>
+      s.use(async (r: Request) => {
+        seen.push(r.url.pathname + r.url.search);
+        await r.middleware.next();
+      }),
+    );
+    const x = await exchange(
+      s.port,
+      Buffer.from('GET /p?q=1 HTTP/1.1\r\nHost: foo.0x1F\r\n\r\n', 'latin1'),
+      { responses: 1, timeout: 2000 },
+    );
+    // Either the guard refuses the Host (400, no handler) or r.url keeps the target.
+    if (x.responses[0]?.status === 400) assert.deepEqual(seen, []);
+    else assert.deepEqual(seen, ['/p?q=1']);
+  });
 });
 
 describe('a logger that throws', () => {
@@ -243,38 +237,32 @@ describe('a source whose return() throws synchronously when the client leaves', 
 
 describe('a hook that throws synchronously after an async handler', () => {
   for (const hook of ['afterServe', 'beforeOutput', 'afterOutput'] as const) {
-    it(
-      `${hook}: the error is logged like an async hook's, the client gets its answer, and the process stays up`,
-      {
-        todo: `985cf0f (and 0de8975): #runHooks rethrows a synchronous throw, and ${hook} runs inside a promise callback (#startChain's then -> complete/#end/#finish), so it becomes an unhandled rejection that ends the process; an async hook that rejects is handled`,
-      },
-      async () => {
-        await withoutUncaught(async () => {
-          const log = memoryLogger();
-          const { url } = await startServer(
-            (s) => {
-              s.get('/', () => 'ok');
-              s.bindHookHandler('/x', hook, () => {
-                throw new Error(`${hook} hook failed`);
-              });
-              s.get('/x', async () => {
-                await new Promise((resolve) => setImmediate(resolve));
-                return 'x';
-              });
-            },
-            { logger: log },
-          );
-          const res = await fetch(`${url}/x`);
-          assert.ok(res.status === 200 || res.status === 500, String(res.status));
-          await res.arrayBuffer();
-          await waitFor(
-            () => log.records.some((rec) => rec.level === 'error'),
-            1000,
-            'the hook error to be logged',
-          );
-          await stillServes(url);
-        });
-      },
-    );
+    it(`${hook}: the error is logged like an async hook's, the client gets its answer, and the process stays up`, async () => {
+      await withoutUncaught(async () => {
+        const log = memoryLogger();
+        const { url } = await startServer(
+          (s) => {
+            s.get('/', () => 'ok');
+            s.bindHookHandler('/x', hook, () => {
+              throw new Error(`${hook} hook failed`);
+            });
+            s.get('/x', async () => {
+              await new Promise((resolve) => setImmediate(resolve));
+              return 'x';
+            });
+          },
+          { logger: log },
+        );
+        const res = await fetch(`${url}/x`);
+        assert.ok(res.status === 200 || res.status === 500, String(res.status));
+        await res.arrayBuffer();
+        await waitFor(
+          () => log.records.some((rec) => rec.level === 'error'),
+          1000,
+          'the hook error to be logged',
+        );
+        await stillServes(url);
+      });
+    });
   }
 });

@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type http from 'node:http';
 import { Server } from '../src/index.js';
-import { memoryLogger } from './helpers/server.js';
+import { memoryLogger, socketOf } from './helpers/server.js';
 import { connectRaw, exchange, headerOf } from './helpers/raw-http.js';
 
 const GET = 'GET / HTTP/1.1\r\nHost: a\r\n\r\n';
@@ -17,7 +17,7 @@ async function restarted(): Promise<Server> {
   // shutdown() leave it listening (the test has failed then).
   let listening: http.Server | undefined;
   s.get('/', (r) => {
-    listening = (r.raw.socket as unknown as { server: http.Server }).server;
+    listening = (socketOf(r) as unknown as { server: http.Server }).server;
     return 'ok';
   });
   after(async () => {

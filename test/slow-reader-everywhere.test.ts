@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { SluiceError } from '../src/index.js';
 import { heartbeatTimerCount } from '../src/sse/heartbeat.js';
-import { readBody, startServer, waitFor } from './helpers/server.js';
+import { readBody, socketOf, startServer, waitFor } from './helpers/server.js';
 
 const MiB = 1024 * 1024;
 
@@ -83,7 +83,7 @@ describe('buffered responses under the slow-reader policy', () => {
     const { s } = await startServer(
       (s) =>
         s.get('/big', (r) => {
-          sockets.push(r.raw.socket);
+          sockets.push(socketOf(r));
           return Buffer.alloc(8 * MiB, 'b');
         }),
       { writeStallTimeout: 300 },
@@ -112,7 +112,7 @@ describe('buffered responses under the slow-reader policy', () => {
       (s) =>
         s.get('/body/{name}', (r) => {
           const name = r.get('name') as string;
-          sockets.set(name, r.raw.socket);
+          sockets.set(name, socketOf(r));
           return Buffer.alloc(name === 'small' ? 64 * 1024 : 8 * MiB, 'c');
         }),
       { writeStallTimeout: 60_000, unsentBudget: 2 * MiB },

@@ -78,6 +78,18 @@ export function encodeEvent(ev: SseEvent): string {
   return out + '\n';
 }
 
+/**
+ * An event's frame as bytes in a buffer of its own: `Buffer.from` would carve small frames out
+ * of a shared 8 KiB pool, and one frame kept (in a hub's history) would then pin its whole slab.
+ * @example encodeEventBytes({ id: 'e-1', data: 'hi' }) // bytes of "id: e-1\ndata: hi\n\n"
+ */
+export function encodeEventBytes(ev: SseEvent): Uint8Array {
+  const text = encodeEvent(ev);
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  bytes.write(text);
+  return bytes;
+}
+
 /** `data:` lines for a text, one per line; the fast path avoids a split for one-line data. */
 export function encodeData(text: string): string {
   if (text.indexOf('\n') === -1 && text.indexOf('\r') === -1) return `data: ${text}\n`;

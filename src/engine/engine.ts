@@ -325,7 +325,9 @@ export class Engine implements ExchangeHost {
         }
       } catch (err) {
         if (err === EXIT_HOOK || err === EXIT_ALL) stop = true;
-        else if (!isExitSignal(err)) throw err;
+        // Never thrown from here: hooks often run inside a promise callback, where a throw
+        // would become an unhandled rejection. The caller handles the rejected promise.
+        else if (!isExitSignal(err)) return Promise.reject(err);
       }
       return undefined;
     };

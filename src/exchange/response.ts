@@ -448,16 +448,18 @@ export class Response {
         encoding = plan.encoding;
       }
     }
-    const headers = this.#headerObject();
     const head = this.#request.method === 'HEAD';
+    // Sluice frames a buffered body itself: the handler's Content-Length (in any case) gives way,
+    // but for HEAD, which keeps it (the size a GET would send), and a bodiless status, which
+    // never carries one.
+    const ownLength = body !== undefined && !(head && this.#headers?.has('content-length'));
+    if (ownLength && this.#headers?.has('content-length')) this.#headers.delete('content-length');
+    const headers = this.#headerObject();
     if (body !== undefined) {
       const length = typeof body === 'string' ? this.#bytes : body.byteLength;
       if (encoding) headers['Content-Encoding'] = encoding;
       if (length > 0 && !this.#headers?.has('content-type')) headers['Content-Type'] = TEXT_PLAIN;
-      // HEAD keeps a Content-Length the handler set (the size a GET would send).
-      if (!head || !this.#headers?.has('content-length')) {
-        headers['Content-Length'] = String(length);
-      }
+      if (ownLength) headers['Content-Length'] = String(length);
     }
     // An error answered while the request body is still arriving: close rather than read and
     // discard the rest. A request without a body keeps its connection.
@@ -567,10 +569,15 @@ export class Response {
 
   #headerObject(): OutgoingHeaders {
     const headers = this.#headers ? this.#headers.toObject() : {};
-    // Sluice frames the body itself; a Transfer-Encoding copied from elsewhere would contradict it.
-    if (this.#headers?.has('transfer-encoding')) {
+    // Sluice frames the body itself; a Transfer-Encoding copied from elsewhere would contradict
+    // it, and a 204 carries no Content-Length (RFC 9110 §8.6).
+    const h = this.#headers;
+    if (h?.has('transfer-encoding') || (this.#status === 204 && h?.has('content-length'))) {
       for (const name of Object.keys(headers)) {
-        if (name.toLowerCase() === 'transfer-encoding') delete headers[name];
+        const key = name.toLowerCase();
+        if (key === 'transfer-encoding' || key === 'content-length') {
+          if (key === 'transfer-encoding' || this.#status === 204) delete headers[name];
+        }
       }
     }
     if (this.#cookies) {

@@ -82,6 +82,10 @@ export class ResponseHeaders {
     this.#guard(name);
     checkHeader(name, String(value));
     const key = name.toLowerCase();
+    // Content-Length frames the body: two values would let two readers disagree on it.
+    if (key === 'content-length' && this.#find(key) !== -1) {
+      throw new SluiceError('SLUICE_HEADER_INVALID', 'Content-Length holds one value; use set()');
+    }
     if (key === CONTENT_TYPE) {
       this.#contentType = join(this.#contentType, value);
       return this;

@@ -12,6 +12,8 @@ const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=-]+)(?::([0-9]{0,5}
 // The everyday shape (letters, digits, dots and hyphens, a label that is not all digits last):
 // no further check needed.
 const PLAIN_HOST = /^(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]*[A-Za-z-][A-Za-z0-9-]*(?::[0-9]{1,5})?$/;
+// WHATWG's "ends in a number": a last label of digits, or 0x and hex digits.
+const NUMERIC_LAST_LABEL = /(?:^|\.)(?:\d+|0x[0-9a-f]*)\.?(?::\d*)?$/i;
 /** Hosts already checked with the URL parser (bounded: past the bound each is checked again). */
 const checkedHosts = new Map<string, boolean>();
 const MAX_CHECKED_HOSTS = 1024;
@@ -26,8 +28,9 @@ export function isValidHost(host: string): boolean {
   const m = HOST.exec(host);
   if (!m) return false;
   if (m[1] !== undefined && m[1] !== '' && Number(m[1]) > 65535) return false;
-  // Punycode labels (`xn--`) go to the parser: it refuses the malformed ones.
-  if (PLAIN_HOST.test(host) && !/xn--/i.test(host)) return true;
+  // Punycode labels (`xn--`) and a last label the parser reads as a number (`0x1F`: IPv4) go
+  // to the parser: it refuses the malformed ones.
+  if (PLAIN_HOST.test(host) && !/xn--/i.test(host) && !NUMERIC_LAST_LABEL.test(host)) return true;
   const known = checkedHosts.get(host);
   if (known !== undefined) return known;
   let ok: boolean;

@@ -1,20 +1,78 @@
 /**
- * One published event as the hub keeps it: its text, its position and its SSE frame, encoded
- * once and shared by every local subscriber. Also the checks both backends share: topic names
- * and the capture of a publish input (its size included).
+ * One published event as the hub keeps it: its text and its position, and its encodings,
+ * memoized per codec: the hub is transport-neutral, a sink brings its codec (SSE frames,
+ * WebSocket messages), and every local sink with the same codec gets the same bytes, encoded
+ * once. Also the checks both backends share: topic names and the capture of a publish input.
  */
 import { SluiceError } from '../errors/index.js';
-import { assertFieldValue, encodeEvent } from '../codec/sse.js';
+import { assertFieldValue } from '../codec/sse.js';
 import { RESET_EVENT } from './event-id.js';
-import type { HubEvent, PublishInput } from './types.js';
+import type { HubCodec, HubEvent, PublishInput } from './types.js';
 
-/** An event with its encoded frame and numeric position (`hi`, `lo`) for ordering. */
-export interface Entry extends HubEvent {
-  readonly frame: Uint8Array;
+/** Who keeps an entry (the memory hub's history): told when a new encoding makes it larger. */
+export interface EntryHolder {
+  grew(entry: Entry, bytes: number): void;
+}
+
+/** Bytes of objects per memoized encoding beyond its bytes (a Uint8Array and its ArrayBuffer). */
+const ENCODING_OVERHEAD = 160;
+
+/**
+ * An event with its numeric position (`hi`, `lo`) for ordering and its encodings.
+ * @example entry.encoded(sseCodec) // the SSE frame, the same bytes for every SSE subscriber
+ */
+export class Entry implements HubEvent {
+  readonly id: string;
+  readonly event: string | undefined;
+  readonly data: string;
   readonly hi: number;
   readonly lo: number;
   /** True for a `sluice-reset` entry, which bypasses position checks. */
   readonly reset: boolean;
+  /** Set by a hub that keeps the entry: its accounted size and its order of keeping. */
+  holder: EntryHolder | undefined = undefined;
+  size = 0;
+  order = 0;
+  // Two codecs (SSE and WebSocket) cover every sink Sluice has: no Map unless a third appears.
+  #codecA: HubCodec | undefined = undefined;
+  #bytesA: Uint8Array | undefined = undefined;
+  #codecB: HubCodec | undefined = undefined;
+  #bytesB: Uint8Array | undefined = undefined;
+  #more: Map<HubCodec, Uint8Array> | undefined = undefined;
+
+  constructor(
+    id: string,
+    event: string | undefined,
+    data: string,
+    hi: number,
+    lo: number,
+    reset: boolean,
+  ) {
+    this.id = id;
+    this.event = event;
+    this.data = data;
+    this.hi = hi;
+    this.lo = lo;
+    this.reset = reset;
+  }
+
+  /** The bytes of this event in the codec's encoding, encoded on first use. */
+  encoded(codec: HubCodec): Uint8Array {
+    if (codec === this.#codecA) return this.#bytesA!;
+    if (codec === this.#codecB) return this.#bytesB!;
+    const known = this.#more?.get(codec);
+    if (known) return known;
+    const bytes = codec.encode(this);
+    if (this.#codecA === undefined) {
+      this.#codecA = codec;
+      this.#bytesA = bytes;
+    } else if (this.#codecB === undefined) {
+      this.#codecB = codec;
+      this.#bytesB = bytes;
+    } else (this.#more ??= new Map()).set(codec, bytes);
+    this.holder?.grew(this, bytes.byteLength + ENCODING_OVERHEAD);
+    return bytes;
+  }
 }
 
 /** Default `maxEventSize`: 256 KiB of data text plus event name, in UTF-8 bytes. */
@@ -46,17 +104,7 @@ export function assertTopic(name: unknown): asserts name is string {
   }
 }
 
-/**
- * Encodes a frame into a buffer of its own: `Buffer.from` would carve small frames out of the
- * shared 8 KiB pool, and one frame kept in history would then pin its whole slab.
- */
-function frameOf(text: string): Uint8Array {
-  const frame = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
-  frame.write(text);
-  return frame;
-}
-
-/** Builds an entry, encoding its frame once. */
+/** Builds an entry (encoded lazily, per codec). */
 export function makeEntry(
   id: string,
   event: string | undefined,
@@ -64,14 +112,12 @@ export function makeEntry(
   hi: number,
   lo: number,
 ): Entry {
-  const frame = frameOf(encodeEvent({ id, event, data }));
-  return { id, event, data, frame, hi, lo, reset: false };
+  return new Entry(id, event, data, hi, lo, false);
 }
 
 /** The reserved `sluice-reset` entry: its id and data are the position to resume from. */
 export function makeResetEntry(id: string, hi: number, lo: number): Entry {
-  const frame = frameOf(encodeEvent({ id, event: RESET_EVENT, data: id }));
-  return { id, event: RESET_EVENT, data: id, frame, hi, lo, reset: true };
+  return new Entry(id, RESET_EVENT, id, hi, lo, true);
 }
 
 /** Characters V8 cannot keep in a one-byte string. */

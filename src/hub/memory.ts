@@ -13,10 +13,11 @@ import {
   makeResetEntry,
   positiveOption,
   type Entry,
+  type EntryHolder,
 } from './entry.js';
 import { newEpoch, parseId } from './event-id.js';
-import { QueueSubscriber, SinkSubscriber, type Subscriber } from './subscriber.js';
-import type { Hub, HubEvent, HubSink, PublishInput, SubscribeOptions } from './types.js';
+import { QueueSubscriber, SinkSubscriber, detachOf, type Subscriber } from './subscriber.js';
+import type { Detach, Hub, HubEvent, HubSink, PublishInput, SubscribeOptions } from './types.js';
 
 /**
  * Options of `createHub`.
@@ -57,31 +58,31 @@ export interface MemoryHubOptions {
 }
 
 /**
- * Bytes of objects per kept event beyond its strings and frame: the entry, its slot, the
- * frame's `Uint8Array` and `ArrayBuffer` with its backing store's header.
+ * Bytes of objects per kept event beyond its strings and encodings: the entry and its slot.
+ * Each encoding a sink asks for is added when it is made (see Entry.encoded).
  */
-const ENTRY_OVERHEAD = 320;
+const ENTRY_OVERHEAD = 160;
 
-interface Stored {
-  entry: Entry;
-  bytes: number;
-  /** The hub-wide publish count when it was kept: among topics of one size, oldest goes first. */
-  order: number;
-}
-
-class Topic {
+class Topic implements EntryHolder {
   readonly epoch = newEpoch();
   /** Sequence number of the last event (0: none yet). */
   seq = 0;
   /** History, oldest first from `start`; compacted now and then. */
-  ring: Stored[] = [];
+  ring: Entry[] = [];
   start = 0;
   bytes = 0;
   /** Index in the hub's heap of topics by bytes, -1 when its history is empty. */
   heapAt = -1;
   readonly subs = new Set<Subscriber>();
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    private readonly hub: MemoryHub,
+  ) {}
+
+  grew(entry: Entry, bytes: number): void {
+    this.hub.grew(this, entry, bytes);
+  }
 
   get headId(): string {
     return `${this.epoch}-${this.seq}`;
@@ -93,7 +94,7 @@ class Topic {
 
   /** Sequence number of the oldest kept event (`seq + 1` when none is kept). */
   get firstSeq(): number {
-    return this.size > 0 ? this.ring[this.start]!.entry.hi : this.seq + 1;
+    return this.size > 0 ? this.ring[this.start]!.hi : this.seq + 1;
   }
 }
 
@@ -260,10 +261,10 @@ class MemoryHub implements Hub {
     return sub;
   }
 
-  attach(name: string, sink: HubSink, options: { from?: string } = {}): () => void {
+  attach(name: string, sink: HubSink, options: { from?: string } = {}): Detach {
     const sub = new SinkSubscriber(sink);
     this.register(name, sub, options.from);
-    return () => sub.detach();
+    return detachOf(sub);
   }
 
   close(): Promise<void> {
@@ -322,13 +323,30 @@ class MemoryHub implements Hub {
     if (this.maxEvents === 0) return;
     const bytes =
       ENTRY_OVERHEAD +
-      entry.frame.byteLength +
       heapBytes(entry.data) +
       heapBytes(entry.id) +
       (entry.event === undefined ? 0 : heapBytes(entry.event));
-    topic.ring.push({ entry, bytes, order: ++this.kept });
+    entry.size = bytes;
+    entry.order = ++this.kept;
+    entry.holder = topic;
+    topic.ring.push(entry);
     topic.bytes += bytes;
     this.totalBytes += bytes;
+    this.trim(topic);
+  }
+
+  /** A kept entry got a new encoding (a sink of another codec asked for it): account for it. */
+  grew(topic: Topic, entry: Entry, bytes: number): void {
+    // An entry of a topic dropped meanwhile (evicted, or the hub closed) counts nowhere.
+    if (this.topics.get(topic.name) !== topic) return;
+    entry.size += bytes;
+    topic.bytes += bytes;
+    this.totalBytes += bytes;
+    this.trim(topic);
+  }
+
+  /** Applies the per-topic bounds, then the process-wide budget. */
+  private trim(topic: Topic): void {
     while (topic.size > this.maxEvents || (topic.bytes > this.maxBytes && topic.size > 0)) {
       this.dropOldest(topic);
     }
@@ -345,9 +363,10 @@ class MemoryHub implements Hub {
 
   private dropOldest(topic: Topic): void {
     const old = topic.ring[topic.start]!;
-    topic.ring[topic.start++] = undefined as unknown as Stored;
-    topic.bytes -= old.bytes;
-    this.totalBytes -= old.bytes;
+    topic.ring[topic.start++] = undefined as unknown as Entry;
+    old.holder = undefined;
+    topic.bytes -= old.size;
+    this.totalBytes -= old.size;
     if (topic.size === 0) {
       topic.ring = [];
       topic.start = 0;
@@ -368,7 +387,7 @@ class MemoryHub implements Hub {
     let topic = this.topics.get(name);
     if (topic) return topic;
     if (this.topics.size >= this.maxTopics) this.evictOne();
-    topic = new Topic(name);
+    topic = new Topic(name, this);
     this.topics.set(name, topic);
     return topic;
   }
@@ -389,7 +408,7 @@ class MemoryHub implements Hub {
 /** The topic's kept entries from ring index `begin` on. */
 function history(topic: Topic, begin: number): Entry[] {
   const out: Entry[] = [];
-  for (let i = begin; i < topic.ring.length; i++) out.push(topic.ring[i]!.entry);
+  for (let i = begin; i < topic.ring.length; i++) out.push(topic.ring[i]!);
   return out;
 }
 

@@ -5,7 +5,7 @@
  */
 import { SluiceError } from '../errors/index.js';
 import type { Entry } from './entry.js';
-import type { HubEvent, HubSink } from './types.js';
+import type { Detach, HubEvent, HubSink } from './types.js';
 
 /** Live events held per subscriber while its replay is being fetched (Redis) before cut-off. */
 const MAX_HELD = 10_000;
@@ -20,6 +20,23 @@ export abstract class Subscriber {
   private held: Entry[] | null = null;
   /** Set by the hub: removes this subscriber from its topic. */
   detach: () => void = () => {};
+  #live: Promise<void> | undefined;
+  #wentLive: (() => void) | undefined;
+  #isLive = false;
+
+  /** Settles once the replay was handed over and live events flow (or the subscriber ended). */
+  get live(): Promise<void> {
+    if (this.#isLive || this.removed) return Promise.resolve();
+    return (this.#live ??= new Promise((resolve) => (this.#wentLive = resolve)));
+  }
+
+  /** Marks the subscriber live (or ended) for whoever awaits `live`. */
+  protected settleLive(): void {
+    this.#isLive = true;
+    const resolve = this.#wentLive;
+    this.#wentLive = undefined;
+    resolve?.();
+  }
 
   /** True while live entries are held for a pending replay. */
   get isHeld(): boolean {
@@ -56,6 +73,7 @@ export abstract class Subscriber {
     const held = this.held;
     this.held = null;
     if (held) for (const e of held) if (!this.removed) this.deliver(e);
+    this.settleLive();
   }
 
   /** Removes this subscriber and ends it with a reason. */
@@ -83,7 +101,7 @@ export class SinkSubscriber extends Subscriber {
 
   protected push(e: Entry): void {
     try {
-      this.sink.write(e.frame, e.id);
+      this.sink.write(e.encoded(this.sink.codec), e.id);
     } catch (err) {
       this.cutOff(err instanceof Error ? err : new Error(String(err)));
     }
@@ -91,6 +109,7 @@ export class SinkSubscriber extends Subscriber {
 
   finish(reason?: Error): void {
     this.removed = true;
+    this.settleLive();
     this.sink.end(reason);
   }
 }
@@ -231,4 +250,11 @@ export class QueueSubscriber extends Subscriber implements AsyncIterableIterator
 
 function toEvent(e: Entry): HubEvent {
   return { id: e.id, event: e.event, data: e.data };
+}
+
+/** The detach function `attach` returns, with the subscriber's `live` promise on it. */
+export function detachOf(sub: Subscriber): Detach {
+  const detach = (() => sub.detach()) as Detach & { live?: Promise<void> };
+  Object.defineProperty(detach, 'live', { get: () => sub.live });
+  return detach;
 }

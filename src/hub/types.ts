@@ -44,15 +44,37 @@ export interface SubscribeOptions {
 }
 
 /**
- * Internal fast path used by `EventStream.subscribe`: the hub pushes each event's pre-encoded
- * SSE frame. Calls are synchronous, from the hub's fan-out loop; a `write` that throws detaches
- * the sink and ends it with that error.
+ * Turns an event into the bytes one kind of transport sends: an SSE frame, a WebSocket message.
+ * The hub never picks one: a sink brings its codec, and each entry memoizes its bytes per codec
+ * object, so every local sink with the same codec gets the same bytes, encoded once per publish.
+ * Keep one codec object per encoding (its identity is the memo's key).
+ * @example const sse: HubCodec = { encode: (e) => Buffer.from(encodeEvent(e)) };
+ */
+export interface HubCodec {
+  encode(event: HubEvent): Uint8Array;
+}
+
+/**
+ * Internal fast path used by `EventStream.subscribe` (and any transport): the hub pushes each
+ * event's bytes in the sink's codec. Calls are synchronous, from the hub's fan-out loop; a
+ * `write` that throws detaches the sink and ends it with that error.
  */
 export interface HubSink {
-  /** The event's SSE frame, the same `Uint8Array` object for every local subscriber. */
-  write(frame: Uint8Array, id: string): void;
+  /** The encoding this sink's transport sends. */
+  readonly codec: HubCodec;
+  /** The event's bytes, the same `Uint8Array` object for every local sink of this codec. */
+  write(bytes: Uint8Array, id: string): void;
   /** The hub closed (`SLUICE_HUB_CLOSED`) or the subscriber was cut off; no write follows. */
   end(reason?: Error): void;
+}
+
+/**
+ * What `attach` returns: call it to detach; `live` settles once the subscriber's replay was
+ * written and live events flow (a test's cue to publish).
+ */
+export interface Detach {
+  (): void;
+  readonly live: Promise<void>;
 }
 
 /**
@@ -101,7 +123,7 @@ export interface Hub {
    * later failure (the hub closed, a broker error) ends the sink with its reason. Throws for a
    * closed hub (`SLUICE_HUB_CLOSED`) or a bad topic name (`SLUICE_HUB_TOPIC`).
    */
-  attach(topic: string, sink: HubSink, options?: { from?: string }): () => void;
+  attach(topic: string, sink: HubSink, options?: { from?: string }): Detach;
   /** Ends every subscriber (iterators finish, sinks get `SLUICE_HUB_CLOSED`), frees resources. */
   close(): Promise<void>;
 }

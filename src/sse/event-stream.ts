@@ -4,7 +4,7 @@
  * per-stream cap and the stall guard apply to events exactly as to any other stream. It never
  * sees the response's internals or a socket: only the Sink, and the two small views below.
  */
-import type { Hub, HubSink } from '../hub/types.js';
+import type { Hub, HubCodec, HubSink } from '../hub/types.js';
 import { pipeSource, type AbortNotifier } from '../stream/pipe-source.js';
 import type { Sink } from '../stream/sink.js';
 import {
@@ -13,6 +13,7 @@ import {
   encodeRetry,
   isEventShape,
   type SseEvent,
+  encodeEventBytes,
 } from '../codec/sse.js';
 import { startHeartbeat, stopHeartbeat } from './heartbeat.js';
 import { frameFor } from '../codec/sse-frame-cache.js';
@@ -38,6 +39,14 @@ export interface StreamRequest extends AbortNotifier {
   header(name: string): string | undefined;
   readonly signal: AbortSignal;
 }
+
+/**
+ * The SSE encoding of hub events: what an EventStream brings to the hub, so each event is
+ * framed once per publish and the same bytes go to every local SSE subscriber.
+ */
+export const SSE_CODEC: HubCodec = {
+  encode: (e) => encodeEventBytes({ id: e.id, event: e.event, data: e.data }),
+};
 
 const RESOLVED_TRUE = Promise.resolve(true);
 const RESOLVED_FALSE = Promise.resolve(false);
@@ -161,6 +170,7 @@ export class EventStream {
     let ended!: (reason?: Error) => void;
     const done = new Promise<Error | undefined>((resolve) => (ended = resolve));
     const hubSink: HubSink = {
+      codec: SSE_CODEC,
       write: (frame) => {
         if ((this.#frames ??= []).push(frame) === 1) scheduleFrames(this);
       },

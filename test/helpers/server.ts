@@ -96,3 +96,8 @@ export async function readBody(res: Response): Promise<{ text: string; complete:
   }
   return { text: Buffer.concat(chunks).toString('utf8'), complete };
 }
+
+/** The Node socket a request arrived on (through `r.native`, the transport's own objects). */
+export function socketOf(r: { native: unknown }): net.Socket {
+  return (r.native as { req: { socket: net.Socket } }).req.socket;
+}

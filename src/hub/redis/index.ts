@@ -18,8 +18,8 @@ import {
   type Entry,
 } from '../entry.js';
 import { newEpoch, parseId } from '../event-id.js';
-import { QueueSubscriber, SinkSubscriber, type Subscriber } from '../subscriber.js';
-import type { Hub, HubEvent, HubSink, PublishInput, SubscribeOptions } from '../types.js';
+import { QueueSubscriber, SinkSubscriber, detachOf, type Subscriber } from '../subscriber.js';
+import type { Detach, Hub, HubEvent, HubSink, PublishInput, SubscribeOptions } from '../types.js';
 import {
   closeWithin,
   isErrorReply,
@@ -244,7 +244,15 @@ class RedisHub implements Hub {
     blk.on('error', () => {});
     this.cmd = cmd;
     this.blk = blk;
-    await Promise.all([cmd.connect(), blk.connect()]);
+    try {
+      await Promise.all([cmd.connect(), blk.connect()]);
+    } finally {
+      // close() ran while connecting: a connection that completed after it must not linger.
+      if (this.closed) {
+        destroyQuietly(cmd);
+        destroyQuietly(blk);
+      }
+    }
     if (this.closed) return;
     this.connected = true;
     this.loop = this.readLoop();
@@ -343,12 +351,12 @@ class RedisHub implements Hub {
     return sub;
   }
 
-  attach(name: string, sink: HubSink, options: { from?: string } = {}): () => void {
+  attach(name: string, sink: HubSink, options: { from?: string } = {}): Detach {
     if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED');
     assertTopic(name);
     const sub = new SinkSubscriber(sink);
     this.start_(name, sub, options.from);
-    return () => sub.detach();
+    return detachOf(sub);
   }
 
   /**
@@ -753,4 +761,13 @@ function toEntry(epoch: string, sid: string, fields: string[]): Entry {
   const { data, event } = entryFields(fields);
   const [hi, lo] = splitStreamId(sid);
   return makeEntry(`${epoch}-${sid}`, event, data, hi, lo);
+}
+
+/** Destroys a connection, whatever state it is in. */
+function destroyQuietly(c: RedisConnection): void {
+  try {
+    c.destroy();
+  } catch {
+    // already closed
+  }
 }

@@ -69,7 +69,12 @@ export async function startRedis(fsync: 'always' | 'everysec' | 'none'): Promise
       const c = child;
       if (!c || c.exitCode !== null || c.signalCode !== null) return resolve();
       c.removeAllListeners('exit');
-      c.once('exit', () => resolve());
+      c.once('exit', () => {
+        // A child redis forked (an AOF rewrite) may still hold the pipes: close our ends.
+        c.stdout?.destroy();
+        c.stderr?.destroy();
+        resolve();
+      });
       c.kill('SIGCONT'); // a frozen server could not act on SIGTERM
       c.kill(signal);
     });
