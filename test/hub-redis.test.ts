@@ -392,10 +392,10 @@ describe('redis hub: close', () => {
     const clients = async (): Promise<number> =>
       String(await redis.command(['CLIENT', 'LIST'])).trim().split('\n').length - 1; // minus ours
     try {
-      for (let i = 0; i < 20; i++) {
+      for (let i = 0; i < 60; i++) {
         const hub = createRedisHub({ url: redis.url, prefix: 'c:' });
-        // Let the connect start (0, 1 or 2 turns in), then close in the middle of it.
-        for (let t = 0; t < i % 3; t++) await new Promise((r) => setImmediate(r));
+        // Let the connect start (0 to 3 turns in), then close in the middle of it.
+        for (let t = 0; t < i % 4; t++) await new Promise((r) => setImmediate(r));
         await hub.close();
       }
       const deadline = Date.now() + 3000;
