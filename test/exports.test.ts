@@ -1,5 +1,5 @@
-// The public surface, snapshotted: a change to what `sluice`, `sluice/client` or `sluice/redis`
-// exports shows up here in review.
+// The public surface, snapshotted: a change to what `sluice`, `sluice/client`, `sluice/redis` or
+// `sluice/testing` exports shows up here in review.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -34,7 +34,20 @@ describe('public exports', () => {
     assert.ok(names.includes('createRedisHub'));
   });
 
-  it('package.json maps the three entry points to dist with types', async () => {
+  it('sluice/testing', async () => {
+    const names = Object.keys(await import('../src/testing/index.js')).sort();
+    assert.deepEqual(names, [
+      'CollectTimeoutError',
+      'FakeWire',
+      'activeHandles',
+      'collectEvents',
+      'createStatsProbe',
+      'enableStats',
+      'serveFake',
+    ]);
+  });
+
+  it('package.json maps the four entry points to dist with types', async () => {
     const { readFileSync } = await import('node:fs');
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
     assert.deepEqual(Object.keys(pkg.exports).sort(), [
@@ -42,7 +55,9 @@ describe('public exports', () => {
       './client',
       './package.json',
       './redis',
+      './testing',
     ]);
+    assert.equal(pkg.exports['./testing'].default, './dist/testing/index.js');
     assert.equal(pkg.exports['./redis'].default, './dist/hub/redis/index.js');
     assert.equal(pkg.exports['./client'].default, './dist/client/index.js');
   });

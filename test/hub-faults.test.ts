@@ -21,17 +21,24 @@ const rows: DrillFigures[] = [];
 
 after(() => {
   const out = table(rows.map((r) => ({ ...r })));
-  process.stdout.write(`\nhub fault drills (${CLIENTS} clients, freeze ${FREEZE_MS} ms):\n${out}\n`);
-  if (process.env.HUB_FAULTS_JSON) process.stdout.write(`FIGURES hub-faults ${JSON.stringify(rows)}\n`);
+  process.stdout.write(
+    `\nhub fault drills (${CLIENTS} clients, freeze ${FREEZE_MS} ms):\n${out}\n`,
+  );
+  if (process.env.HUB_FAULTS_JSON)
+    process.stdout.write(`FIGURES hub-faults ${JSON.stringify(rows)}\n`);
 });
 
 function assertHealthy(f: DrillFigures, outageMs: number, problems: string[]): void {
   assert.deepEqual(problems, [], 'the delivery checks found problems');
   assert.equal(f.closedClients, 0, 'every SSE client stayed connected');
   // An outage longer than two heartbeat periods must be bridged by heartbeats at every client.
-  if (outageMs >= 2 * HEARTBEAT_MS) assert.ok(f.minHeartbeats > 0, 'heartbeats arrived during the outage');
+  if (outageMs >= 2 * HEARTBEAT_MS)
+    assert.ok(f.minHeartbeats > 0, 'heartbeats arrived during the outage');
   // Heartbeats every 200 ms: no client went silent for long, whatever the broker did.
-  assert.ok(f.maxGap < 4 * HEARTBEAT_MS + 200, `longest silence ${f.maxGap} ms (outage ${outageMs} ms)`);
+  assert.ok(
+    f.maxGap < 4 * HEARTBEAT_MS + 200,
+    `longest silence ${f.maxGap} ms (outage ${outageMs} ms)`,
+  );
   assert.ok(f.loopP99 < LOOP_P99_MS, `event-loop delay p99 ${f.loopP99} ms`);
   assert.ok(f.recoveryMs >= 0, 'publishes were acknowledged again after the fault');
   assert.equal(f.duplicates, 0, 'no event delivered twice');
@@ -46,13 +53,22 @@ describe('redis hub under broker faults (appendfsync always)', { timeout: 120_00
   let rig: Rig;
   let heap0 = 0;
   before(async () => {
-    rig = await Rig.start({ fsync: 'always', clients: CLIENTS, heartbeatMs: HEARTBEAT_MS, publishEveryMs: 10 });
+    rig = await Rig.start({
+      fsync: 'always',
+      clients: CLIENTS,
+      heartbeatMs: HEARTBEAT_MS,
+      publishEveryMs: 10,
+    });
     heap0 = (await rig.stats()).heapUsed;
   });
   after(() => rig?.close());
 
   const drills: Array<[string, number, (r: Rig) => Promise<void>]> = [
-    [`restarted (SIGTERM, down ${DOWN_MS} ms)`, DOWN_MS, (r) => r.redis.restart('SIGTERM', DOWN_MS)],
+    [
+      `restarted (SIGTERM, down ${DOWN_MS} ms)`,
+      DOWN_MS,
+      (r) => r.redis.restart('SIGTERM', DOWN_MS),
+    ],
     [`killed (SIGKILL, down ${DOWN_MS} ms)`, DOWN_MS, (r) => r.redis.restart('SIGKILL', DOWN_MS)],
     [`frozen (SIGSTOP ${FREEZE_MS} ms)`, FREEZE_MS, (r) => r.redis.freeze(FREEZE_MS)],
     ['connections killed (CLIENT KILL)', 0, async (r) => void (await r.redis.killClients())],
@@ -64,7 +80,10 @@ describe('redis hub under broker faults (appendfsync always)', { timeout: 120_00
       assertHealthy(f, outage, rig.problems);
       const stats = await rig.stats();
       assert.equal(stats.heapAfterGc, true);
-      assert.ok(stats.heapUsed - heap0 < 32 * 1024 * 1024, `heap grew ${(stats.heapUsed - heap0) / 1048576} MiB`);
+      assert.ok(
+        stats.heapUsed - heap0 < 32 * 1024 * 1024,
+        `heap grew ${(stats.heapUsed - heap0) / 1048576} MiB`,
+      );
       assert.equal(stats.streams, CLIENTS);
       assert.equal(stats.maxUnsent, 0, 'nothing piles up unsent');
     });
@@ -73,15 +92,23 @@ describe('redis hub under broker faults (appendfsync always)', { timeout: 120_00
 
 describe('redis hub: what a weaker durability setting allows', { timeout: 60_000 }, () => {
   it('appendfsync everysec + SIGKILL: reports the acknowledged events lost', async () => {
-    const rig = await Rig.start({ fsync: 'everysec', clients: 10, heartbeatMs: HEARTBEAT_MS, publishEveryMs: 2 });
+    const rig = await Rig.start({
+      fsync: 'everysec',
+      clients: 10,
+      heartbeatMs: HEARTBEAT_MS,
+      publishEveryMs: 2,
+    });
     try {
       const f = await rig.drill('everysec, SIGKILL', () => rig.redis.restart('SIGKILL', DOWN_MS));
       rows.push(f);
-      if (rig.problems.length > 0) process.stdout.write(`everysec problems:\n  ${rig.problems.join('\n  ')}\n`);
+      if (rig.problems.length > 0)
+        process.stdout.write(`everysec problems:\n  ${rig.problems.join('\n  ')}\n`);
       // Not asserted to be zero: everysec only promises "at most about a second". A SIGKILL
       // leaves what Redis already wrote in the kernel's page cache, so on a live machine the
       // usual figure is 0; it is printed in the table either way.
-      process.stdout.write(`everysec + SIGKILL: ${f.lostFromHistory} acknowledged events lost from the history, ${f.missing} deliveries missing\n`);
+      process.stdout.write(
+        `everysec + SIGKILL: ${f.lostFromHistory} acknowledged events lost from the history, ${f.missing} deliveries missing\n`,
+      );
       assert.equal(f.closedClients, 0);
       assert.equal(f.duplicates, 0);
       assert.ok(f.loopP99 < LOOP_P99_MS, `event-loop delay p99 ${f.loopP99} ms`);
@@ -91,11 +118,19 @@ describe('redis hub: what a weaker durability setting allows', { timeout: 60_000
   });
 
   it('control, no AOF + SIGKILL: the same checks see the loss (history gone, sluice-reset sent)', async () => {
-    const rig = await Rig.start({ fsync: 'none', clients: 10, heartbeatMs: HEARTBEAT_MS, publishEveryMs: 10 });
+    const rig = await Rig.start({
+      fsync: 'none',
+      clients: 10,
+      heartbeatMs: HEARTBEAT_MS,
+      publishEveryMs: 10,
+    });
     try {
       const f = await rig.drill('no AOF, SIGKILL (control)', () => rig.redis.restart('SIGKILL'));
       rows.push(f);
-      assert.ok(f.lostFromHistory > 0, 'the checker sees acknowledged events gone from the history');
+      assert.ok(
+        f.lostFromHistory > 0,
+        'the checker sees acknowledged events gone from the history',
+      );
       assert.ok(f.resets > 0, 'clients were told with sluice-reset');
       assert.equal(f.closedClients, 0);
       assert.equal(f.duplicates, 0);

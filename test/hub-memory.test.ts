@@ -8,7 +8,10 @@ import { exposeGc, MiB } from './stress/lib/gc.js';
 hubContract('memory', {
   make: (options) =>
     Promise.resolve(
-      createHub({ history: { maxEvents: options?.maxEvents }, maxEventSize: options?.maxEventSize }),
+      createHub({
+        history: { maxEvents: options?.maxEvents },
+        maxEventSize: options?.maxEventSize,
+      }),
     ),
   idParts: 1,
   overflow: 30,
@@ -27,7 +30,10 @@ describe('memory hub', () => {
     // 4000 bytes keep a dozen or so of the 50, never all, never none.
     assert.ok(k > 25 && k < 49, `kept from ${k}`);
     const kept = await take(it, 50 - k);
-    assert.deepEqual(kept.map((e) => e.id), ids.slice(k));
+    assert.deepEqual(
+      kept.map((e) => e.id),
+      ids.slice(k),
+    );
     await hub.close();
   });
 
@@ -48,7 +54,10 @@ describe('memory hub', () => {
     const ids: string[] = [];
     for (let i = 0; i < 12; i++) ids.push(await hub.publish('t', { data: i }));
     const got = await take(hub.subscribe('t', { from: ids[8]! })[Symbol.asyncIterator](), 3);
-    assert.deepEqual(got.map((e) => e.id), ids.slice(9));
+    assert.deepEqual(
+      got.map((e) => e.id),
+      ids.slice(9),
+    );
     await hub.close();
   });
 });
@@ -85,7 +94,10 @@ describe('memory hub: history byte budget', () => {
     assert.ok(kept <= budget + slack(budget), `held ${(kept / MiB).toFixed(2)} MiB`);
     assert.ok(kept > budget / 2, `held ${(kept / MiB).toFixed(2)} MiB: the budget is used`);
     // The newest events are kept; an early one is gone, and asking for it is a reset.
-    const last = await take(hub.subscribe('t149', { from: `${ids[149]!.split('-')[0]}-0` })[Symbol.asyncIterator](), 1);
+    const last = await take(
+      hub.subscribe('t149', { from: `${ids[149]!.split('-')[0]}-0` })[Symbol.asyncIterator](),
+      1,
+    );
     assert.equal(last[0]!.id, ids[149]);
     const [gone] = await take(hub.subscribe('t0', { from: ids[0]! })[Symbol.asyncIterator](), 1);
     assert.equal(gone!.event, 'sluice-reset');
@@ -110,12 +122,20 @@ describe('memory hub: history byte budget', () => {
   it('past history.maxTotalBytes drops the oldest events of the largest topic first; a subscriber asking for them gets sluice-reset, then what is kept', async () => {
     const hub = createHub({ history: { maxTotalBytes: 1 * MiB } });
     const small: string[] = [];
-    for (let i = 0; i < 10; i++) small.push(await hub.publish('small', { data: { i, text: 'b'.repeat(1000) } }));
+    for (let i = 0; i < 10; i++)
+      small.push(await hub.publish('small', { data: { i, text: 'b'.repeat(1000) } }));
     const big: string[] = [];
-    for (let i = 0; i < 20; i++) big.push(await hub.publish('big', { data: { i, text: 'a'.repeat(100_000) } }));
+    for (let i = 0; i < 20; i++)
+      big.push(await hub.publish('big', { data: { i, text: 'a'.repeat(100_000) } }));
     // The small topic kept everything.
-    const s = await take(hub.subscribe('small', { from: `${small[0]!.split('-')[0]}-0` })[Symbol.asyncIterator](), 10);
-    assert.deepEqual(s.map((e) => e.id), small);
+    const s = await take(
+      hub.subscribe('small', { from: `${small[0]!.split('-')[0]}-0` })[Symbol.asyncIterator](),
+      10,
+    );
+    assert.deepEqual(
+      s.map((e) => e.id),
+      small,
+    );
     // The big one lost its oldest: a reset just before the oldest kept, then the kept ones.
     const it = hub.subscribe('big', { from: big[0]! })[Symbol.asyncIterator]();
     const [reset] = await take(it, 1);
@@ -123,21 +143,31 @@ describe('memory hub: history byte budget', () => {
     const k = big.indexOf(reset!.id) + 1;
     assert.ok(k >= 10 && k < 20, `kept from ${k}`);
     const rest = await take(it, 20 - k);
-    assert.deepEqual(rest.map((e) => e.id), big.slice(k));
+    assert.deepEqual(
+      rest.map((e) => e.id),
+      big.slice(k),
+    );
     await hub.close();
   });
-
 });
 
 describe('memory hub: event size', () => {
   it('an oversized publish thrown from a request handler answers 413', async () => {
     const hub = createHub({ maxEventSize: 1000 });
     const { url } = await startServer((srv) =>
-      srv.post('/publish', async (r) => ({ id: await hub.publish('room', { data: await r.json() }) })),
+      srv.post('/publish', async (r) => ({
+        id: await hub.publish('room', { data: await r.json() }),
+      })),
     );
-    const ok = await fetch(`${url}/publish`, { method: 'POST', body: JSON.stringify('x'.repeat(900)) });
+    const ok = await fetch(`${url}/publish`, {
+      method: 'POST',
+      body: JSON.stringify('x'.repeat(900)),
+    });
     assert.equal(ok.status, 200);
-    const res = await fetch(`${url}/publish`, { method: 'POST', body: JSON.stringify('x'.repeat(1001)) });
+    const res = await fetch(`${url}/publish`, {
+      method: 'POST',
+      body: JSON.stringify('x'.repeat(1001)),
+    });
     assert.equal(res.status, 413);
     await res.body?.cancel();
     await hub.close();

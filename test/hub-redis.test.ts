@@ -57,13 +57,19 @@ describe('redis hub', () => {
       const ids: string[] = [];
       for (let i = 0; i < 10; i++) ids.push(await b.publish('room', { data: { i } }));
       const got = await take(onA, 10);
-      assert.deepEqual(got.map((e) => e.id), ids);
+      assert.deepEqual(
+        got.map((e) => e.id),
+        ids,
+      );
       // Node A dies after event 4; the client resumes on B with A's id.
       await onA.return!();
       const onB = b.subscribe('room', { from: got[4]!.id })[Symbol.asyncIterator]();
       ids.push(await a.publish('room', { data: 'late' }));
       const resumed = await take(onB, 6);
-      assert.deepEqual(resumed.map((e) => e.id), ids.slice(5));
+      assert.deepEqual(
+        resumed.map((e) => e.id),
+        ids.slice(5),
+      );
       await sinkA.until(11);
       assert.deepEqual(sinkA.ids, ids);
       detach();
@@ -89,7 +95,10 @@ describe('redis hub', () => {
             acked.push(await hub.publish('t', { data: i }));
           } catch (err) {
             const code = (err as { code?: string }).code;
-            assert.ok(code === 'SLUICE_HUB_PUBLISH_FAILED' || code === 'SLUICE_HUB_UNAVAILABLE', String(err));
+            assert.ok(
+              code === 'SLUICE_HUB_PUBLISH_FAILED' || code === 'SLUICE_HUB_UNAVAILABLE',
+              String(err),
+            );
           }
           if (i === 40) {
             await redis.restart();
@@ -101,7 +110,8 @@ describe('redis hub', () => {
       assert.ok(restarted);
       const last = acked[acked.length - 1]!;
       const deadline = Date.now() + 10_000;
-      while (!sink.ids.includes(last) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (!sink.ids.includes(last) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
       seen.push(...sink.ids);
       assert.equal(new Set(seen).size, seen.length, 'no duplicate');
       for (const id of acked) assert.ok(seen.includes(id), `acknowledged ${id} was delivered`);
@@ -258,7 +268,11 @@ describe('redis hub: error replies', () => {
       const ids: string[] = [];
       for (let i = 2; i <= 4; i++) ids.push(await hub.publish('a', { data: `a${i}` }));
       const got = await take(a, 3, 3000);
-      assert.deepEqual(got.map((e) => e.id), ids, 'topic a keeps flowing');
+      assert.deepEqual(
+        got.map((e) => e.id),
+        ids,
+        'topic a keeps flowing',
+      );
       const drain = async (): Promise<void> => {
         for (;;) if ((await b.next()).done) return;
       };
@@ -283,11 +297,14 @@ describe('redis hub: error replies', () => {
       await hub.publish('warm', { data: 'up' }); // connected
       await redis.command(['CONFIG', 'SET', 'maxmemory', '1']);
       const t0 = Date.now();
-      await assert.rejects(hub.publish('t', { data: 1 }), (err: { code?: string; cause?: Error }) => {
-        assert.equal(err.code, 'SLUICE_HUB_REDIS_ERROR');
-        assert.match(err.cause!.message, /^OOM/);
-        return true;
-      });
+      await assert.rejects(
+        hub.publish('t', { data: 1 }),
+        (err: { code?: string; cause?: Error }) => {
+          assert.equal(err.code, 'SLUICE_HUB_REDIS_ERROR');
+          assert.match(err.cause!.message, /^OOM/);
+          return true;
+        },
+      );
       assert.ok(Date.now() - t0 < 1000, 'not retried until the publish timeout');
       // A new topic's first subscriber has to create its epoch: refused too, and said so.
       const it = hub.subscribe('fresh', { from: 'zzzzzzzzzz-1-0' })[Symbol.asyncIterator]();
@@ -332,8 +349,14 @@ describe('redis hub: a history replaced under its readers', () => {
 
       const got = await take(onB, 4, 10_000);
       assert.deepEqual(got[0], { id: `${epoch}-0-0`, event: 'sluice-reset', data: `${epoch}-0-0` });
-      assert.deepEqual(got.slice(1).map((e) => e.id), after);
-      assert.deepEqual(got.slice(1).map((e) => e.data), ['after-1', 'after-2', 'after-3']);
+      assert.deepEqual(
+        got.slice(1).map((e) => e.id),
+        after,
+      );
+      assert.deepEqual(
+        got.slice(1).map((e) => e.data),
+        ['after-1', 'after-2', 'after-3'],
+      );
       const later = await a.publish('t', { data: 'later' });
       assert.equal((await take(onB, 1, 5000))[0]!.id, later);
       await sinkB.until(5);
@@ -342,7 +365,10 @@ describe('redis hub: a history replaced under its readers', () => {
       // A client coming back with the pre-restart id, on either node: the same.
       for (const hub of [a, b]) {
         const stale = await take(hub.subscribe('t', { from: before })[Symbol.asyncIterator](), 5);
-        assert.deepEqual(stale.map((e) => e.id), [`${epoch}-0-0`, ...after, later]);
+        assert.deepEqual(
+          stale.map((e) => e.id),
+          [`${epoch}-0-0`, ...after, later],
+        );
         assert.equal(stale[0]!.event, 'sluice-reset');
       }
       await onB.return!();
@@ -370,12 +396,19 @@ describe('redis hub: a history replaced under its readers', () => {
       const first = await other.publish('t', { data: 'before' });
       assert.equal((await take(it, 1))[0]!.id, first);
       await raw.del([`${prefix}s:t`, `${prefix}e:t`, `${prefix}n:t`]);
-      const next = [await other.publish('t', { data: 'after-1' }), await other.publish('t', { data: 'after-2' })];
+      const next = [
+        await other.publish('t', { data: 'after-1' }),
+        await other.publish('t', { data: 'after-2' }),
+      ];
       const epoch = next[0]!.split('-')[0]!;
       assert.notEqual(epoch, first.split('-')[0]);
       const got = await take(it, 3);
       assert.deepEqual(got[0], { id: `${epoch}-0-0`, event: 'sluice-reset', data: `${epoch}-0-0` });
-      assert.deepEqual(got.slice(1).map((e) => e.id), next, 'the ids the publisher was given');
+      assert.deepEqual(
+        got.slice(1).map((e) => e.id),
+        next,
+        'the ids the publisher was given',
+      );
       await it.return!();
     } finally {
       await hub.close();
@@ -390,7 +423,9 @@ describe('redis hub: close', () => {
     // A private Redis: its client list holds only this test's connections.
     const redis = await startPrivateRedis({ persistent: false });
     const clients = async (): Promise<number> =>
-      String(await redis.command(['CLIENT', 'LIST'])).trim().split('\n').length - 1; // minus ours
+      String(await redis.command(['CLIENT', 'LIST']))
+        .trim()
+        .split('\n').length - 1; // minus ours
     try {
       for (let i = 0; i < 60; i++) {
         const hub = createRedisHub({ url: redis.url, prefix: 'c:' });

@@ -283,7 +283,7 @@ describe('inject()', () => {
     const res = await s.inject({ method: 'POST', path: '/echo/5', body: { a: 1 } });
     assert.equal(res.status, 200);
     assert.equal(res.headers['x-mw'], '1');
-    assert.deepEqual(res.json(), { id: '5', body: { a: 1 } });
+    assert.deepEqual(await res.json(), { id: '5', body: { a: 1 } });
     const missing = await s.inject({ path: '/nope' });
     assert.equal(missing.status, 404);
   });

@@ -36,7 +36,8 @@ export const CLIENT_ERROR_CODES = {
     status: 504,
     message:
       'collectEvents reached its deadline before the count or the named event (strict: true)',
-  },} as const;
+  },
+} as const;
 
 /** A code of the stream client's catalogue. */
 export type ClientErrorCode = keyof typeof CLIENT_ERROR_CODES;

@@ -43,7 +43,8 @@ export function dataText(data: unknown): string {
   } catch (err) {
     throw new SluiceError('SLUICE_SSE_DATA', (err as Error).message, { cause: err });
   }
-  if (json === undefined) throw new SluiceError('SLUICE_SSE_DATA', `${typeof data} has no JSON form`);
+  if (json === undefined)
+    throw new SluiceError('SLUICE_SSE_DATA', `${typeof data} has no JSON form`);
   return json;
 }
 

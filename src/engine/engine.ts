@@ -34,7 +34,8 @@ export class Engine implements ExchangeHost {
   readonly statusHandlers = new Map<number, Handler>();
   readonly hooks: HookBinding[] = [];
   readonly inflight = new Set<Run>();
-  flushObserver: ((r: ExchangeRequest, chunks: ReadonlyArray<string | Uint8Array>) => void) | undefined;
+  flushObserver:
+    ((r: ExchangeRequest, chunks: ReadonlyArray<string | Uint8Array>) => void) | undefined;
   #drained: (() => void) | undefined;
 
   constructor(config: ServerConfig, logger: Logger) {
@@ -224,7 +225,10 @@ export class Engine implements ExchangeHost {
     const cut = res.sink?.reason;
     if (cut !== undefined && isFramingCut(cut)) {
       // A body longer or shorter than its Content-Length: the connection was closed, say why.
-      r.log.error({ err: cut, method: r.method, path: r.path }, 'response cut: its length was wrong');
+      r.log.error(
+        { err: cut, method: r.method, path: r.path },
+        'response cut: its length was wrong',
+      );
     }
     this.#done(run);
     const hooks = run.hooks;

@@ -158,12 +158,11 @@ export const ERROR_CODES = {
   SLUICE_HUB_EVENT_TOO_LARGE: {
     status: 413,
     message:
-      'the event is larger than the hub\'s maxEventSize, so it was refused (every event in history must be deliverable); send a smaller event or raise maxEventSize',
+      "the event is larger than the hub's maxEventSize, so it was refused (every event in history must be deliverable); send a smaller event or raise maxEventSize",
   },
   SLUICE_HUB_TOPIC: {
     status: 400,
-    message:
-      'a hub topic name must be a well-formed Unicode string of 1 to 256 UTF-8 bytes',
+    message: 'a hub topic name must be a well-formed Unicode string of 1 to 256 UTF-8 bytes',
   },
   SLUICE_HUB_REDIS_ERROR: {
     status: 503,

@@ -32,8 +32,7 @@ export interface ExchangeHost {
   next(r: ExchangeRequest): Promise<void>;
   /** Sees the chunks of every flush (the seed-frame warning), when one is installed. */
   readonly flushObserver:
-    | ((r: ExchangeRequest, chunks: ReadonlyArray<string | Uint8Array>) => void)
-    | undefined;
+    ((r: ExchangeRequest, chunks: ReadonlyArray<string | Uint8Array>) => void) | undefined;
 }
 
 /** The part of the engine's per-request state the public API reports. */

@@ -11,7 +11,8 @@ import { parseContentType, isJsonType } from '../http/content-type.js';
 import { parseUrlEncoded, parseQuery } from '../http/urlencoded.js';
 import { parseCookieHeader } from '../http/cookie.js';
 import { clientIp, requestScheme } from '../http/forwarded.js';
-import type { IncomingHeaders, Wire } from '../wire/wire.js';
+import type { IncomingHeaders } from '../http/headers.js';
+import type { Wire } from '../wire/wire.js';
 import { EXIT, EXIT_ALL, EXIT_HOOK } from './exit.js';
 import type { ExchangeHost, RunView } from './host.js';
 import { Response } from './response.js';
@@ -113,12 +114,7 @@ export class Request {
    * @example r.url.searchParams.get('page')
    */
   get url(): URL {
-    return (this.#url ??= buildUrl(
-      this.protocol,
-      this.header('host'),
-      this.path,
-      this.#search,
-    ));
+    return (this.#url ??= buildUrl(this.protocol, this.header('host'), this.path, this.#search));
   }
 
   /** `'https'` on TLS or (with `trustProxy`) when `X-Forwarded-Proto` says so, else `'http'`. */
@@ -153,7 +149,11 @@ export class Request {
   /** The client's address (from X-Forwarded-For only with `trustProxy`). */
   get ip(): string {
     const wire = this.wire;
-    return clientIp(wire.remoteAddress, wire.headers['x-forwarded-for'], this.env.config.trustProxy);
+    return clientIp(
+      wire.remoteAddress,
+      wire.headers['x-forwarded-for'],
+      this.env.config.trustProxy,
+    );
   }
 
   /**

@@ -41,7 +41,8 @@ function copyEndToEndHeaders(from: Response, to: ResponseHeaders): void {
     if (skip.has(k) || k === 'set-cookie' || to.has(k)) return;
     to.set(k, v);
   });
-  if (!to.has('set-cookie')) for (const c of from.headers.getSetCookie()) to.append('Set-Cookie', c);
+  if (!to.has('set-cookie'))
+    for (const c of from.headers.getSetCookie()) to.append('Set-Cookie', c);
 }
 
 /** Sends the value; returns a promise only when the body is streamed. */

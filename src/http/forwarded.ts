@@ -29,7 +29,11 @@ function trusted(list: string[], trustProxy: true | number): string | undefined 
  * The client's address: the peer's, or with `trustProxy` the one `X-Forwarded-For` vouches for.
  * @example clientIp('10.0.0.2', '203.0.113.7, 10.0.0.2', 1) // '203.0.113.7'
  */
-export function clientIp(peer: string, forwardedFor: HeaderValue, trustProxy: boolean | number): string {
+export function clientIp(
+  peer: string,
+  forwardedFor: HeaderValue,
+  trustProxy: boolean | number,
+): string {
   if (!trustProxy) return peer;
   return trusted(entries(forwardedFor), trustProxy) ?? peer;
 }

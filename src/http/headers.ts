@@ -9,6 +9,9 @@ import { SluiceError } from '../errors/index.js';
 
 type Value = string | string[];
 
+/** Request headers by lower-case name (several values of one field are an array or joined). */
+export type IncomingHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
 const CONTENT_TYPE = 'content-type';
 // RFC 9110 §5.1 field-name = token; §5.5 field-value: visible ASCII, space, tab and obs-text
 // (0x80-0xFF). CR, LF and NUL would split or end the head; above U+00FF cannot be sent at all.

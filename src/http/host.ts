@@ -42,4 +42,3 @@ export function isValidHost(host: string): boolean {
   if (checkedHosts.size < MAX_CHECKED_HOSTS) checkedHosts.set(host, ok);
   return ok;
 }
-

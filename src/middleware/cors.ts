@@ -67,7 +67,10 @@ export function cors(options: CorsOptions = {}): Middleware {
       const list = options.allowHeaders
         ? [...options.allowHeaders]
         : asked
-          ? asked.split(',').map((s) => s.trim()).filter(Boolean)
+          ? asked
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
           : [];
       if (!list.some((x) => x.toLowerCase() === 'last-event-id')) list.push('Last-Event-ID');
       h.set('Access-Control-Allow-Headers', list.join(', '));

@@ -5,18 +5,27 @@
 import { parseBindPattern } from '../router/index.js';
 import { bindController } from '../controller/index.js';
 import type { Handler, Middleware } from '../engine/types.js';
-import type { Server } from './server.js';
 import { RouteBinder, type RouteOptions } from './route-binder.js';
 
 export type { RouteOptions };
 
+/** Where a group's routes go (the server implements it). */
+export interface RouteRegistry {
+  addRoute(
+    pattern: string,
+    handler: Handler,
+    groupMiddleware: Middleware[],
+    options?: RouteOptions,
+  ): void;
+}
+
 export class Group extends RouteBinder {
-  readonly #server: Server;
+  readonly #server: RouteRegistry;
   readonly prefix: string;
   readonly #middleware: Middleware[];
 
   /** @internal use `s.group()` */
-  constructor(server: Server, prefix: string, inherited: Middleware[]) {
+  constructor(server: RouteRegistry, prefix: string, inherited: Middleware[]) {
     super();
     this.#server = server;
     this.prefix = joinPaths('', prefix);
@@ -54,7 +63,6 @@ export class Group extends RouteBinder {
     return this;
   }
 }
-
 
 function joinPaths(a: string, b: string): string {
   const joined = (a + '/' + b).replace(/\/{2,}/g, '/');

@@ -1,6 +1,7 @@
 /**
  * `s.inject()`: a request run in-process through Node's own HTTP parser and serializer, over an
- * in-memory duplex pair instead of a socket, so what a test sees is what a client would.
+ * in-memory duplex pair instead of a socket, so what a test sees is what a client would. It
+ * resolves at commit, so a stream is read as it is sent.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
@@ -16,14 +17,29 @@ export interface InjectOptions {
   body?: unknown;
 }
 
+/**
+ * What `s.inject()` resolves with, at commit: status and headers at once, the body as it
+ * arrives. Read it whole (`text()`, `json()`, `bytes()`) or piece by piece (`for await ... of
+ * res.body`), which is how an endless SSE route is tested in-process; `close()` is the client
+ * leaving (the handler's signal aborts).
+ * @example
+ * const res = await s.inject({ path: '/ticks', headers: { accept: 'text/event-stream' } });
+ * for await (const chunk of res.body) { if (seen(chunk)) break; }
+ * res.close();
+ */
 export interface InjectResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: string;
-  /** The body as bytes. */
-  raw: Buffer;
-  /** The body parsed as JSON. */
-  json<T = unknown>(): T;
+  /** The body's bytes as they arrive; it ends with the response (and throws if it was cut). */
+  body: AsyncIterable<Uint8Array>;
+  /** The whole body (waits for its end). */
+  bytes(): Promise<Buffer>;
+  /** The whole body as UTF-8 text. */
+  text(): Promise<string>;
+  /** The whole body parsed as JSON. */
+  json<T = unknown>(): Promise<T>;
+  /** Ends the exchange from the client's side (leaving a stream). */
+  close(): void;
 }
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -61,22 +77,27 @@ export async function injectRequest(
       createConnection: () => client as unknown as import('node:net').Socket,
     });
     req.on('error', reject);
+    const close = (): void => {
+      client.destroy();
+      serverSide.destroy();
+    };
     req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const raw = Buffer.concat(chunks);
-        const text = raw.toString('utf8');
-        client.destroy();
-        serverSide.destroy();
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: text,
-          raw,
-          json: <T>() => JSON.parse(text) as T,
-        });
+      let whole: Promise<Buffer> | undefined;
+      const bytes = (): Promise<Buffer> =>
+        (whole ??= (async () => {
+          const chunks: Buffer[] = [];
+          for await (const c of res) chunks.push(c as Buffer);
+          close();
+          return Buffer.concat(chunks);
+        })());
+      resolve({
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        body: res,
+        bytes,
+        text: async () => (await bytes()).toString('utf8'),
+        json: async <T>() => JSON.parse((await bytes()).toString('utf8')) as T,
+        close,
       });
     });
     req.end(body);

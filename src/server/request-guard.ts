@@ -141,3 +141,36 @@ function absoluteTarget(url: string, host: string | undefined): string | HeadChe
 function refuse(status: number, message: string): HeadCheck {
   return { error: new HttpError(status, message) };
 }
+
+/**
+ * The checks of a request head that hold on every transport, made from a Wire (an HTTP/2
+ * stream, a fetch Request, a test's fake wire): the target's form, the Host (or `:authority`),
+ * the declared length. HTTP/1.1's own checks (raw header counts, versions, framing) stay in
+ * {@link checkRequestHead}.
+ * @example const head = checkWireHead(wire); if (head.error) refuse(head.error);
+ */
+export function checkWireHead(wire: {
+  readonly method: string;
+  readonly target: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}): HeadCheck {
+  const h = wire.headers;
+  const host = h.host;
+  if (Array.isArray(host)) return refuse(400, 'more than one Host header');
+  if (host !== undefined && !isValidHost(host)) return refuse(400, 'malformed Host header');
+  const length = h['content-length'];
+  if (Array.isArray(length) || (length !== undefined && !/^\d{1,15}$/.test(length))) {
+    return refuse(400, 'malformed Content-Length');
+  }
+  const te = h['transfer-encoding'];
+  const hasBody = te !== undefined || (length !== undefined && Number(length) > 0);
+  const target = wire.target;
+  if (target.includes('#')) return refuse(400, 'a request target must not hold "#"');
+  if (target.charCodeAt(0) === 0x2f /* "/" */) {
+    return { target, host, contentLength: length, hasBody };
+  }
+  if (target === '*' && wire.method === 'OPTIONS') {
+    return { target, host, contentLength: length, hasBody };
+  }
+  return refuse(400, 'the request target must start with "/"');
+}

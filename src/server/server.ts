@@ -14,13 +14,13 @@ import { Run } from '../engine/run.js';
 import type { Handler, Hook, HookName, Middleware } from '../engine/types.js';
 import { SeedFrameWarning } from '../sse/seed-frame-warning.js';
 import { NodeWire } from '../wire/node-wire.js';
+import type { Wire } from '../wire/wire.js';
 import { Group } from './group.js';
 import { RouteBinder, type RouteOptions } from './route-binder.js';
 import { serveStaticFile, type StaticMount } from './static-mount.js';
 import { injectRequest, type InjectOptions, type InjectResponse } from './inject.js';
-import { checkRequestHead, markRefused, type HeadCheck } from './request-guard.js';
+import { checkRequestHead, checkWireHead, markRefused, type HeadCheck } from './request-guard.js';
 import { onClientError, onConnectRequest } from './client-error.js';
-import { bindStats, type StatsProbe } from './stats.js';
 
 /** One bound route: its handler and the middleware of the groups it was bound in. */
 interface RouteEntry {
@@ -72,7 +72,10 @@ export class Server extends RouteBinder {
     super();
     const { port, address, ...config } = options;
     this.#config = { ...DEFAULT_CONFIG, ...config };
-    this.#core = new Engine(this.#config, guardLogger(this.#config.logger ?? createDefaultLogger()));
+    this.#core = new Engine(
+      this.#config,
+      guardLogger(this.#config.logger ?? createDefaultLogger()),
+    );
     this.#applyDevWarnings();
     if (port !== undefined) this.setPort(port);
     if (address !== undefined) this.setAddress(address);
@@ -299,10 +302,18 @@ export class Server extends RouteBinder {
   }
 
   /**
+   * @internal Serves one exchange arriving on any Wire (a test's fake wire; HTTP/2 and fetch
+   * wires): the checks that hold on every transport, then routing and the run.
+   */
+  serveWire(wire: Wire): void {
+    this.#serve(wire, checkWireHead(wire));
+  }
+
+  /**
    * Routes one exchange and runs it: the transport-independent half of dispatch (a wire and the
    * guard's verdict on its head in, a running request out).
    */
-  #serve(wire: NodeWire, head: HeadCheck): void {
+  #serve(wire: Wire, head: HeadCheck): void {
     const url = head.target ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
@@ -341,7 +352,7 @@ export class Server extends RouteBinder {
 
   /** A request refused before any handler: one complete response, then the connection closes. */
   #reject(r: Request, err: HttpError): void {
-    markRefused(r.wire as NodeWire);
+    if (r.wire instanceof NodeWire) markRefused(r.wire);
     r.response.header().set('Connection', 'close');
     this.#core.run(
       new Run(
@@ -357,11 +368,7 @@ export class Server extends RouteBinder {
   }
 
   #prepare(entry: RouteEntry): Array<(r: Request) => unknown> {
-    entry.chain = [
-      ...this.#global,
-      ...entry.groupMiddleware,
-      Engine.handlerStep(entry.handler),
-    ];
+    entry.chain = [...this.#global, ...entry.groupMiddleware, Engine.handlerStep(entry.handler)];
     entry.version = this.#version;
     return entry.chain;
   }
@@ -522,20 +529,13 @@ export class Server extends RouteBinder {
   }
 
   /**
-   * Runs a request in-process (no socket) through the same HTTP machinery, and returns status,
-   * headers and body. For tests of logic; streams and disconnects are tested on a real port.
+   * Runs a request in-process (no socket) through the same HTTP machinery (Node's parser over
+   * an in-memory pair), and resolves at commit with status, headers and a body read as it
+   * arrives (`text()`, `json()`, or `for await` over `body` for a stream; `close()` leaves).
+   * @example const res = await s.inject({ method: 'POST', path: '/echo', body: { a: 1 } }); await res.json();
    */
   inject(options: InjectOptions): Promise<InjectResponse> {
     return injectRequest(this.#onRequest, this.#onCheckContinue, this.#config, options);
-  }
-
-  /**
-   * FOR TESTS ONLY: serves a stats snapshot (heap after GC, handles by type, streams, inflight,
-   * max unsent bytes, event-loop delay p99) as JSON at `GET path` (see `stats.ts`). Never
-   * enable it in production.
-   */
-  enableStats(path = '/__stats', extra?: () => Record<string, unknown>): StatsProbe {
-    return bindStats(this, path, extra);
   }
 
   /** @internal open streams and in-flight requests, for tests and the stats endpoint */

@@ -4,10 +4,21 @@
  * unsent bytes is spent (so 1 MiB x 15,000 connections never means 15 GiB).
  */
 import { SluiceError } from '../errors/index.js';
-import type { Sink } from './sink.js';
+import type { StreamPolicy } from './sink-policy.js';
+
+/** What the sweep sees of a stream (a Sink is one). */
+export interface SweptStream {
+  readonly policy: StreamPolicy;
+  readonly unsent: number;
+  blockedSince: number;
+  lastUnsent: number;
+  /** Told on server shutdown (an EventStream sends its retry hint and ends). */
+  shutdownTarget: { shutdown(retryMs: number): void } | undefined;
+  cut(reason: Error): void;
+}
 
 export class StreamRegistry {
-  readonly #sinks = new Set<Sink>();
+  readonly #sinks = new Set<SweptStream>();
   #timer: NodeJS.Timeout | undefined;
   readonly #budget: number;
   readonly #period: number;
@@ -22,7 +33,7 @@ export class StreamRegistry {
     return this.#sinks.size;
   }
 
-  add(sink: Sink): void {
+  add(sink: SweptStream): void {
     this.#sinks.add(sink);
     if (!this.#timer) {
       this.#timer = setInterval(this.sweep, this.#period);
@@ -30,7 +41,7 @@ export class StreamRegistry {
     }
   }
 
-  delete(sink: Sink): void {
+  delete(sink: SweptStream): void {
     this.#sinks.delete(sink);
     if (this.#sinks.size === 0 && this.#timer) {
       clearInterval(this.#timer);
@@ -39,7 +50,7 @@ export class StreamRegistry {
   }
 
   /** A snapshot of the open streams. */
-  list(): Sink[] {
+  list(): SweptStream[] {
     return [...this.#sinks];
   }
 

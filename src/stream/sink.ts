@@ -17,13 +17,9 @@
 import { ClientClosedError, SluiceError } from '../errors/index.js';
 import type { Channel, ChannelEvents } from './channel.js';
 import type { StreamRegistry } from './registry.js';
+import type { StreamPolicy } from './sink-policy.js';
 
-/** The slow-reader limits (ServerConfig's values). */
-export interface StreamPolicy {
-  highWaterMark: number;
-  streamCap: number;
-  writeStallTimeout: number;
-}
+export type { StreamPolicy } from './sink-policy.js';
 
 /** Why a connection was closed after a body shorter than its Content-Length. */
 export class ShortBodyError extends Error {
@@ -215,20 +211,20 @@ export class Sink implements ChannelEvents {
     return false;
   }
 
-  // ---- channel events ------------------------------------------------------------------------
+  // ---- channel events (the channel calls these) -------------------------------------------
 
-  /** @internal */
+  /** The transport took the queued bytes: waiting writers go on. */
   onDrain(): void {
     this.blockedSince = 0;
     this.#settle(true);
   }
 
-  /** @internal */
+  /** Every byte of the ended body reached the transport. */
   onFinish(): void {
     if (this.#ended) this.#release();
   }
 
-  /** @internal */
+  /** The response or its connection closed. */
   onClose(): void {
     if (this.reason) return;
     if (!this.channel.finished) {

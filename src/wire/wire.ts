@@ -11,8 +11,8 @@ import type { Channel } from '../stream/channel.js';
 /** Response headers as the wire takes them: exact names, one value or several. */
 export type OutgoingHeaders = Record<string, string | string[]>;
 
-/** Request headers by lower-case name (several values of one field are an array or joined). */
-export type IncomingHeaders = Readonly<Record<string, string | string[] | undefined>>;
+export type { IncomingHeaders } from '../http/headers.js';
+import type { IncomingHeaders } from '../http/headers.js';
 
 export interface Wire {
   readonly method: string;

@@ -6,7 +6,11 @@ import { createInterface } from 'node:readline';
 
 let sockets: net.Socket[] = [];
 
-function openOne(port: number, path: string, localAddress: string): Promise<net.Socket | undefined> {
+function openOne(
+  port: number,
+  path: string,
+  localAddress: string,
+): Promise<net.Socket | undefined> {
   return new Promise((resolve) => {
     const sock = net.connect({ port, host: '127.0.0.1', localAddress });
     const timer = setTimeout(() => (sock.destroy(), resolve(undefined)), 15_000);
@@ -16,7 +20,9 @@ function openOne(port: number, path: string, localAddress: string): Promise<net.
       sock.removeAllListeners('error');
       sock.on('error', () => {});
       sock.on('data', () => {});
-      resolve(chunk.toString('latin1').startsWith('HTTP/1.1 200') ? sock : (sock.destroy(), undefined));
+      resolve(
+        chunk.toString('latin1').startsWith('HTTP/1.1 200') ? sock : (sock.destroy(), undefined),
+      );
     });
     sock.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
   });
@@ -28,7 +34,11 @@ async function open(n: number, url: string, localAddress: string): Promise<strin
   let failed = 0;
   const batch = 250;
   for (let i = 0; i < n; i += batch) {
-    const got = await Promise.all(Array.from({ length: Math.min(batch, n - i) }, () => openOne(Number(u.port), u.pathname, localAddress)));
+    const got = await Promise.all(
+      Array.from({ length: Math.min(batch, n - i) }, () =>
+        openOne(Number(u.port), u.pathname, localAddress),
+      ),
+    );
     for (const s of got) {
       if (s) {
         sockets.push(s);
@@ -42,7 +52,9 @@ async function open(n: number, url: string, localAddress: string): Promise<strin
 createInterface({ input: process.stdin }).on('line', (line) => {
   const [cmd, ...args] = line.trim().split(/\s+/);
   if (cmd === 'open') {
-    void open(Number(args[0]), args[1]!, args[2] ?? '127.0.0.1').then((r) => process.stdout.write(r + '\n'));
+    void open(Number(args[0]), args[1]!, args[2] ?? '127.0.0.1').then((r) =>
+      process.stdout.write(r + '\n'),
+    );
   } else if (cmd === 'close') {
     for (const s of sockets) s.destroy();
     sockets = [];

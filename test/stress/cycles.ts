@@ -5,7 +5,8 @@
 // the server's stats endpoint.
 import assert from 'node:assert/strict';
 import { Server, createHub } from '../../src/index.js';
-import type { StatsSnapshot } from '../../src/server/stats.js';
+import { enableStats } from '../../src/testing/index.js';
+import type { StatsSnapshot } from '../../src/testing/stats.js';
 import { spawnNode, readStats, reportFigures } from './lib/child.js';
 import { exposeGc, mib, MiB } from './lib/gc.js';
 import { table } from './lib/drills.js';
@@ -23,7 +24,7 @@ s.get('/events', async (r) => {
   const es = r.response.sse({ heartbeat: 5000 });
   await es.subscribe(hub, 'cycles');
 });
-s.enableStats('/__stats');
+enableStats(s, '/__stats');
 await s.start();
 const base = `http://127.0.0.1:${s.port}`;
 const stats = (q = ''): Promise<StatsSnapshot> => readStats(base, q);
@@ -48,12 +49,25 @@ try {
   await until((st) => st.streams === 0 && st.inflight <= 1, 10_000);
   await sleep(500);
   const baseline = await stats();
-  rows.push({ cycle: 'baseline', opened: 0, failed: 0, openSec: 0, peakStreams: 0, heapMiB: mib(baseline.heapUsed), heapDeltaMiB: 0, rssMiB: mib(baseline.rss), handles: baseline.handleCount, loopP99: baseline.loopDelay.p99 });
+  rows.push({
+    cycle: 'baseline',
+    opened: 0,
+    failed: 0,
+    openSec: 0,
+    peakStreams: 0,
+    heapMiB: mib(baseline.heapUsed),
+    heapDeltaMiB: 0,
+    rssMiB: mib(baseline.rss),
+    handles: baseline.handleCount,
+    loopP99: baseline.loopDelay.p99,
+  });
   let rssAfterFirst = 0;
   for (let c = 1; c <= CYCLES; c++) {
     await stats('?gc=0&reset=1');
     const t0 = Date.now();
-    const [, ok, failed] = (await clients.ask(`open ${CLIENTS} ${base}/events 127.0.0.${10 + c}`)).split(' ');
+    const [, ok, failed] = (
+      await clients.ask(`open ${CLIENTS} ${base}/events 127.0.0.${10 + c}`)
+    ).split(' ');
     const openSec = (Date.now() - t0) / 1000;
     const peak = await until((st) => st.streams >= Number(ok), 10_000);
     await clients.ask('close');
@@ -76,9 +90,16 @@ try {
     });
     assert.equal(Number(failed), 0, `cycle ${c}: ${failed} clients could not connect`);
     assert.equal(peak.streams, CLIENTS, `cycle ${c}: every client had an open stream`);
-    assert.ok(after.heapUsed - baseline.heapUsed < 5 * MiB, `cycle ${c}: heap ${mib(after.heapUsed - baseline.heapUsed)} MiB over the baseline`);
+    assert.ok(
+      after.heapUsed - baseline.heapUsed < 5 * MiB,
+      `cycle ${c}: heap ${mib(after.heapUsed - baseline.heapUsed)} MiB over the baseline`,
+    );
     assert.deepEqual(after.handles, baseline.handles, `cycle ${c}: handles back to the baseline`);
-    if (c > 1) assert.ok(after.rss - rssAfterFirst < RSS_SLACK, `cycle ${c}: RSS grew ${mib(after.rss - rssAfterFirst)} MiB since cycle 1`);
+    if (c > 1)
+      assert.ok(
+        after.rss - rssAfterFirst < RSS_SLACK,
+        `cycle ${c}: RSS grew ${mib(after.rss - rssAfterFirst)} MiB since cycle 1`,
+      );
   }
 } catch (err) {
   failure = err;
@@ -89,7 +110,15 @@ try {
 }
 process.stdout.write(`\nconnect/leave cycles (${CLIENTS} clients):\n${table(rows)}\n`);
 const last = rows[rows.length - 1] ?? {};
-reportFigures('cycles', { ok: !failure, clients: CLIENTS, cycles: CYCLES, maxHeapDeltaMiB: Math.max(...rows.map((r) => Number(r.heapDeltaMiB))), lastRssMiB: last.rssMiB, handles: last.handles, maxLoopP99: Math.max(...rows.map((r) => Number(r.loopP99))) });
+reportFigures('cycles', {
+  ok: !failure,
+  clients: CLIENTS,
+  cycles: CYCLES,
+  maxHeapDeltaMiB: Math.max(...rows.map((r) => Number(r.heapDeltaMiB))),
+  lastRssMiB: last.rssMiB,
+  handles: last.handles,
+  maxLoopP99: Math.max(...rows.map((r) => Number(r.loopP99))),
+});
 if (failure) {
   console.error(failure);
   process.exit(1);

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync, spawn } from 'node:child_process';
 import http from 'node:http';
 import { Server } from '../../src/index.js';
+import { enableStats } from '../../src/testing/index.js';
 import { readStats, reportFigures } from './lib/child.js';
 import { table } from './lib/drills.js';
 
@@ -19,7 +20,14 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 if (spawnSync('bash', ['-c', 'command -v slowhttptest']).status !== 0) {
   process.stdout.write('slowhttptest missing: apt-get install slowhttptest\n');
-  spawnSync('bash', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slowhttptest'], { stdio: 'inherit' });
+  spawnSync(
+    'bash',
+    [
+      '-c',
+      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slowhttptest',
+    ],
+    { stdio: 'inherit' },
+  );
 }
 const have = spawnSync('bash', ['-c', 'command -v slowhttptest']).status === 0;
 
@@ -32,7 +40,7 @@ s.get('/big', (r) => {
   r.response.write(big);
 });
 s.post('/upload', async (r) => ({ bytes: (await r.body()).length }));
-s.enableStats('/__stats');
+enableStats(s, '/__stats');
 await s.start();
 const base = `http://127.0.0.1:${s.port}`;
 
@@ -51,7 +59,10 @@ function probe(): Promise<number> {
 const modes: Array<[string, string[]]> = [
   ['-H slow headers', ['-H', '-i', '10', '-u', `${base}/ping`]],
   ['-B slow body', ['-B', '-i', '10', '-s', '65536', '-t', 'POST', '-u', `${base}/upload`]],
-  ['-X slow read', ['-X', '-w', '512', '-y', '1024', '-n', '5', '-z', '32', '-k', '3', '-u', `${base}/big`]],
+  [
+    '-X slow read',
+    ['-X', '-w', '512', '-y', '1024', '-n', '5', '-z', '32', '-k', '3', '-u', `${base}/big`],
+  ],
 ];
 const rows: Array<Record<string, unknown>> = [];
 let failure: unknown;
@@ -59,7 +70,11 @@ try {
   assert.ok(have, 'slowhttptest is installed');
   for (const [name, args] of modes) {
     await readStats(base, '?gc=0&reset=1');
-    const tool = spawn('slowhttptest', [...args, '-c', String(CONNECTIONS), '-r', '200', '-l', String(SECONDS), '-p', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const tool = spawn(
+      'slowhttptest',
+      [...args, '-c', String(CONNECTIONS), '-r', '200', '-l', String(SECONDS), '-p', '3'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     tool.stdout.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-4000)));
     tool.stderr.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-4000)));
@@ -80,7 +95,8 @@ try {
     await exited;
     const st = await readStats(base);
     lat.sort((a, b) => a - b);
-    const service = /service available:\s*(\w+)/i.exec(out.replace(/\x1b\[[0-9;]*m/g, ''))?.[1] ?? '?';
+    const service =
+      /service available:\s*(\w+)/i.exec(out.replace(/\x1b\[[0-9;]*m/g, ''))?.[1] ?? '?';
     rows.push({
       mode: name,
       probes: lat.length + failed,
@@ -93,18 +109,34 @@ try {
     });
     await sleep(1000);
   }
-  process.stdout.write(`\nslowhttptest (${CONNECTIONS} connections, ${SECONDS} s each):\n${table(rows)}\n`);
+  process.stdout.write(
+    `\nslowhttptest (${CONNECTIONS} connections, ${SECONDS} s each):\n${table(rows)}\n`,
+  );
   for (const r of rows) {
     assert.equal(r.failed, 0, `${String(r.mode)}: every probe answered`);
-    assert.ok(Number(r.loopP99) < 50, `${String(r.mode)}: event-loop delay p99 ${String(r.loopP99)} ms`);
-    assert.ok(Number(r.maxMs) < PROBE_MAX, `${String(r.mode)}: slowest probe ${String(r.maxMs)} ms`);
+    assert.ok(
+      Number(r.loopP99) < 50,
+      `${String(r.mode)}: event-loop delay p99 ${String(r.loopP99)} ms`,
+    );
+    assert.ok(
+      Number(r.maxMs) < PROBE_MAX,
+      `${String(r.mode)}: slowest probe ${String(r.maxMs)} ms`,
+    );
   }
 } catch (err) {
   failure = err;
 } finally {
   await s.shutdown({ timeout: 1000 });
 }
-reportFigures('slowhttp', { ok: !failure, ...Object.fromEntries(rows.map((r) => [String(r.mode).split(' ')[0], `${String(r.failed)} failed, max ${String(r.maxMs)} ms`])) });
+reportFigures('slowhttp', {
+  ok: !failure,
+  ...Object.fromEntries(
+    rows.map((r) => [
+      String(r.mode).split(' ')[0],
+      `${String(r.failed)} failed, max ${String(r.maxMs)} ms`,
+    ]),
+  ),
+});
 if (failure) {
   console.error(failure);
   process.exit(1);

@@ -57,17 +57,25 @@ let published = 0;
 let publishErrors = 0;
 function publish(topic: number): void {
   const body = JSON.stringify({ n: published });
-  const req = http.request(`${URL_}/publish/t${topic}`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-    let text = '';
-    res.setEncoding('utf8');
-    res.on('data', (c: string) => (text += c));
-    res.on('end', () => {
-      if (res.statusCode !== 200) return void publishErrors++;
-      published++;
-      const seq = Number((JSON.parse(text) as { id: string }).id.split('-')[1]);
-      if (seq > head[topic]!) head[topic] = seq;
-    });
-  });
+  const req = http.request(
+    `${URL_}/publish/t${topic}`,
+    {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    },
+    (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return void publishErrors++;
+        published++;
+        const seq = Number((JSON.parse(text) as { id: string }).id.split('-')[1]);
+        if (seq > head[topic]!) head[topic] = seq;
+      });
+    },
+  );
   req.on('error', () => publishErrors++);
   req.end(body);
 }
@@ -102,7 +110,18 @@ for (const s of slots) {
   else if (s.prev !== undefined && s.prev < head[s.topic]!) behind++;
 }
 process.stdout.write(
-  JSON.stringify({ streams: STREAMS, published, publishErrors, reconnects, gaps, duplicates, behind, closed, dropped, received: slots.reduce((a, s) => a + s.received, 0) }) + '\n',
+  JSON.stringify({
+    streams: STREAMS,
+    published,
+    publishErrors,
+    reconnects,
+    gaps,
+    duplicates,
+    behind,
+    closed,
+    dropped,
+    received: slots.reduce((a, s) => a + s.received, 0),
+  }) + '\n',
 );
 for (const s of slots) s.client.close();
 agent.destroy();

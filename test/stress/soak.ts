@@ -6,6 +6,7 @@
 // of 5 min or more; shorter ones report it), and nothing may be lost.
 import assert from 'node:assert/strict';
 import { Server, SluiceError, createHub } from '../../src/index.js';
+import { enableStats } from '../../src/testing/index.js';
 import { spawnNode, readStats, reportFigures } from './lib/child.js';
 import { exposeGc, mib, MiB } from './lib/gc.js';
 
@@ -13,7 +14,9 @@ const MS = Number(process.env.STRESS_SOAK_MS ?? 600_000);
 const STREAMS = Number(process.env.STRESS_SOAK_STREAMS ?? 2000);
 const RPS = Number(process.env.STRESS_SOAK_RPS ?? 200);
 const RECONNECTS = Number(process.env.STRESS_SOAK_RECONNECTS ?? 1000);
-const SAMPLE_MS = Number(process.env.STRESS_SOAK_SAMPLE_MS ?? Math.max(1000, Math.min(30_000, Math.floor(MS / 20))));
+const SAMPLE_MS = Number(
+  process.env.STRESS_SOAK_SAMPLE_MS ?? Math.max(1000, Math.min(30_000, Math.floor(MS / 20))),
+);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 exposeGc();
@@ -34,7 +37,7 @@ s.post('/publish/{topic}', async (r) => {
     r.response.writeJson({ code: err.code });
   }
 });
-s.enableStats('/__stats');
+enableStats(s, '/__stats');
 await s.start();
 const base = `http://127.0.0.1:${s.port}`;
 
@@ -56,7 +59,13 @@ while (!done) {
   await sleep(SAMPLE_MS);
   if (done) break;
   const st = await readStats(base, '?reset=1');
-  samples.push({ t: (Date.now() - t0) / 60_000, heap: st.heapUsed, rss: st.rss, p99: st.loopDelay.p99, streams: st.streams });
+  samples.push({
+    t: (Date.now() - t0) / 60_000,
+    heap: st.heapUsed,
+    rss: st.rss,
+    p99: st.loopDelay.p99,
+    streams: st.streams,
+  });
 }
 let failure: unknown;
 let figures: Record<string, unknown> = {};
@@ -67,7 +76,9 @@ try {
   const n = tail.length;
   const mx = tail.reduce((a, p) => a + p.t, 0) / n;
   const my = tail.reduce((a, p) => a + p.heap, 0) / n;
-  const slope = tail.reduce((a, p) => a + (p.t - mx) * (p.heap - my), 0) / (tail.reduce((a, p) => a + (p.t - mx) ** 2, 0) || 1);
+  const slope =
+    tail.reduce((a, p) => a + (p.t - mx) * (p.heap - my), 0) /
+    (tail.reduce((a, p) => a + (p.t - mx) ** 2, 0) || 1);
   const slopeMiBPer10 = Math.round(((slope * 10) / MiB) * 1000) / 1000;
   figures = {
     ...out,

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { createInterface } from 'node:readline';
-import type { StatsSnapshot } from '../../../src/server/stats.js';
+import type { StatsSnapshot } from '../../../src/testing/stats.js';
 
 export interface LineChild {
   child: ChildProcess;
@@ -14,9 +14,16 @@ export interface LineChild {
 }
 
 /** Runs `node --import tsx <script>` under `ulimit -n <fds>` (kept if raising it is refused). */
-export function spawnNode(script: string, env: Record<string, string> = {}, fds = 65536): LineChild {
+export function spawnNode(
+  script: string,
+  env: Record<string, string> = {},
+  fds = 65536,
+): LineChild {
   const cmd = `ulimit -n ${fds} 2>/dev/null || ulimit -n $(ulimit -Hn); exec "${process.execPath}" --expose-gc --import tsx "${script}"`;
-  const child = spawn('bash', ['-c', cmd], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const child = spawn('bash', ['-c', cmd], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
   const lines: string[] = [];
   const waiters: Array<(l: string) => void> = [];
   createInterface({ input: child.stdout! }).on('line', (l) => {
@@ -24,7 +31,9 @@ export function spawnNode(script: string, env: Record<string, string> = {}, fds 
     if (w) w(l);
     else lines.push(l);
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   const next = (): Promise<string> =>
     lines.length > 0
       ? Promise.resolve(lines.shift()!)
@@ -54,18 +63,22 @@ export function reportFigures(stage: string, figures: Record<string, unknown>): 
  */
 export function readStats(base: string, query = ''): Promise<StatsSnapshot> {
   return new Promise((resolve, reject) => {
-    const req = http.get(`${base}/__stats${query}`, { agent: false, headers: { connection: 'close' } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(body) as StatsSnapshot);
-        } catch (err) {
-          reject(err as Error);
-        }
-      });
-    });
+    const req = http.get(
+      `${base}/__stats${query}`,
+      { agent: false, headers: { connection: 'close' } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(body) as StatsSnapshot);
+          } catch (err) {
+            reject(err as Error);
+          }
+        });
+      },
+    );
     req.on('error', reject);
   });
 }

@@ -5,17 +5,24 @@
  * another node would be) publishing steadily and recording the ids Redis acknowledged.
  */
 import { Server } from '../../../src/index.js';
+import { enableStats } from '../../../src/testing/index.js';
 import { createRedisHub } from '../../../src/hub/redis/index.js';
 import type { Hub } from '../../../src/hub/index.js';
 import type { Logger } from '../../../src/logger.js';
-import type { StatsSnapshot } from '../../../src/server/stats.js';
+import type { StatsSnapshot } from '../../../src/testing/stats.js';
 import { startRedis, type RedisProc } from './redis-proc.js';
 import { SseClient, compareIds } from './sse-client.js';
 import { exposeGc, mib } from './gc.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const TOPIC = 'drill';
-const quietLogger: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quietLogger };
+const quietLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child: () => quietLogger,
+};
 const PREFIX = 'faults:';
 
 export interface RigOptions {
@@ -72,7 +79,12 @@ export class Rig {
   static async start(options: RigOptions): Promise<Rig> {
     exposeGc();
     const redis = await startRedis(options.fsync);
-    const hubOptions = { url: redis.url, prefix: PREFIX, history: { maxEvents: 1_000_000 }, publishTimeoutMs: 3000 };
+    const hubOptions = {
+      url: redis.url,
+      prefix: PREFIX,
+      history: { maxEvents: 1_000_000 },
+      publishTimeoutMs: 3000,
+    };
     const hub = createRedisHub(hubOptions);
     const pubHub = createRedisHub(hubOptions);
     const s = new Server({ logger: quietLogger });
@@ -81,10 +93,11 @@ export class Rig {
       const es = r.response.sse({ heartbeat: options.heartbeatMs });
       await es.subscribe(hub, String(r.get('topic')));
     });
-    s.enableStats('/__stats');
+    enableStats(s, '/__stats');
     await s.start();
     const rig = new Rig(options, redis, s, `http://127.0.0.1:${s.port}`, hub, pubHub);
-    for (let i = 0; i < options.clients; i++) rig.clients.push(new SseClient(`${rig.url}/events/${TOPIC}`));
+    for (let i = 0; i < options.clients; i++)
+      rig.clients.push(new SseClient(`${rig.url}/events/${TOPIC}`));
     await Promise.all(rig.clients.map((c) => c.opened));
     // A stream is committed before its subscription is attached: warm up until a publish
     // reaches every client, then count from a clean slate.
@@ -138,7 +151,11 @@ export class Rig {
   }
 
   /** Runs one drill: publish, fault, recover, publish; returns its figures. */
-  async drill(name: string, fault: () => Promise<void>, o: { preMs?: number; postMs?: number } = {}): Promise<DrillFigures> {
+  async drill(
+    name: string,
+    fault: () => Promise<void>,
+    o: { preMs?: number; postMs?: number } = {},
+  ): Promise<DrillFigures> {
     await this.stats('?gc=0&reset=1');
     for (const c of this.clients) c.resetGap();
     const hb0 = this.clients.map((c) => c.heartbeats);
@@ -154,7 +171,8 @@ export class Rig {
     const recoveryMs = this.#lastAckAt > faultAt ? this.#lastAckAt - faultAt : -1;
     await sleep(o.postMs ?? 1000);
     await this.stopPublishing();
-    if (!(await this.waitDelivered(10_000))) this.problems.push('not every client got the last acknowledged event within 10 s');
+    if (!(await this.waitDelivered(10_000)))
+      this.problems.push('not every client got the last acknowledged event within 10 s');
     const loop = await this.stats('?gc=0');
     const mem = await this.stats();
     const check = this.check();
@@ -175,7 +193,10 @@ export class Rig {
   }
 
   /** Every client against every acknowledged id so far (cumulative over drills). */
-  check(): Pick<DrillFigures, 'missing' | 'duplicates' | 'disorder' | 'unacked' | 'resets' | 'closedClients'> {
+  check(): Pick<
+    DrillFigures,
+    'missing' | 'duplicates' | 'disorder' | 'unacked' | 'resets' | 'closedClients'
+  > {
     const acked = new Set(this.acked);
     let missing = 0;
     let duplicates = 0;
@@ -202,7 +223,10 @@ export class Rig {
       for (const id of this.acked) {
         if (seen.has(id)) continue;
         missing++;
-        if (this.problems.length < 20) this.problems.push(`client ${this.clients.indexOf(c)} missing ${id} (acked #${this.acked.indexOf(id)} of ${this.acked.length}, client has ${c.ids.length}, last ${c.ids.at(-1)})`);
+        if (this.problems.length < 20)
+          this.problems.push(
+            `client ${this.clients.indexOf(c)} missing ${id} (acked #${this.acked.indexOf(id)} of ${this.acked.length}, client has ${c.ids.length}, last ${c.ids.at(-1)})`,
+          );
       }
     }
     return { missing, duplicates, disorder, unacked, resets, closedClients };
@@ -210,7 +234,12 @@ export class Rig {
 
   /** Acknowledged ids whose entry is not in the Redis stream (what a resuming client could not get). */
   async lostFromHistory(): Promise<number> {
-    const entries = (await this.redis.command(['XRANGE', `${PREFIX}s:${TOPIC}`, '-', '+'])) as Array<[string, unknown]>;
+    const entries = (await this.redis.command([
+      'XRANGE',
+      `${PREFIX}s:${TOPIC}`,
+      '-',
+      '+',
+    ])) as Array<[string, unknown]>;
     const have = new Set(entries.map((e) => String(e[0])));
     return this.acked.filter((id) => !have.has(id.split('-').slice(-2).join('-'))).length;
   }

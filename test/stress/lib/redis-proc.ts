@@ -42,7 +42,11 @@ export async function startRedis(fsync: 'always' | 'everysec' | 'none'): Promise
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sluice-faults-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir];
-  args.push(...(fsync === 'none' ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', fsync]));
+  args.push(
+    ...(fsync === 'none'
+      ? ['--appendonly', 'no']
+      : ['--appendonly', 'yes', '--appendfsync', fsync]),
+  );
   let child: ChildProcess | undefined;
 
   const launch = (): Promise<void> =>
@@ -50,7 +54,10 @@ export async function startRedis(fsync: 'always' | 'everysec' | 'none'): Promise
       const c = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
       child = c;
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
+      const timer = setTimeout(
+        () => reject(new Error(`redis-server did not start: ${out}`)),
+        10_000,
+      );
       c.stdout!.on('data', (chunk: Buffer) => {
         if (out.length < 20_000) out += chunk.toString();
         if (out.includes('Ready to accept connections')) {
@@ -80,7 +87,10 @@ export async function startRedis(fsync: 'always' | 'everysec' | 'none'): Promise
     });
 
   const command = async (cmd: string[]): Promise<unknown> => {
-    const c = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
+    const c = createClient({
+      url: `redis://127.0.0.1:${port}`,
+      socket: { reconnectStrategy: false },
+    });
     c.on('error', () => {});
     await c.connect();
     try {

@@ -1,7 +1,8 @@
 /**
  * A stats snapshot of a running server, FOR TESTS: the fault drills and the stress tier read
  * their figures (memory, handles, streams, event-loop delay) from it. Enabled only by
- * `s.enableStats(path)`; never enable it in production (it can force a full GC per request).
+ * `enableStats(s, path)` from `sluice/testing`; never in production (it can force a full GC
+ * per request).
  *
  * GET <path>            the snapshot as JSON (runs `global.gc()` first when it is exposed)
  * GET <path>?gc=0       without the GC (`heapAfterGc` is then false)
@@ -9,7 +10,7 @@
  *                       test measures the delay over one window: reset, act, read)
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { Server } from './server.js';
+import type { Server } from '../server/server.js';
 
 /** One snapshot. Sizes in bytes, delays in milliseconds. */
 export interface StatsSnapshot {
@@ -42,7 +43,8 @@ export interface StatsProbe {
   stop(): void;
 }
 
-type StatsSource = Pick<Server, 'stats'>;
+/** What the probe reads from a server. */
+type StatsSource = { stats(): { inflight: number; streams: number; maxUnsent: number } };
 
 /** Counts `process.getActiveResourcesInfo()` by type. */
 export function activeHandles(): Record<string, number> {
@@ -111,10 +113,11 @@ export function createStatsProbe(
  * Binds `GET <path>` on `server` to a stats snapshot (see the top of this file), and stops the
  * probe at shutdown. For tests only. The request reading the stats is itself counted in
  * `inflight` (and its socket in `handles`).
+ * @example enableStats(s, '/__stats'); // then GET /__stats?reset=1 ... GET /__stats
  */
-export function bindStats(
+export function enableStats(
   server: Server,
-  path: string,
+  path = '/__stats',
   extra?: () => Record<string, unknown>,
 ): StatsProbe {
   const probe = createStatsProbe(server, extra ? { extra } : {});
