@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  beforeDist,
   BENCH_DIR,
   CLIENT_CPU,
   HOST,
@@ -184,7 +185,9 @@ export async function runHttpBench(): Promise<HttpReport> {
   const connections = envInt('BENCH_CONNECTIONS', 50);
   const warmup = Number(process.env.BENCH_WARMUP ?? 1);
   const selected = envList('BENCH_SERVERS');
-  const servers = HTTP_SERVERS.filter((s) => !selected || selected.includes(s));
+  const all: string[] = [...HTTP_SERVERS];
+  if (beforeDist()) all.splice(2, 0, 'sluice-before');
+  const servers = all.filter((s) => !selected || selected.includes(s));
 
   const samples = new Map<string, Sample[]>(); // key: server route
   const skipped: Record<string, string> = {};
@@ -192,10 +195,11 @@ export async function runHttpBench(): Promise<HttpReport> {
   for (let round = 0; round < rounds; round++) {
     for (const name of rotate(servers, round)) {
       if (skipped[name]) continue;
-      const file = join(BENCH_DIR, 'servers', `${name}.ts`);
+      const isBefore = name === 'sluice-before';
+      const file = join(BENCH_DIR, 'servers', `${isBefore ? 'sluice' : name}.ts`);
       let srv;
       try {
-        srv = await startServer(file);
+        srv = await startServer(file, isBefore ? { SLUICE_DIST: beforeDist()! } : {});
       } catch (err) {
         skipped[name] = `failed to start: ${(err as Error).message}`;
         console.error(`[http] skipping ${name}: ${skipped[name]}`);

@@ -10,6 +10,46 @@ import { fileURLToPath } from 'node:url';
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(BENCH_DIR, '..');
 export const RESULTS_DIR = join(ROOT, '.bench-results');
+
+/**
+ * Another build of Sluice (its dist/ directory) measured beside the current one, as the
+ * `sluice-before` rows: bench/run.ts sets it from BENCH_BEFORE=<git ref> (buildBefore).
+ */
+export function beforeDist(): string | undefined {
+  return process.env.BENCH_BEFORE_DIST;
+}
+
+/**
+ * Builds Sluice as it was at a git ref (a detached worktree, compiled with this checkout's
+ * TypeScript into .bench-results/before-<sha>/dist, the worktree removed again) and returns the
+ * dist directory. Built once per ref.
+ */
+export function buildBefore(ref: string): string {
+  const sha = execFileSync('git', ['rev-parse', '--short', ref], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  }).trim();
+  const out = join(RESULTS_DIR, `before-${sha}`, 'dist');
+  if (existsSync(join(out, 'index.js'))) return out;
+  const tree = join(RESULTS_DIR, `tree-${sha}`);
+  execFileSync('git', ['worktree', 'add', '--detach', '--force', tree, sha], {
+    cwd: ROOT,
+    stdio: 'ignore',
+  });
+  try {
+    execFileSync(
+      join(ROOT, 'node_modules/.bin/tsc'),
+      ['-p', join(tree, 'tsconfig.build.json'), '--outDir', out],
+      {
+        cwd: tree,
+        stdio: 'inherit',
+      },
+    );
+  } finally {
+    execFileSync('git', ['worktree', 'remove', '--force', tree], { cwd: ROOT, stdio: 'ignore' });
+  }
+  return out;
+}
 export const HOST = '127.0.0.1';
 
 /** Core the servers run on, and core the load clients run on. */

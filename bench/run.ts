@@ -12,9 +12,19 @@
 //                                the Node-vs-Go client check round (SSE_CHECK_SECONDS=3)
 //   BENCH_CONNECTIONS=50         wrk connections
 //   BENCH_SERVERS / SSE_SERVERS / STREAM_SERVERS   restrict the servers (comma-separated names)
+//   BENCH_BEFORE=<git ref>       also build Sluice as it was at that ref and measure it beside the
+//                                current build (rows sluice-before, sluice-hub-before)
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_DIR, RESULTS_DIR, envList, machineNote, table, writeResult } from './lib.js';
+import {
+  BENCH_DIR,
+  RESULTS_DIR,
+  buildBefore,
+  envList,
+  machineNote,
+  table,
+  writeResult,
+} from './lib.js';
 import { runHttpBench, runValidatedBench } from './http.js';
 import { runSseBench } from './sse-fanout.js';
 import { runStreamBench } from './stream-throughput.js';
@@ -98,6 +108,13 @@ const parts: string[] = [
   '',
 ];
 let failed = false;
+if (process.env.BENCH_BEFORE) {
+  process.env.BENCH_BEFORE_DIST = buildBefore(process.env.BENCH_BEFORE);
+  parts.push(
+    `\`sluice-before\` rows: Sluice built at \`${process.env.BENCH_BEFORE}\`, in the same run.`,
+    '',
+  );
+}
 
 for (const section of sections) {
   console.error(`\n=== ${section} ===`);

@@ -20,6 +20,7 @@
 //   SSE_CLIENT=go|go-net|node   (go: epoll transport; go-net: goroutine per connection)
 import { join } from 'node:path';
 import {
+  beforeDist,
   BENCH_DIR,
   CLIENT_CPU,
   envInt,
@@ -323,7 +324,15 @@ export async function runSseBench(): Promise<SseReport> {
   const graceMs = envInt('SSE_GRACE_MS', 2000);
   const rates = (envList('SSE_RATES') ?? ['100']).map(Number);
   const selected = envList('SSE_SERVERS');
-  const servers = SSE_SERVERS.filter((s) => !selected || selected.includes(s.name));
+  const all = [...SSE_SERVERS];
+  const before = beforeDist();
+  if (before) {
+    // The other build of Sluice, beside the current one (bench/run.ts BENCH_BEFORE).
+    const env = { SLUICE_DIST: before };
+    all.splice(3, 0, { name: 'sluice-before', file: 'sluice-sse.ts', env });
+    all.splice(5, 0, { name: 'sluice-hub-before', file: 'sluice-hub-sse.ts', env });
+  }
+  const servers = all.filter((s) => !selected || selected.includes(s.name));
   const samples = new Map<string, Sample[]>();
   const skipped: Record<string, string> = {};
 

@@ -2,9 +2,16 @@
 // event one `hub.publish(topic, { data })` (encoded once, written to every subscriber).
 // SLUICE_HUB=redis runs the same server on createRedisHub (REDIS_URL, default
 // redis://127.0.0.1:6379): every event then goes through XADD and the one XREAD loop.
-import { Server, createHub, type Hub } from '../../dist/index.js';
-import { createRedisHub } from '../../dist/hub/redis/index.js';
+import type { Hub } from '../../dist/index.js';
 import { serveControl } from './_control.js';
+// SLUICE_DIST: another build of Sluice to measure side by side (bench/run.ts BENCH_BEFORE).
+const dist = process.env.SLUICE_DIST ?? new URL('../../dist', import.meta.url).pathname;
+const { Server, createHub } = (await import(
+  `${dist}/index.js`
+)) as typeof import('../../dist/index.js');
+const { createRedisHub } = (await import(
+  `${dist}/hub/redis/index.js`
+)) as typeof import('../../dist/hub/redis/index.js');
 
 const port = Number(process.env.PORT ?? 3000);
 const TOPIC = 'bench';

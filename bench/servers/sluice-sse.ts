@@ -1,7 +1,10 @@
 // Sluice (API.md §4–5): the issue-4 broadcast, a plain loop calling es.send() on every open
 // EventStream; /stream: write + await flush() per chunk (flush resolves on drain).
-import { Server, type EventStream } from '../../dist/index.js';
+import type { EventStream } from '../../dist/index.js';
 import { CHUNK, serveControl } from './_control.js';
+// SLUICE_DIST: another build of Sluice to measure side by side (bench/run.ts BENCH_BEFORE).
+const dist = process.env.SLUICE_DIST ?? new URL('../../dist', import.meta.url).pathname;
+const { Server } = (await import(`${dist}/index.js`)) as typeof import('../../dist/index.js');
 
 const port = Number(process.env.PORT ?? 3000);
 const streams = new Set<EventStream>();

@@ -1,6 +1,10 @@
 // Sluice, validated POST /json: a typed controller whose zod schema checks the 1 KB body.
-import { Server, defineRoute, handle } from '../../dist/index.js';
 import { answer, orderSchema } from './_payload-validated.js';
+// SLUICE_DIST: another build of Sluice to measure side by side (bench/run.ts BENCH_BEFORE).
+const dist = process.env.SLUICE_DIST ?? new URL('../../dist', import.meta.url).pathname;
+const { Server, defineRoute, handle } = (await import(
+  `${dist}/index.js`
+)) as typeof import('../../dist/index.js');
 
 const port = Number(process.env.PORT ?? 3000);
 const CreateOrder = defineRoute({ method: 'POST', path: '/json', input: orderSchema });

@@ -1,5 +1,7 @@
 // Sluice (API.md §2, §4): buffered writes, sent whole with Content-Length.
-import { Server } from '../../dist/index.js';
+// SLUICE_DIST: another build of Sluice to measure side by side (bench/run.ts BENCH_BEFORE).
+const dist = process.env.SLUICE_DIST ?? new URL('../../dist', import.meta.url).pathname;
+const { Server } = (await import(`${dist}/index.js`)) as typeof import('../../dist/index.js');
 
 const port = Number(process.env.PORT ?? 3000);
 const s = new Server();
