@@ -3,6 +3,16 @@
  */
 import type { Logger } from './logger.js';
 
+/** A certificate and its key (PEM), for HTTPS and h2. */
+export interface TlsCredentials {
+  cert: string | Uint8Array;
+  key: string | Uint8Array;
+  /** The key's passphrase, when it has one. */
+  passphrase?: string;
+  /** Extra CA certificates (PEM) of the chain. */
+  ca?: string | Uint8Array;
+}
+
 export interface ServerConfig {
   /** Time to receive the request headers (ms). Default 30 000. */
   headerTimeout: number;
@@ -36,6 +46,16 @@ export interface ServerConfig {
   requestContext: boolean;
   /** Warn in development about seed-style SSE frames no EventSource dispatches. Default: NODE_ENV !== 'production'. */
   devWarnings: boolean;
+  /** Certificate and key for the HTTPS ports (`s.enableHTTPS(certFile, keyFile)` reads them from files). Default none. */
+  tls: TlsCredentials | undefined;
+  /** Offer HTTP/2 (`h2`) by ALPN on TLS ports. Default true. */
+  http2: boolean;
+  /** Plain ports also accept HTTP/2 with prior knowledge (h2c), beside HTTP/1.1. Default false. */
+  h2c: boolean;
+  /** Concurrent streams one HTTP/2 connection may open (SETTINGS_MAX_CONCURRENT_STREAMS). Default 100. */
+  http2MaxConcurrentStreams: number;
+  /** Memory one HTTP/2 session may hold, in MB, before new streams are refused. Default 10. */
+  http2MaxSessionMemory: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
@@ -55,4 +75,9 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   logger: undefined,
   requestContext: false,
   devWarnings: process.env.NODE_ENV !== 'production',
+  tls: undefined,
+  http2: true,
+  h2c: false,
+  http2MaxConcurrentStreams: 100,
+  http2MaxSessionMemory: 10,
 });

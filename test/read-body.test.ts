@@ -3,9 +3,16 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { HttpError, SluiceError } from '../src/errors/index.js';
-import { bodyStream, readBody } from '../src/wire/read-body.js';
+import { bodyStream, readBody, type BodySource } from '../src/wire/read-body.js';
 
 type Handler = (req: IncomingMessage) => Promise<unknown>;
+
+/** Node's request as the body source the wire gives read-body. */
+const src = (req: IncomingMessage): BodySource => ({
+  stream: req,
+  headers: req.headers,
+  complete: () => req.complete,
+});
 
 let server: Server;
 let port: number;
@@ -98,7 +105,7 @@ const fulfilled = (result: PromiseSettledResult<unknown>): unknown => {
 void describe('readBody', () => {
   void it('reads a Content-Length body', async () => {
     const { result } = await exchange(post({ 'Content-Length': 11 }) + 'hello world', (req) =>
-      readBody(req, 1024),
+      readBody(src(req), 1024),
     );
     assert.equal(String(fulfilled(result)), 'hello world');
   });
@@ -106,7 +113,7 @@ void describe('readBody', () => {
   void it('accepts a body of exactly the limit', async () => {
     const body = 'x'.repeat(100);
     const { result } = await exchange(post({ 'Content-Length': 100 }) + body, (req) =>
-      readBody(req, 100),
+      readBody(src(req), 100),
     );
     assert.equal(String(fulfilled(result)), body);
   });
@@ -115,7 +122,7 @@ void describe('readBody', () => {
     const head = post({ 'Transfer-Encoding': 'chunked' });
     const { result } = await exchange(
       head,
-      (req) => readBody(req, 10),
+      (req) => readBody(src(req), 10),
       async (s) => {
         for (const part of ['abc', 'defg', 'hij']) {
           s.write(chunk(part));
@@ -129,7 +136,7 @@ void describe('readBody', () => {
 
   void it('resolves an empty buffer for a request without a body', async () => {
     const { result } = await exchange('GET / HTTP/1.1\r\nHost: x\r\n\r\n', (req) =>
-      readBody(req, 10),
+      readBody(src(req), 10),
     );
     assert.equal((fulfilled(result) as Buffer).length, 0);
   });
@@ -139,7 +146,7 @@ void describe('readBody', () => {
     let didRead: boolean | undefined;
     const { result, req } = await exchange(post({ 'Content-Length': 1_000_000 }), async (r) => {
       try {
-        return await readBody(r, 1000);
+        return await readBody(src(r), 1000);
       } finally {
         didRead = r.readableDidRead;
       }
@@ -154,7 +161,7 @@ void describe('readBody', () => {
     let sent = 0;
     const { result, req } = await exchange(
       head,
-      (r) => readBody(r, 10),
+      (r) => readBody(src(r), 10),
       async (s) => {
         s.write(chunk('12345'));
         sent++;
@@ -172,7 +179,7 @@ void describe('readBody', () => {
   void it('rejects with 400 when the connection ends before Content-Length bytes arrive', async () => {
     const { result } = await exchange(
       post({ 'Content-Length': 10 }) + 'abcd',
-      (r) => readBody(r, 100),
+      (r) => readBody(src(r), 100),
       async (s) => {
         await new Promise((r) => setTimeout(r, 20));
         s.end();
@@ -186,7 +193,7 @@ void describe('readBody', () => {
     const head = post({ 'Transfer-Encoding': 'chunked' }) + chunk('abc');
     const { result } = await exchange(
       head,
-      (r) => readBody(r, 100),
+      (r) => readBody(src(r), 100),
       async (s) => {
         await new Promise((r) => setTimeout(r, 20));
         s.destroy();
@@ -197,8 +204,8 @@ void describe('readBody', () => {
 
   void it('refuses to read a body twice with SLUICE_BODY_CONSUMED', async () => {
     const { result } = await exchange(post({ 'Content-Length': 2 }) + 'hi', async (r) => {
-      await readBody(r, 10);
-      return readBody(r, 10);
+      await readBody(src(r), 10);
+      return readBody(src(r), 10);
     });
     assert.equal(result.status, 'rejected');
     const err = (result as PromiseRejectedResult).reason as unknown;
@@ -207,7 +214,7 @@ void describe('readBody', () => {
   });
 
   void it('refuses a negative or NaN limit as a programming error', async () => {
-    const { result } = await exchange(post({ 'Content-Length': 0 }), (r) => readBody(r, -1));
+    const { result } = await exchange(post({ 'Content-Length': 0 }), (r) => readBody(src(r), -1));
     assert.equal(((result as PromiseRejectedResult).reason as SluiceError).code, 'SLUICE_CONFIG');
   });
 });
@@ -227,7 +234,7 @@ void describe('bodyStream', () => {
     const head = post({ 'Transfer-Encoding': 'chunked' });
     const { result } = await exchange(
       head,
-      (r) => collect(bodyStream(r, 10)),
+      (r) => collect(bodyStream(src(r), 10)),
       async (s) => {
         s.write(chunk('hello'));
         await new Promise((r) => setImmediate(r));
@@ -241,7 +248,7 @@ void describe('bodyStream', () => {
     let didRead: boolean | undefined;
     const { result } = await exchange(post({ 'Content-Length': 50 }), async (r) => {
       try {
-        return await collect(bodyStream(r, 10));
+        return await collect(bodyStream(src(r), 10));
       } finally {
         didRead = r.readableDidRead;
       }
@@ -254,7 +261,7 @@ void describe('bodyStream', () => {
     const head = post({ 'Transfer-Encoding': 'chunked' }) + chunk('123456');
     const { result, req } = await exchange(
       head,
-      (r) => collect(bodyStream(r, 10)),
+      (r) => collect(bodyStream(src(r), 10)),
       async (s) => {
         await new Promise((r) => setTimeout(r, 10));
         s.write(chunk('78901'));
@@ -268,7 +275,7 @@ void describe('bodyStream', () => {
   void it('errors with 400 when the body is cut short', async () => {
     const { result } = await exchange(
       post({ 'Content-Length': 10 }) + 'abc',
-      (r) => collect(bodyStream(r, 100)),
+      (r) => collect(bodyStream(src(r), 100)),
       async (s) => {
         await new Promise((r) => setTimeout(r, 20));
         s.end();
@@ -280,7 +287,7 @@ void describe('bodyStream', () => {
   void it('stops reading the request when the stream is cancelled', async () => {
     const head = post({ 'Transfer-Encoding': 'chunked' }) + chunk('abc');
     const { result, req } = await exchange(head, async (r) => {
-      const reader = bodyStream(r, 100).getReader();
+      const reader = bodyStream(src(r), 100).getReader();
       const first = await reader.read();
       await reader.cancel();
       return Buffer.from(first.value ?? []).toString();
@@ -292,8 +299,8 @@ void describe('bodyStream', () => {
 
   void it('throws SLUICE_BODY_CONSUMED when the body was already read', async () => {
     const { result } = await exchange(post({ 'Content-Length': 2 }) + 'hi', async (r) => {
-      await readBody(r, 10);
-      return bodyStream(r, 10);
+      await readBody(src(r), 10);
+      return bodyStream(src(r), 10);
     });
     assert.equal(
       ((result as PromiseRejectedResult).reason as SluiceError).code,

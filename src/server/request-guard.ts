@@ -174,3 +174,29 @@ export function checkWireHead(wire: {
   }
   return refuse(400, 'the request target must start with "/"');
 }
+
+/**
+ * The header limits of HTTP/1.1 applied to a header list that arrived otherwise (an HTTP/2
+ * HEADERS frame): more than `maxHeaders` fields, or more than `maxHeaderSize` bytes counted as
+ * HPACK counts them (name + value + 32 per field), answers 431 as on HTTP/1.1.
+ * @example const over = headerListOver(wire.headers, config); if (over) refuse(431, over);
+ */
+export function headerListOver(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  config: ServerConfig,
+): string | undefined {
+  let fields = 0;
+  let bytes = 0;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) {
+      fields++;
+      bytes += name.length + v.length + 32;
+    }
+  }
+  if (fields > config.maxHeaders) return `more than ${config.maxHeaders} header fields`;
+  if (bytes > config.maxHeaderSize)
+    return `header fields larger than ${config.maxHeaderSize} bytes`;
+  return undefined;
+}

@@ -2,8 +2,12 @@
  * The Server: binding (routes, groups, middleware, hooks, status handlers, static paths), the
  * Node edge (dispatch of `node:http` requests) and the lifecycle (start, run, shutdown).
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import http2, {
+  type IncomingHttpHeaders as IncomingHttpHeaders2,
+  type ServerHttp2Stream,
+} from 'node:http2';
 import { DEFAULT_CONFIG, type ServerConfig } from '../config.js';
 import { createDefaultLogger, guardLogger, type Logger } from '../logger.js';
 import { HttpError, SluiceError } from '../errors/index.js';
@@ -14,12 +18,20 @@ import { Run } from '../engine/run.js';
 import type { Handler, Hook, HookName, Middleware } from '../engine/types.js';
 import { SeedFrameWarning } from '../sse/seed-frame-warning.js';
 import { NodeWire } from '../wire/node-wire.js';
+import { Http2Wire } from '../wire/http2-wire.js';
+import { Listeners } from './listeners.js';
 import type { Wire } from '../wire/wire.js';
 import { Group } from './group.js';
 import { RouteBinder, type RouteOptions } from './route-binder.js';
 import { serveStaticFile, type StaticMount } from './static-mount.js';
 import { injectRequest, type InjectOptions, type InjectResponse } from './inject.js';
-import { checkRequestHead, checkWireHead, markRefused, type HeadCheck } from './request-guard.js';
+import {
+  checkRequestHead,
+  checkWireHead,
+  headerListOver,
+  markRefused,
+  type HeadCheck,
+} from './request-guard.js';
 import { onClientError, onConnectRequest } from './client-error.js';
 
 /** One bound route: its handler and the middleware of the groups it was bound in. */
@@ -59,9 +71,10 @@ export class Server extends RouteBinder {
   readonly #core: Engine;
   #config: ServerConfig;
   #version = 0;
-  #port = 0;
+  #ports: number[] = [0];
+  #httpsPorts: number[] = [];
   #host: string | undefined;
-  #http: http.Server | undefined;
+  #listeners: Listeners | undefined;
   #shuttingDown: Promise<void> | undefined;
   #onShutdown: Array<() => unknown> = [];
   #notFoundChain: { chain: Array<(r: Request) => unknown>; version: number } | undefined;
@@ -83,13 +96,43 @@ export class Server extends RouteBinder {
 
   // ---- configuration ---------------------------------------------------------------------------
 
-  /** The port to listen on (0 picks a free one; `s.port` then tells which). */
-  setPort(port: number): this {
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new SluiceError('SLUICE_CONFIG', `port ${port} is not between 0 and 65535`);
-    }
-    this.#port = port;
+  /**
+   * The plain (HTTP) ports to listen on, GoFrame's variadic form (0 picks a free one; `s.port`
+   * then tells which). With a certificate and no `setHTTPSPort`, these ports serve HTTPS.
+   * @example s.setPort(8080, 8081)
+   */
+  setPort(...ports: number[]): this {
+    this.#ports = checkPorts(ports);
     return this;
+  }
+
+  /**
+   * The HTTPS ports (GoFrame's `SetHTTPSPort`); they need a certificate (`enableHTTPS`, or
+   * `setConfig({ tls })`). ALPN offers `h2` and `http/1.1` there.
+   * @example s.enableHTTPS('cert.pem', 'key.pem').setHTTPSPort(8443)
+   */
+  setHTTPSPort(...ports: number[]): this {
+    this.#httpsPorts = checkPorts(ports);
+    return this;
+  }
+
+  /**
+   * Serves HTTPS with this certificate and key (PEM files, read now), as GoFrame's
+   * `EnableHTTPS`. Without `setHTTPSPort`, the ports of `setPort` serve HTTPS.
+   * @example s.enableHTTPS('/etc/ssl/site.pem', '/etc/ssl/site.key')
+   */
+  enableHTTPS(certFile: string, keyFile: string): this {
+    let cert: Buffer;
+    let key: Buffer;
+    try {
+      cert = readFileSync(certFile);
+      key = readFileSync(keyFile);
+    } catch (err) {
+      throw new SluiceError('SLUICE_CONFIG', `enableHTTPS: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    return this.setConfig({ tls: { cert, key } });
   }
 
   /** The address to listen on: `'host:port'`, `':port'` or `'host'`. */
@@ -104,7 +147,7 @@ export class Server extends RouteBinder {
 
   /** Changes limits, timeouts, the logger, trustProxy... (see README, "Limits"). */
   setConfig(config: Partial<ServerConfig>): this {
-    if (this.#http) throw new SluiceError('SLUICE_SERVER_RUNNING');
+    if (this.#listeners) throw new SluiceError('SLUICE_SERVER_RUNNING');
     for (const [key, value] of Object.entries(config)) {
       if (!(key in DEFAULT_CONFIG))
         throw new SluiceError('SLUICE_CONFIG', `unknown option "${key}"`);
@@ -156,8 +199,12 @@ export class Server extends RouteBinder {
 
   /** The port it listens on (the real one once started). */
   get port(): number {
-    const addr = this.#http?.address();
-    return addr && typeof addr === 'object' ? (addr as AddressInfo).port : this.#port;
+    return this.#listeners?.port ?? this.#listeners?.httpsPort ?? this.#ports[0] ?? 0;
+  }
+
+  /** The first HTTPS port (the real one once started; undefined without HTTPS). */
+  get httpsPort(): number | undefined {
+    return this.#listeners?.httpsPort ?? this.#httpsPorts[0];
   }
 
   // ---- binding ---------------------------------------------------------------------------------
@@ -270,6 +317,19 @@ export class Server extends RouteBinder {
   // 100 Continue is sent only when the handler reads the body, and never for an oversize one.
   #onCheckContinue = (req: IncomingMessage, res: ServerResponse): void =>
     this.#guarded(req, res, true);
+
+  /** An HTTP/2 stream: served like any exchange, on its own wire. */
+  #onStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders2): void => {
+    try {
+      const wire = new Http2Wire(stream, headers);
+      const head = checkWireHead(wire);
+      const over = head.error ? undefined : headerListOver(wire.headers, this.#config);
+      this.#serve(wire, over ? { error: new HttpError(431, over) } : head);
+    } catch (err) {
+      this.#core.logger.error({ err }, 'sluice: failed to dispatch an HTTP/2 stream');
+      if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    }
+  };
 
   /**
    * A listener must never throw: an exception in Node's 'request' listener is uncaught and ends
@@ -431,39 +491,41 @@ export class Server extends RouteBinder {
 
   // ---- lifecycle --------------------------------------------------------------------------------
 
-  /** Listens; resolves once listening. `s.port` then holds the real port. */
+  /**
+   * Listens on every port; resolves once all listen. `s.port` (first HTTP port) and
+   * `s.httpsPort` (first HTTPS port) then hold the real ports.
+   * @example await s.start(); console.log(`http://127.0.0.1:${s.port}`);
+   */
   async start(): Promise<this> {
-    if (this.#http) throw new SluiceError('SLUICE_SERVER_RUNNING');
+    if (this.#listeners) throw new SluiceError('SLUICE_SERVER_RUNNING');
     const c = this.#config;
-    const server = http.createServer({
-      maxHeaderSize: c.maxHeaderSize,
-      headersTimeout: c.headerTimeout,
-      requestTimeout: c.requestTimeout,
-      keepAliveTimeout: c.keepAliveTimeout,
-      connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(c.headerTimeout / 4))),
-    });
-    server.maxHeadersCount = c.maxHeaders + 1;
-    server.maxConnections = c.maxConnections;
-    server.on('request', this.#onRequest);
-    server.on('checkContinue', this.#onCheckContinue);
-    server.on('clientError', onClientError);
-    // Sluice is no proxy: CONNECT gets a complete refusal (in its turn) instead of Node's silent close.
-    server.on('connect', onConnectRequest);
-    this.#http = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.#port, this.#host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    // GoFrame: with a certificate and no HTTPS port, the ports serve HTTPS.
+    const httpsOnly = c.tls !== undefined && this.#httpsPorts.length === 0;
+    this.#listeners = await Listeners.open(
+      {
+        host: this.#host,
+        ports: httpsOnly ? [] : this.#ports,
+        httpsPorts: httpsOnly ? this.#ports : this.#httpsPorts,
+        config: c,
+      },
+      {
+        onRequest: this.#onRequest,
+        onCheckContinue: this.#onCheckContinue,
+        onClientError,
+        onConnect: onConnectRequest,
+        onStream: this.#onStream,
+      },
+    );
     return this;
   }
 
   /** Starts, then waits for SIGINT/SIGTERM and shuts down gracefully; resolves after the drain. */
   async run(): Promise<void> {
     await this.start();
-    process.stdout.write(`sluice: listening on http://${this.#host ?? '127.0.0.1'}:${this.port}\n`);
+    const host = this.#host ?? '127.0.0.1';
+    for (const { port, secure } of this.#listeners!.ports) {
+      process.stdout.write(`sluice: listening on ${secure ? 'https' : 'http'}://${host}:${port}\n`);
+    }
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.off('SIGINT', stop);
@@ -492,16 +554,14 @@ export class Server extends RouteBinder {
   }
 
   async #shutdown(timeout: number): Promise<void> {
-    const server = this.#http;
+    const listeners = this.#listeners;
     const core = this.#core;
-    const closed = server
-      ? new Promise<void>((resolve) => server.close(() => resolve()))
-      : Promise.resolve();
-    server?.closeIdleConnections();
     const reason = new SluiceError('SLUICE_SHUTDOWN');
+    // Retry hints first: an HTTP/2 session's GOAWAY must not race its event streams' last bytes.
     for (const sink of core.registry.list()) {
       sink.shutdownTarget?.shutdown(1000 + Math.floor(Math.random() * 4000));
     }
+    const closed = listeners ? listeners.stopAccepting() : Promise.resolve();
     // Event streams have ended cleanly above; every handler still running learns it should stop.
     for (const run of [...core.inflight]) run.r.abort(reason);
     let timer: NodeJS.Timeout | undefined;
@@ -510,7 +570,7 @@ export class Server extends RouteBinder {
       new Promise<void>((resolve) => (timer = setTimeout(resolve, timeout))),
     ]);
     clearTimeout(timer);
-    server?.closeAllConnections();
+    listeners?.closeAll();
     await closed;
     for (const fn of this.#onShutdown) {
       try {
@@ -519,7 +579,7 @@ export class Server extends RouteBinder {
         core.logger.error({ err }, 'sluice: a shutdown hook failed');
       }
     }
-    this.#http = undefined;
+    this.#listeners = undefined;
     this.onClosed?.();
     const closedByShutdown = this.#closedByShutdown;
     this.#closedByShutdown = undefined;
@@ -561,4 +621,15 @@ function bindingMatcher(
   return (method, host, p) =>
     (methods.includes(method) || (method === 'HEAD' && methods.includes('GET'))) &&
     matchPath(host, p);
+}
+
+/** Ports as `setPort`/`setHTTPSPort` take them: integers from 0 to 65535, at least one. */
+function checkPorts(ports: number[]): number[] {
+  if (ports.length === 0) throw new SluiceError('SLUICE_CONFIG', 'give at least one port');
+  for (const port of ports) {
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new SluiceError('SLUICE_CONFIG', `port ${port} is not between 0 and 65535`);
+    }
+  }
+  return [...ports];
 }

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Channel, ChannelEvents } from '../stream/channel.js';
-import { bodyStream, readBody } from './read-body.js';
+import { bodyStream, readBody, type BodySource } from './read-body.js';
 import type { IncomingHeaders, OutgoingHeaders, Wire } from './wire.js';
 
 /** How long a connection closed after a truncated body may take to flush (ms). */
@@ -66,12 +66,17 @@ export class NodeWire implements Wire, Channel {
 
   readBody(limit: number): Promise<Buffer> {
     this.#continue();
-    return readBody(this.req, limit);
+    return readBody(this.#bodySource(), limit);
   }
 
   bodyStream(limit: number): ReadableStream<Uint8Array> {
     this.#continue();
-    return bodyStream(this.req, limit);
+    return bodyStream(this.#bodySource(), limit);
+  }
+
+  #bodySource(): BodySource {
+    const req = this.req;
+    return { stream: req, headers: req.headers, complete: () => req.complete };
   }
 
   /** 100 Continue is owed only once the handler reads the body (never for an oversize one). */

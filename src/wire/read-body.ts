@@ -6,8 +6,20 @@
  * Neither drains what is left unread: the caller answering 413/400 should close the connection
  * (`Connection: close`), since the rest of an oversized body is not worth reading.
  */
-import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import { HttpError, SluiceError } from '../errors/index.js';
+import type { IncomingHeaders } from '../http/headers.js';
+
+/**
+ * Where a body comes from: Node's IncomingMessage (HTTP/1.1), an HTTP/2 stream, anything that is
+ * a Readable with the request's headers and knows when the body arrived whole.
+ */
+export interface BodySource {
+  readonly stream: Readable;
+  readonly headers: IncomingHeaders;
+  /** True once the whole body arrived. */
+  complete(): boolean;
+}
 
 /**
  * Reads the whole request body, up to `limit` bytes.
@@ -24,9 +36,10 @@ import { HttpError, SluiceError } from '../errors/index.js';
  * `limit` bytes is accepted. Resolves an empty Buffer for a request with no body.
  * @example const buf = await readBody(req, 1024 * 1024);
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(source: BodySource, limit: number): Promise<Buffer> {
+  const req = source.stream;
   return new Promise<Buffer>((resolve, reject) => {
-    const early = checkBeforeReading(req, limit);
+    const early = checkBeforeReading(source, limit);
     if (early) return reject(early);
     const chunks: Buffer[] = [];
     let total = 0;
@@ -52,15 +65,15 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const onEnd = (): void => {
       cleanup();
       // Node's parser only ends a Content-Length body once all of it arrived; check anyway.
-      const declared = declaredLength(req);
+      const declared = declaredLength(source);
       if (declared !== undefined && total !== declared) return reject(cutShort(total, declared));
       resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total));
     };
-    const onAborted = (): void => fail(cutShort(total, declaredLength(req)));
-    const onError = (err: Error): void => fail(cutShort(total, declaredLength(req), err));
+    const onAborted = (): void => fail(cutShort(total, declaredLength(source)));
+    const onError = (err: Error): void => fail(cutShort(total, declaredLength(source), err));
     const onClose = (): void => {
       // 'close' without 'end' means the body never finished.
-      if (!req.complete) fail(cutShort(total, declaredLength(req)));
+      if (!source.complete()) fail(cutShort(total, declaredLength(source)));
     };
 
     req.on('data', onData);
@@ -81,8 +94,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
  * reading the request. A body already read throws `SLUICE_BODY_CONSUMED` at once.
  * @example for await (const chunk of bodyStream(req, 100 * 1024 * 1024)) file.write(chunk);
  */
-export function bodyStream(req: IncomingMessage, limit: number): ReadableStream<Uint8Array> {
-  const early = checkBeforeReading(req, limit);
+export function bodyStream(source: BodySource, limit: number): ReadableStream<Uint8Array> {
+  const req = source.stream;
+  const early = checkBeforeReading(source, limit);
   if (early instanceof SluiceError) throw early;
   let total = 0;
   let cleanup = (): void => {};
@@ -104,15 +118,15 @@ export function bodyStream(req: IncomingMessage, limit: number): ReadableStream<
         };
         const onEnd = (): void => {
           cleanup();
-          const declared = declaredLength(req);
+          const declared = declaredLength(source);
           if (declared !== undefined && total !== declared)
             controller.error(cutShort(total, declared));
           else controller.close();
         };
-        const onAborted = (): void => fail(cutShort(total, declaredLength(req)));
-        const onError = (err: Error): void => fail(cutShort(total, declaredLength(req), err));
+        const onAborted = (): void => fail(cutShort(total, declaredLength(source)));
+        const onError = (err: Error): void => fail(cutShort(total, declaredLength(source), err));
         const onClose = (): void => {
-          if (!req.complete) fail(cutShort(total, declaredLength(req)));
+          if (!source.complete()) fail(cutShort(total, declaredLength(source)));
         };
         cleanup = () => {
           req.off('data', onData);
@@ -141,7 +155,8 @@ export function bodyStream(req: IncomingMessage, limit: number): ReadableStream<
 }
 
 /** The error to fail with before reading anything, if any. */
-function checkBeforeReading(req: IncomingMessage, limit: number): Error | undefined {
+function checkBeforeReading(source: BodySource, limit: number): Error | undefined {
+  const req = source.stream;
   if (typeof limit !== 'number' || Number.isNaN(limit) || limit < 0) {
     throw new SluiceError(
       'SLUICE_CONFIG',
@@ -149,16 +164,17 @@ function checkBeforeReading(req: IncomingMessage, limit: number): Error | undefi
     );
   }
   if (req.readableDidRead || req.readableEnded) return new SluiceError('SLUICE_BODY_CONSUMED');
-  const declared = declaredLength(req);
+  const declared = declaredLength(source);
   if (declared !== undefined && declared > limit) return tooLarge(limit);
   return undefined;
 }
 
-function declaredLength(req: IncomingMessage): number | undefined {
+function declaredLength(source: BodySource): number | undefined {
   // Node's parser has already refused a malformed or duplicated Content-Length, and
   // a chunked request's Content-Length is ignored by it (RFC 9112 §6.3), so ignore it too.
-  const raw = req.headers['content-length'];
-  if (raw === undefined || req.headers['transfer-encoding'] !== undefined) return undefined;
+  const raw = source.headers['content-length'];
+  if (typeof raw !== 'string' || source.headers['transfer-encoding'] !== undefined)
+    return undefined;
   const n = Number(raw);
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }

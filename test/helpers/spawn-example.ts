@@ -13,8 +13,11 @@ export interface RunningExample {
 export function spawnExample(
   file: string,
   env: Record<string, string> = {},
+  /** Modules loaded before the program (`--import`), e.g. one that configures `g.server()`. */
+  preload: string[] = [],
 ): Promise<RunningExample> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+  const imports = preload.flatMap((m) => ['--import', m]);
+  const child = spawn(process.execPath, ['--import', 'tsx', ...imports, file], {
     env: { ...process.env, PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -24,7 +27,7 @@ export function spawnExample(
     child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(out);
+      const m = /listening on (https?:\/\/127\.0\.0\.1:(\d+))/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve({ url: m[1]!, port: Number(m[2]), child, output: out });
