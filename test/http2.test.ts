@@ -7,7 +7,11 @@ import { execFile } from 'node:child_process';
 import http2 from 'node:http2';
 import { promisify } from 'node:util';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { Server, createHub, type Request } from '../src/index.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { Server, createHub, defineRoute, handle, type Request } from '../src/index.js';
 import { testCert } from './helpers/tls.js';
 import { memoryLogger, waitFor } from './helpers/server.js';
 import { spawnExample } from './helpers/spawn-example.js';
@@ -119,8 +123,22 @@ describe("the seed's programs over HTTP/2, unchanged", () => {
 });
 
 describe('every API on HTTP/2', () => {
-  it('r.httpVersion, r.url (https:), buffered answers, flush(), rawWriter, sse, stream, ndjson, returned values, 404 and 405', async () => {
+  it('r.httpVersion, r.url (https:), buffered answers, flush(), rawWriter, sse, stream, ndjson, returned values, static files, middleware, controllers, 404', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-h2-static-'));
+    writeFileSync(join(dir, 'a.txt'), 'static over h2');
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const route = defineRoute({
+      method: 'GET',
+      path: '/typed/{id}',
+      input: z.object({ id: z.coerce.number() }),
+    });
     const { https } = await started((s) => {
+      s.addStaticPath('/files', dir);
+      s.use(async (r) => {
+        r.response.header().set('X-Mw', 'ran');
+        await r.middleware.next();
+      });
+      s.bind({ typed: handle(route, (_ctx, input) => ({ id: input.id })) });
       s.get('/v', (r) => ({ v: r.httpVersion, url: r.url.href, ip: r.ip }));
       s.get('/flush', async (r) => {
         r.response.header().set('Connection', 'keep-alive'); // dropped, never thrown
@@ -172,6 +190,10 @@ describe('every API on HTTP/2', () => {
       'data: 1\n\ndata: 2\n\n',
     );
     assert.equal((await h2get(client, '/nope')).status, 404);
+    const file = await h2get(client, '/files/a.txt');
+    assert.equal(file.body, 'static over h2');
+    assert.equal(file.headers['x-mw'], 'ran');
+    assert.equal((await h2get(client, '/typed/7')).body, '{"id":7}');
     const echo = await new Promise<string>((resolve, reject) => {
       const req = client.request({
         ':path': '/echo',
