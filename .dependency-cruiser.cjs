@@ -10,7 +10,7 @@ const LAYERS = [
   ['http', 'codec', 'router', 'static'],
   ['hub', 'stream'],
   ['wire'],
-  ['sse'],
+  ['sse', 'websocket'],
   ['exchange'],
   ['engine'],
   ['middleware', 'controller'],

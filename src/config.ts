@@ -56,6 +56,12 @@ export interface ServerConfig {
   http2MaxConcurrentStreams: number;
   /** Memory one HTTP/2 session may hold, in MB, before new streams are refused. Default 10. */
   http2MaxSessionMemory: number;
+  /** Largest WebSocket message a client may send, in bytes (larger: close 1009). Default 1 MiB. */
+  webSocketMaxMessage: number;
+  /** Bytes a WebSocket may leave unsent before it is closed as a slow reader (1008). Default 1 MiB. */
+  webSocketMaxBuffered: number;
+  /** Milliseconds between WebSocket pings; no pong by the next one terminates the socket. Default 30 000. */
+  webSocketPingInterval: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
@@ -80,4 +86,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   h2c: false,
   http2MaxConcurrentStreams: 100,
   http2MaxSessionMemory: 10,
+  webSocketMaxMessage: 1024 * 1024,
+  webSocketMaxBuffered: 1024 * 1024,
+  webSocketPingInterval: 30_000,
 });

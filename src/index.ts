@@ -15,7 +15,13 @@
  * await s.run();
  */
 export { g } from './g.js';
-export { Server, type ServerOptions, type ShutdownOptions } from './server/server.js';
+export {
+  Server,
+  type MountedListener,
+  type ServerOptions,
+  type ShutdownOptions,
+} from './server/server.js';
+export type { FetchInfo } from './wire/fetch-wire.js';
 export { Group, type RouteOptions } from './server/group.js';
 export type { Handler, Middleware, HookName, Hook } from './engine/types.js';
 export type { InjectOptions, InjectResponse } from './server/inject.js';
@@ -43,6 +49,7 @@ export {
   type ValidationFieldError,
 } from './controller/index.js';
 export { EventStream, type EventStreamOptions } from './sse/event-stream.js';
+export { subscribeWebSocket, type SubscribeWebSocketOptions } from './websocket/index.js';
 export { encodeEvent, encodeComment, encodeRetry, type SseEvent } from './codec/sse.js';
 export {
   middleware,

@@ -106,6 +106,15 @@ export const ERROR_CODES = {
     message:
       'the response wrote more bytes than its Content-Length declared, so the connection was cut; remove the Content-Length header or send exactly that many bytes',
   },
+  SLUICE_WEBSOCKET_UNAVAILABLE: {
+    status: 426,
+    message:
+      'this request cannot become a WebSocket: it is no HTTP/1.1 upgrade request (WebSockets over HTTP/2 and s.fetch are not served); connect with a WebSocket client',
+  },
+  SLUICE_WEBSOCKET_HANDSHAKE: {
+    status: 400,
+    message: 'the WebSocket opening handshake is malformed (RFC 6455 section 4.2.1)',
+  },
   SLUICE_STREAM_OVERFLOW: {
     status: 500,
     message:

@@ -12,6 +12,7 @@ import { parseUrlEncoded, parseQuery } from '../http/urlencoded.js';
 import { parseCookieHeader } from '../http/cookie.js';
 import { clientIp, requestScheme } from '../http/forwarded.js';
 import type { IncomingHeaders } from '../http/headers.js';
+import type { WebSocket } from 'ws';
 import type { Wire } from '../wire/wire.js';
 import { EXIT, EXIT_ALL, EXIT_HOOK } from './exit.js';
 import type { ExchangeHost, RunView } from './host.js';
@@ -349,6 +350,39 @@ export class Request {
   /** @internal the response's sink reports the stream is gone */
   onStreamGone(reason: Error): void {
     this.abort(reason);
+  }
+
+  /**
+   * Takes the connection as a WebSocket, GoFrame's `r.WebSocket()`: called in an ordinary
+   * handler, so the upgrade request went through routing, middleware (auth, CORS) and hooks
+   * first, and a handler that answers instead (401, 404) sends that answer and no upgrade
+   * happens. Returns the `ws` library's `WebSocket` (`npm install ws`, an optional peer).
+   * Limits: `webSocketMaxMessage` (close 1009), `webSocketMaxBuffered` (a socket that does not
+   * read is closed with 1008), pings every `webSocketPingInterval`; shutdown closes with 1001.
+   * Throws `SLUICE_WEBSOCKET_UNAVAILABLE` (426) for a request that is no HTTP/1.1 upgrade
+   * request, `SLUICE_WEBSOCKET_HANDSHAKE` (400) for a malformed handshake.
+   * @example
+   * s.get('/ws', async (r) => {
+   *   const ws = await r.webSocket();
+   *   ws.on('message', (m) => ws.send(`echo: ${m}`));
+   * });
+   */
+  webSocket(options?: { protocols?: string[] }): Promise<WebSocket> {
+    const upgrade = this.wire.upgrade;
+    if (!upgrade || String(this.header('upgrade')).toLowerCase() !== 'websocket') {
+      return Promise.reject(
+        HttpError.fromCode('SLUICE_WEBSOCKET_UNAVAILABLE', `${this.method} ${this.path}`),
+      );
+    }
+    let taking: Promise<WebSocket>;
+    try {
+      taking = upgrade.call(this.wire, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // The handshake was valid: the connection is the WebSocket's now, no HTTP answer follows.
+    this.response.handOff();
+    return taking;
   }
 
   /** The request's context (`signal`, `get`/`set` values); `g.requestFromCtx(ctx)` gives `r` back. */

@@ -484,6 +484,16 @@ export class Response {
     this.#done();
   }
 
+  /**
+   * @internal The exchange leaves Sluice's hands before anything was sent: a WebSocket took the
+   * connection, or a mounted app's `next()` answers instead. Nothing more is written.
+   */
+  handOff(): void {
+    this.#guard('the exchange was handed off');
+    this.#state = ENDED;
+    this.#done();
+  }
+
   /** @internal After the wire refused the head: a plain 500 with nothing the handler set. */
   resetForFailure(): void {
     this.#headers = undefined;

@@ -20,6 +20,7 @@ export interface ListenerHandlers {
   onClientError(err: Error, socket: net.Socket): void;
   onConnect(req: http.IncomingMessage, socket: net.Socket): void;
   onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void;
+  onUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer): void;
 }
 
 /** Where and how to listen. */
@@ -66,6 +67,8 @@ export class Listeners {
     http1.on('clientError', handlers.onClientError);
     // Sluice is no proxy: CONNECT gets a complete refusal (in its turn) instead of a silent close.
     http1.on('connect', handlers.onConnect);
+    // An upgrade request runs through routing like any other (r.webSocket() takes it).
+    http1.on('upgrade', handlers.onUpgrade);
     // It never listens (the ports do): start its header/request timeout checks by hand.
     http1.emit('listening');
     this.http1 = http1;

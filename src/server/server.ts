@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import http2, {
+  type Http2ServerRequest,
+  type Http2ServerResponse,
   type IncomingHttpHeaders as IncomingHttpHeaders2,
   type ServerHttp2Stream,
 } from 'node:http2';
@@ -19,7 +21,11 @@ import type { Handler, Hook, HookName, Middleware } from '../engine/types.js';
 import { SeedFrameWarning } from '../sse/seed-frame-warning.js';
 import { NodeWire } from '../wire/node-wire.js';
 import { Http2Wire } from '../wire/http2-wire.js';
+import { FetchWire, type FetchInfo } from '../wire/fetch-wire.js';
 import { Listeners } from './listeners.js';
+import { UpgradeWire } from '../wire/upgrade-wire.js';
+import { WebSocketRegistry, type WebSocketLimits } from '../wire/websockets.js';
+import type { Socket } from 'node:net';
 import type { Wire } from '../wire/wire.js';
 import { Group } from './group.js';
 import { RouteBinder, type RouteOptions } from './route-binder.js';
@@ -54,13 +60,27 @@ export interface ServerOptions extends Partial<ServerConfig> {
   address?: string;
 }
 
+/**
+ * What `s.handler()` returns: a Node request listener, also Express/Connect middleware.
+ * @example http.createServer(s.handler()).listen(8080);
+ */
+export type MountedListener = (
+  req: IncomingMessage | Http2ServerRequest,
+  res: ServerResponse | Http2ServerResponse,
+  next?: (err?: unknown) => void,
+) => void;
+
 export interface ShutdownOptions {
   /** Milliseconds to wait for in-flight requests; default from config (5 000). */
   timeout?: number;
 }
 
-const NOT_FOUND: Handler = () => {
-  throw new HttpError(404, 'Not Found');
+/** No route claims the request: 404, or, mounted with a `next()`, back to the host app. */
+const NOT_FOUND: Handler = (r) => {
+  const pass = r.wire.passThrough;
+  if (!pass) throw new HttpError(404, 'Not Found');
+  r.response.handOff();
+  pass();
 };
 
 export class Server extends RouteBinder {
@@ -69,6 +89,7 @@ export class Server extends RouteBinder {
   readonly #bound: BoundMiddleware[] = [];
   readonly #statics: StaticMount[] = [];
   readonly #core: Engine;
+  readonly #webSockets: WebSocketRegistry;
   #config: ServerConfig;
   #version = 0;
   #ports: number[] = [0];
@@ -90,6 +111,7 @@ export class Server extends RouteBinder {
       guardLogger(this.#config.logger ?? createDefaultLogger()),
     );
     this.#applyDevWarnings();
+    this.#webSockets = new WebSocketRegistry(webSocketLimits(this.#config));
     if (port !== undefined) this.setPort(port);
     if (address !== undefined) this.setAddress(address);
   }
@@ -159,6 +181,7 @@ export class Server extends RouteBinder {
     this.#config = { ...this.#config, ...config };
     this.#core.reconfigure(this.#config, guardLogger(this.#config.logger ?? createDefaultLogger()));
     this.#applyDevWarnings();
+    this.#webSockets.reconfigure(webSocketLimits(this.#config));
     return this;
   }
 
@@ -318,18 +341,94 @@ export class Server extends RouteBinder {
   #onCheckContinue = (req: IncomingMessage, res: ServerResponse): void =>
     this.#guarded(req, res, true);
 
+  /**
+   * This server as a Node request listener `(req, res, next?)`: mount it in an existing
+   * `http`/`https` server, an `http2` compat server (`createSecureServer({ allowHTTP1: true },
+   * s.handler())`), or as Express/Connect middleware, where a request no route and no static
+   * mount claims goes to `next()` (404 when there is no `next`). Routing, middleware, hooks, the
+   * request guard, body limits and the slow-reader policy apply as on Sluice's own listener; the
+   * host server's timeouts and connection limits are its own (set `headersTimeout`,
+   * `requestTimeout`, `keepAliveTimeout` there). `s.shutdown()` still ends Sluice's streams.
+   * @example
+   * const app = express();
+   * app.use(s.handler()); // Sluice's routes first
+   * app.get('/legacy', (req, res) => res.send('express'));
+   */
+  handler(): MountedListener {
+    return (req, res, next) => {
+      const pass = next ? () => next() : undefined;
+      const h2 = (req as Http2ServerRequest).stream;
+      try {
+        if (h2 && req.httpVersionMajor === 2) {
+          return this.#serveH2(h2, req.headers as IncomingHttpHeaders2, pass);
+        }
+        const head = checkRequestHead(req as IncomingMessage, this.#config);
+        const wire = new NodeWire(req as IncomingMessage, res as ServerResponse, {
+          expectsContinue: false, // the host server answered 100 Continue itself
+          hasBody: head.error ? false : head.hasBody,
+          passThrough: pass,
+        });
+        this.#serve(wire, head);
+      } catch (err) {
+        this.#core.logger.error({ err }, 'sluice: failed to dispatch a mounted request');
+        if (!res.headersSent) {
+          res.writeHead(500, { 'Content-Length': '21' });
+          res.end('Internal Server Error');
+        }
+      }
+    };
+  }
+
+  /**
+   * The Web-standard handler: a `Request` in, a `Response` out, resolved at commit (a streamed
+   * body is a `ReadableStream` whose reads are the backpressure). For Deno (`Deno.serve(s.fetch)`),
+   * Bun, edge runtimes, and in-process tests (`await s.fetch(new Request('http://x/hello'))`).
+   * The same routes, middleware, guard, body limit and slow-reader policy apply; the request's
+   * `signal` aborting is the client leaving.
+   * @example Deno.serve({ port: 8000 }, s.fetch);
+   */
+  readonly fetch = (
+    request: globalThis.Request,
+    info?: FetchInfo,
+  ): Promise<globalThis.Response> => {
+    const wire = new FetchWire(request, info);
+    const head = checkWireHead(wire);
+    const over = head.error ? undefined : headerListOver(wire.headers, this.#config);
+    this.#serve(wire, over ? { error: new HttpError(431, over) } : head);
+    return wire.response;
+  };
+
+  /** An HTTP/1.1 upgrade request: routed like any request; `r.webSocket()` takes it. */
+  #onUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
+    try {
+      const check = checkRequestHead(req, this.#config);
+      this.#serve(new UpgradeWire(req, socket, head, this.#webSockets), check);
+    } catch (err) {
+      this.#core.logger.error({ err }, 'sluice: failed to dispatch an upgrade request');
+      socket.destroy();
+    }
+  };
+
   /** An HTTP/2 stream: served like any exchange, on its own wire. */
   #onStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders2): void => {
     try {
-      const wire = new Http2Wire(stream, headers);
-      const head = checkWireHead(wire);
-      const over = head.error ? undefined : headerListOver(wire.headers, this.#config);
-      this.#serve(wire, over ? { error: new HttpError(431, over) } : head);
+      this.#serveH2(stream, headers, undefined);
     } catch (err) {
       this.#core.logger.error({ err }, 'sluice: failed to dispatch an HTTP/2 stream');
       if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
     }
   };
+
+  #serveH2(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders2,
+    passThrough: (() => void) | undefined,
+  ): void {
+    const wire = new Http2Wire(stream, headers, passThrough);
+    const head = checkWireHead(wire);
+    const over = head.error ? undefined : headerListOver(wire.headers, this.#config);
+    this.#serve(wire, over ? { error: new HttpError(431, over) } : head);
+  }
 
   /**
    * A listener must never throw: an exception in Node's 'request' listener is uncaught and ends
@@ -514,6 +613,7 @@ export class Server extends RouteBinder {
         onClientError,
         onConnect: onConnectRequest,
         onStream: this.#onStream,
+        onUpgrade: this.#onUpgrade,
       },
     );
     return this;
@@ -562,6 +662,8 @@ export class Server extends RouteBinder {
       sink.shutdownTarget?.shutdown(1000 + Math.floor(Math.random() * 4000));
     }
     const closed = listeners ? listeners.stopAccepting() : Promise.resolve();
+    // WebSockets after the event streams' hints: 1001, going away.
+    const socketsClosed = this.#webSockets.closeAll();
     // Event streams have ended cleanly above; every handler still running learns it should stop.
     for (const run of [...core.inflight]) run.r.abort(reason);
     let timer: NodeJS.Timeout | undefined;
@@ -571,6 +673,7 @@ export class Server extends RouteBinder {
     ]);
     clearTimeout(timer);
     listeners?.closeAll();
+    await socketsClosed;
     await closed;
     for (const fn of this.#onShutdown) {
       try {
@@ -632,4 +735,12 @@ function checkPorts(ports: number[]): number[] {
     }
   }
   return [...ports];
+}
+
+function webSocketLimits(c: ServerConfig): WebSocketLimits {
+  return {
+    maxMessage: c.webSocketMaxMessage,
+    maxBuffered: c.webSocketMaxBuffered,
+    pingInterval: c.webSocketPingInterval,
+  };
 }

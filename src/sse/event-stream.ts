@@ -17,7 +17,7 @@ import {
 } from '../codec/sse.js';
 import { startHeartbeat, stopHeartbeat } from './heartbeat.js';
 import { frameFor } from '../codec/sse-frame-cache.js';
-import { scheduleFrames } from './coalescer.js';
+import { scheduleFrames } from '../stream/coalescer.js';
 
 export interface EventStreamOptions {
   /** Milliseconds between heartbeat comments on an idle stream; 0 disables. Default 15 000. */

@@ -47,8 +47,15 @@ export class Http2Wire implements Wire, Channel {
   #events: ChannelEvents | undefined;
   #handlers: { drain(): void; close(): void; finish(): void } | undefined;
 
-  constructor(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) {
+  readonly passThrough: (() => void) | undefined;
+
+  constructor(
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
+    passThrough?: () => void,
+  ) {
     this.stream = stream;
+    this.passThrough = passThrough;
     this.method = String(headers[HTTP2_HEADER_METHOD] ?? 'GET');
     this.target = String(headers[HTTP2_HEADER_PATH] ?? '/');
     this.headers = requestHeaders(headers);

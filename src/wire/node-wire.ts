@@ -23,15 +23,18 @@ export class NodeWire implements Wire, Channel {
   #events: ChannelEvents | undefined;
   #handlers: { drain(): void; close(): void; finish(): void } | undefined;
 
+  readonly passThrough: (() => void) | undefined;
+
   constructor(
     req: IncomingMessage,
     res: ServerResponse,
-    options: { expectsContinue: boolean; hasBody: boolean },
+    options: { expectsContinue: boolean; hasBody: boolean; passThrough?: () => void },
   ) {
     this.req = req;
     this.res = res;
     this.#expectsContinue = options.expectsContinue;
     this.#hasBody = options.hasBody;
+    this.passThrough = options.passThrough;
   }
 
   // ---- request ------------------------------------------------------------------------------

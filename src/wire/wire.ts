@@ -6,6 +6,7 @@
  * finish call a Wire's answering side; everything that streams writes through a Sink over the
  * Channel the wire returns.
  */
+import type { WebSocket } from 'ws';
 import type { Channel } from '../stream/channel.js';
 
 /** Response headers as the wire takes them: exact names, one value or several. */
@@ -45,4 +46,15 @@ export interface Wire {
   onAbandon(cb: () => void): void;
   /** The transport's own objects, for adapters at the edge (`{ req, res }` on Node). */
   readonly native: unknown;
+  /**
+   * Mounted inside another app (`s.handler()` with `next`): hands a request no route claims back
+   * to it. Undefined when Sluice owns the listener (then such a request answers 404).
+   */
+  readonly passThrough?: (() => void) | undefined;
+  /**
+   * Present on a wire that can become a WebSocket (an HTTP/1.1 upgrade request): validates the
+   * opening handshake synchronously (throwing before anything is written), then takes the
+   * connection.
+   */
+  upgrade?(options?: { protocols?: string[] }): Promise<WebSocket>;
 }
