@@ -48,6 +48,7 @@ export {
   type ParamsOf,
   type ValidationFieldError,
 } from './controller/index.js';
+export type { BindingParams } from './router/index.js';
 export { EventStream, type EventStreamOptions } from './sse/event-stream.js';
 export { subscribeWebSocket, type SubscribeWebSocketOptions } from './websocket/index.js';
 export { encodeEvent, encodeComment, encodeRetry, type SseEvent } from './codec/sse.js';

@@ -5,7 +5,7 @@
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { SluiceError } from '../errors/index.js';
-import type { ParamsOf } from './params-of.js';
+import type { ParamsOf } from '../router/params-of.js';
 
 /** The methods a route can be bound to (`ALL` matches every method). */
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS' | 'ALL';

@@ -7,7 +7,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { SluiceError } from '../errors/index.js';
 import type { RequestContext } from '../exchange/request.js';
 import type { Route } from './define-route.js';
-import type { ParamNames, ParamsOf } from './params-of.js';
+import type { ParamNames, ParamsOf } from '../router/params-of.js';
 
 const MEMBER = Symbol.for('sluice.controller.member');
 

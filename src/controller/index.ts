@@ -20,7 +20,7 @@ export {
   type RouteInput,
   type RouteResult,
 } from './handle.js';
-export type { ParamNames, ParamsOf } from './params-of.js';
+export type { ParamNames, ParamsOf } from '../router/params-of.js';
 export {
   MAX_VALIDATION_ERRORS,
   validationError,

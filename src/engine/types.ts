@@ -2,12 +2,14 @@
  * The shapes the engine runs: handlers, middleware and GoFrame's hooks.
  */
 import type { Request } from '../exchange/request.js';
+import type { Params } from '../router/match-pattern.js';
 
 /**
- * A route handler: writes to `r.response` and/or returns the response value.
- * @example const hello: Handler = (r) => `hello ${r.params.name}`;
+ * A route handler: writes to `r.response` and/or returns the response value. `P` types
+ * `r.params` (the route binders infer it from the path literal).
+ * @example const hello: Handler<{ name: string }> = (r) => `hello ${r.params.name}`;
  */
-export type Handler = (r: Request) => unknown;
+export type Handler<P extends Params = Params> = (r: Request<P>) => unknown;
 
 /**
  * Middleware: calls `await r.middleware.next()` to run the rest of the chain.

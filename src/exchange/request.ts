@@ -56,13 +56,16 @@ export interface RequestContext {
  *   return { id: r.params.id, page, ip: r.ip };
  * });
  */
-export class Request {
+export class Request<P extends Params = Params> {
   readonly response: Response;
   readonly method: string;
   /** The path, without the query string, as sent (percent-encoded). */
   readonly path: string;
-  /** The route parameters. */
-  params: Params = EMPTY_PARAMS;
+  /**
+   * The route parameters, typed from the path literal on `s.get('/user/:id', (r) => r.params.id)`
+   * (GoFrame syntax: `:name`, `{name}`, `*name`). Values are strings, percent-decoded.
+   */
+  params: P = EMPTY_PARAMS as P;
   /** The route pattern that matched ('' when none). */
   routePattern = '';
   /** @internal the transport this request arrived on */

@@ -6,3 +6,4 @@ export { parseBindPattern, type ParsedBinding } from './bind-pattern.js';
 export { Router, type RouteMatch } from './router.js';
 export { createPathMatcher } from './path-matcher.js';
 export { compilePattern, comparePriority, type CompiledPattern } from './pattern.js';
+export type { BindingParams, ParamNames, ParamsOf } from './params-of.js';

@@ -4,6 +4,7 @@
  */
 import { parseBindPattern } from '../router/index.js';
 import { bindController } from '../controller/index.js';
+import type { BindingParams } from '../router/index.js';
 import type { Handler, Middleware } from '../engine/types.js';
 import { RouteBinder, type RouteOptions } from './route-binder.js';
 
@@ -39,14 +40,18 @@ export class Group extends RouteBinder {
   }
 
   /** Binds a handler under the group's prefix; the pattern takes the same syntax as s.bindHandler. */
-  override bindHandler(pattern: string, handler: Handler, options?: RouteOptions): this {
+  override bindHandler<const P extends string>(
+    pattern: P,
+    handler: Handler<BindingParams<P>>,
+    options?: RouteOptions,
+  ): this {
     const { methods, path, domain } = parseBindPattern(pattern);
     const full =
       (methods[0] === 'ALL' && methods.length === 1 ? '' : methods.join(',') + ':') +
       joinPaths(this.prefix, path) +
       (domain ? '@' + domain : '');
     // The group's list is passed by reference: middleware added later still applies.
-    this.#server.addRoute(full, handler, this.#middleware, options);
+    this.#server.addRoute(full, handler as Handler, this.#middleware, options);
     return this;
   }
 

@@ -17,6 +17,7 @@ import { Router, parseBindPattern, createPathMatcher } from '../router/index.js'
 import { Request } from '../exchange/request.js';
 import { Engine, matchHooks } from '../engine/engine.js';
 import { Run } from '../engine/run.js';
+import type { BindingParams } from '../router/index.js';
 import type { Handler, Hook, HookName, Middleware } from '../engine/types.js';
 import { SeedFrameWarning } from '../sse/seed-frame-warning.js';
 import { NodeWire } from '../wire/node-wire.js';
@@ -238,8 +239,12 @@ export class Server extends RouteBinder {
    * (`/p@example.com`). A duplicate route throws SLUICE_ROUTE_DUPLICATE.
    * @example s.bindHandler('GET:/user/{id}', (r) => ({ id: r.get('id') }))
    */
-  override bindHandler(pattern: string, handler: Handler, options?: RouteOptions): this {
-    this.addRoute(pattern, handler, [], options);
+  override bindHandler<const P extends string>(
+    pattern: P,
+    handler: Handler<BindingParams<P>>,
+    options?: RouteOptions,
+  ): this {
+    this.addRoute(pattern, handler as Handler, [], options);
     return this;
   }
 

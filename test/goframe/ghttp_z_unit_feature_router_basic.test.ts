@@ -37,7 +37,7 @@ describe('GoFrame router basic', () => {
   // Test_Router_Value
   it('reads route values with getRouter and the params map', async () => {
     const { url } = await startServer((s) => {
-      s.bindHandler('/', (r) => r.response.write(r.params.hash));
+      s.bindHandler('/', (r) => r.response.write((r.params as Record<string, string>).hash));
       s.bindHandler('/GetRouter', (r) => r.response.write(r.getRouter('name', 'john')));
       s.bindHandler('/{hash}', (r) => r.response.write(r.getRouter('hash')));
       s.bindHandler('/{hash}.{type}', (r) => r.response.write(r.getRouter('type')));

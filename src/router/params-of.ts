@@ -32,3 +32,16 @@ export type ParamNames<P extends string> = SegmentNames<Segments<P>>;
 export type ParamsOf<P extends string> = string extends P
   ? Record<string, string>
   : { [K in ParamNames<P>]: string };
+
+/** The path of a binding pattern: without its `METHOD:` prefix and `@domain` suffix. */
+type BindingPath<P extends string> = P extends `${string}:/${infer Rest}`
+  ? `/${StripDomain<Rest>}`
+  : StripDomain<P>;
+
+type StripDomain<P extends string> = P extends `${infer Path}@${string}` ? Path : P;
+
+/**
+ * The route parameters of a binding pattern (`GET:/user/{id}@example.com` gives `{ id: string }`).
+ * @example type P = BindingParams<'POST:/order/{id}.html'>; // { id: string }
+ */
+export type BindingParams<P extends string> = ParamsOf<BindingPath<P>>;
