@@ -14,6 +14,7 @@ const LAYERS = [
   ['exchange'],
   ['engine'],
   ['middleware', 'controller'],
+  ['openapi'],
   ['server'],
   ['testing', 'g.ts'],
   ['index.ts'],

@@ -1,6 +1,7 @@
 /**
  * Server configuration: every limit has a safe default, documented in README ("Limits").
  */
+import { SluiceError } from './errors/index.js';
 import type { Logger } from './logger.js';
 
 /** A certificate and its key (PEM), for HTTPS and h2. */
@@ -62,6 +63,18 @@ export interface ServerConfig {
   webSocketMaxBuffered: number;
   /** Milliseconds between WebSocket pings; no pong by the next one terminates the socket. Default 30 000. */
   webSocketPingInterval: number;
+  /**
+   * Validate typed routes' responses against their `output` schema and sent events against
+   * their `events` schemas: `'always'` (default), `'development'` (when NODE_ENV is not
+   * `production`) or `'never'`. A response that fails is a 500 `SLUICE_RESPONSE_INVALID`, never sent.
+   */
+  validateResponses: 'always' | 'development' | 'never';
+  /**
+   * How errors are rendered: `'auto'` (default: JSON `{ code, message, errors? }` on typed routes
+   * and for clients that ask for JSON, text otherwise), `'json'`, `'problem'` (RFC 9457
+   * `application/problem+json`, always) or `'text'`.
+   */
+  errorFormat: 'auto' | 'json' | 'problem' | 'text';
 }
 
 export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
@@ -89,4 +102,48 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   webSocketMaxMessage: 1024 * 1024,
   webSocketMaxBuffered: 1024 * 1024,
   webSocketPingInterval: 30_000,
+  validateResponses: 'always',
+  errorFormat: 'auto',
 });
+
+/** The options that take one of a few words, and those words. */
+const CHOICES: Partial<Record<keyof ServerConfig, readonly unknown[]>> = {
+  validateResponses: ['always', 'development', 'never'],
+  errorFormat: ['auto', 'json', 'problem', 'text'],
+  http2: [true, false],
+  h2c: [true, false],
+  requestContext: [true, false],
+  devWarnings: [true, false],
+};
+
+/**
+ * Checks options before they are applied: unknown names, negative or non-numeric limits and
+ * words outside an option's choices throw `SLUICE_CONFIG` naming the option.
+ * @example checkConfig({ errorFormat: 'xml' }) // throws: errorFormat must be one of auto, json, problem, text
+ */
+export function checkConfig(config: Partial<ServerConfig>): void {
+  for (const [key, value] of Object.entries(config)) {
+    if (!(key in DEFAULT_CONFIG)) throw new SluiceError('SLUICE_CONFIG', `unknown option "${key}"`);
+    if (value === undefined) continue;
+    const def = (DEFAULT_CONFIG as unknown as Record<string, unknown>)[key];
+    if (typeof def === 'number' && (typeof value !== 'number' || !(value >= 0))) {
+      throw new SluiceError('SLUICE_CONFIG', `${key} must be a non-negative number`);
+    }
+    const choices = CHOICES[key as keyof ServerConfig];
+    if (choices && !choices.includes(value)) {
+      throw new SluiceError(
+        'SLUICE_CONFIG',
+        `${key} must be one of ${choices.map(String).join(', ')} (got ${JSON.stringify(value)})`,
+      );
+    }
+  }
+}
+
+/**
+ * Whether responses and events are validated under `config` right now.
+ * @example shouldValidate({ validateResponses: 'development' }) // true unless NODE_ENV=production
+ */
+export function shouldValidate(config: Pick<ServerConfig, 'validateResponses'>): boolean {
+  const mode = config.validateResponses;
+  return mode === 'always' || (mode === 'development' && process.env.NODE_ENV !== 'production');
+}

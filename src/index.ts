@@ -49,6 +49,13 @@ export {
   type ValidationFieldError,
 } from './controller/index.js';
 export type { BindingParams } from './router/index.js';
+export {
+  buildOpenApiDocument,
+  jsonSchemaOf,
+  type DocumentedRoute,
+  type JsonSchema,
+  type OpenApiOptions,
+} from './openapi/index.js';
 export { EventStream, type EventStreamOptions } from './sse/event-stream.js';
 export { subscribeWebSocket, type SubscribeWebSocketOptions } from './websocket/index.js';
 export { encodeEvent, encodeComment, encodeRetry, type SseEvent } from './codec/sse.js';

@@ -214,7 +214,9 @@ describe('controller validation limits and async schemas', () => {
     );
     const res = await fetch(`${url}/user/9`);
     assert.equal(res.status, 404);
-    assert.equal(await res.text(), 'no user 9');
+    // A typed route answers errors as JSON (one error format, README "Errors").
+    assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+    assert.deepEqual(await res.json(), { code: 404, message: 'no user 9' });
   });
 });
 

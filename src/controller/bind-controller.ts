@@ -3,16 +3,19 @@
  * members, then those of its prototype chain) under the group's prefix and middleware. Each
  * request's merged parameters (route, query, body) are validated before the handler runs.
  */
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { shouldValidate } from '../config.js';
 import { SluiceError } from '../errors/index.js';
 import type { Handler } from '../engine/types.js';
 import type { Request } from '../exchange/request.js';
+import type { Route } from './define-route.js';
+import { isControllerMember, type ControllerMember } from './handle.js';
+import { validateInput } from './validate-input.js';
 
 /** Where a controller's routes are bound (a group or the server). */
 export interface RouteTarget {
-  bindHandler(pattern: string, handler: Handler): unknown;
+  bindHandler(pattern: string, handler: Handler, options?: { route?: Route }): unknown;
 }
-import { isControllerMember, type ControllerMember } from './handle.js';
-import { validateInput } from './validate-input.js';
 
 /** Binds the controller's members to the group; throws when it has none. */
 export function bindController(group: RouteTarget, controller: object): void {
@@ -28,6 +31,7 @@ export function bindController(group: RouteTarget, controller: object): void {
     group.bindHandler(
       method === 'ALL' ? path : `${method}:${path}`,
       controllerHandler(member, controller),
+      { route: member.route },
     );
   }
 }
@@ -52,16 +56,37 @@ function collectMembers(controller: object): ControllerMember[] {
   return members;
 }
 
-/** The route handler: merge, validate, then call the member with `(ctx, input)`. */
+/**
+ * The route handler: merge, validate, call the member with `(ctx, input)`, then make its return
+ * value the output schema's output (what the schema strips never leaves the server).
+ */
 function controllerHandler(member: ControllerMember, controller: object): Handler {
-  const schema = member.route.input;
+  const { input: schema, output } = member.route;
   const fn = member.handler as (this: object, ctx: unknown, input: unknown) => unknown;
   return async (r: Request) => {
     let result = validateInput(schema, await r.all());
     if (result instanceof Promise) result = await result;
     if (!result.ok) throw result.error;
-    return fn.call(controller, r.context(), withParams(result.value, r.params));
+    const value = await fn.call(controller, r.context(), withParams(result.value, r.params));
+    if (output === undefined || r.response.hasOutput || r.isExited()) return value;
+    if (!shouldValidate(r.env.config)) return value;
+    return checkOutput(output, value);
   };
+}
+
+/** The schema's output for `value`, or the 500 that says which fields failed (logged, not sent). */
+async function checkOutput(output: StandardSchemaV1, value: unknown): Promise<unknown> {
+  let out = output['~standard'].validate(value);
+  if (out instanceof Promise) out = await out;
+  if (!out.issues) return out.value;
+  const fields = out.issues
+    .slice(0, 10)
+    .map((i) => {
+      const path = (i.path ?? []).map((s) => String(typeof s === 'object' ? s.key : s)).join('.');
+      return `${path || '(value)'}: ${i.message}`;
+    })
+    .join('; ');
+  throw new SluiceError('SLUICE_RESPONSE_INVALID', fields);
 }
 
 /** Adds the route parameters the schema's output does not declare (validated fields win). */

@@ -25,8 +25,16 @@ export interface RouteSpec<
   path: Path;
   /** One line for documentation (OpenAPI `summary`). */
   summary?: string;
+  /** Longer documentation, CommonMark (OpenAPI `description`). */
+  description?: string;
   /** Tags for documentation (OpenAPI `tags`). */
   tags?: readonly string[];
+  /** A stable name for generated clients (OpenAPI `operationId`); default from method and path. */
+  operationId?: string;
+  /** Marks the route deprecated in the document. */
+  deprecated?: boolean;
+  /** Security requirements (OpenAPI `security`), naming schemes passed to `s.openApi()`. */
+  security?: ReadonlyArray<Record<string, readonly string[]>>;
   /**
    * Validates the merged parameters: route params, then query, then body fields (later wins,
    * GoFrame's order). Query and path values are strings: coerce them in the schema.
@@ -34,8 +42,13 @@ export interface RouteSpec<
   input: Input;
   /** The response value's schema: the handler's return type must match it. */
   output?: Output;
-  /** A streaming route's events, by event name. */
+  /**
+   * A streaming route's events, by event name: documented as the stream's item schema, and each
+   * event the handler sends through `r.response.sse()` is validated against its schema.
+   */
   events?: EventSchemas;
+  /** An NDJSON route's item schema (documented as `application/jsonl` items). */
+  items?: StandardSchemaV1;
 }
 
 /** A route made by `defineRoute`: the spec, frozen, with its types attached. */
@@ -74,7 +87,9 @@ const METHODS = new Set<string>([
 ]);
 
 /**
- * Declares a typed route. Pass it to `handle(route, fn)` to make a controller member.
+ * Declares a typed route. Pass it to `handle(route, fn)` to make a controller member. Its
+ * `summary`, `description`, `tags`, `operationId`, `deprecated` and `security` feed the OpenAPI
+ * document (`s.setOpenApiPath`).
  * @example
  * const GetUser = defineRoute({
  *   method: 'GET',
@@ -107,8 +122,9 @@ export function defineRoute<
   for (const [name, schema] of [
     ['input', spec.input],
     ['output', spec.output],
+    ['items', spec.items],
   ] as const) {
-    if (name === 'output' && schema === undefined) continue;
+    if (name !== 'input' && schema === undefined) continue;
     if (!isStandardSchema(schema)) {
       throw new SluiceError(
         'SLUICE_CONFIG',
@@ -123,6 +139,19 @@ export function defineRoute<
         `defineRoute ${spec.path}: event "${event}" is not a Standard Schema`,
       );
     }
+  }
+  if (spec.operationId !== undefined && !/^[A-Za-z_][\w.-]*$/.test(spec.operationId)) {
+    throw new SluiceError(
+      'SLUICE_CONFIG',
+      `defineRoute ${spec.path}: operationId "${spec.operationId}" must be an identifier (letters, digits, _ . -)`,
+    );
+  }
+  const streams = [spec.output && 'output', spec.items && 'items', spec.events && 'events'];
+  if (streams.filter(Boolean).length > 1) {
+    throw new SluiceError(
+      'SLUICE_CONFIG',
+      `defineRoute ${spec.path}: declare one of output, items and events (got ${streams.filter(Boolean).join(', ')})`,
+    );
   }
   return Object.freeze({ ...spec, method: method as RouteMethod });
 }

@@ -6,7 +6,7 @@
  * is allocated per request beyond what the request needs.
  */
 import type { ServerConfig } from '../config.js';
-import { HttpError, SluiceError, errorStatus, isClientGone, statusText } from '../errors/index.js';
+import { HttpError, SluiceError, errorStatus, isClientGone } from '../errors/index.js';
 import { EXIT_ALL, EXIT_HOOK, isExitSignal } from '../exchange/exit.js';
 import type { ExchangeHost, ExchangeRequest } from '../exchange/host.js';
 import type { Request } from '../exchange/request.js';
@@ -14,6 +14,7 @@ import { sendReturnValue } from '../exchange/return-value.js';
 import type { Logger } from '../logger.js';
 import { StreamRegistry } from '../stream/registry.js';
 import { isFramingCut, type StreamPolicy } from '../stream/sink.js';
+import { writeErrorResponse } from './error-response.js';
 import { runWithRequest } from './request-context.js';
 import { Run } from './run.js';
 import type { Handler, Hook, HookBinding, MatchedHooks } from './types.js';
@@ -181,6 +182,8 @@ export class Engine implements ExchangeHost {
     const statusHandler = this.statusHandlers.get(res.status);
     if (statusHandler && !r.isExited()) {
       res.clearBuffer();
+      // The body it replaces is gone, and so is the type that described it.
+      res.header().delete('Content-Type');
       const out = this.#invoke(run, statusHandler);
       if (out) {
         out.then(
@@ -266,16 +269,7 @@ export class Engine implements ExchangeHost {
 
   /** An error before commit becomes a real response: its own status for HttpError, else 500. */
   #writeError(r: Request, err: unknown): void {
-    const res = r.response;
-    const status = errorStatus(err);
-    res.clearBuffer();
-    res.status = status;
-    if (err instanceof HttpError && err.details !== undefined) {
-      // A coded error with details (a validation failure's fields) answers JSON a client can read.
-      res.writeJson({ code: err.code ?? status, message: err.message, errors: err.details });
-    } else if (err instanceof HttpError || (err instanceof SluiceError && status < 500)) {
-      res.write(err.message);
-    } else res.write(statusText(status));
+    writeErrorResponse(r, err, this.config.errorFormat);
     this.#logError(r, err);
   }
 

@@ -91,6 +91,20 @@ export const ERROR_CODES = {
     message:
       'SSE event data must be a string or have a JSON form (undefined, functions, symbols, BigInt and cycles have none); convert it first',
   },
+  SLUICE_EVENT_UNKNOWN: {
+    status: 500,
+    message:
+      'this route declares its events (defineRoute events) and this event name is not one of them; nothing was written. Declare it, or send a declared one (an event sent without a name is "message")',
+  },
+  SLUICE_EVENT_INVALID: {
+    status: 500,
+    message: "the event's data did not pass its schema (defineRoute events); nothing was written",
+  },
+  SLUICE_RESPONSE_INVALID: {
+    status: 500,
+    message:
+      "the handler's return value did not pass the route's output schema; nothing of it was sent (the failing fields are logged)",
+  },
   SLUICE_HEADER_INVALID: {
     status: 500,
     message:

@@ -6,7 +6,9 @@
  */
 import type { ServerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { StreamRequest } from '../sse/event-stream.js';
+import type { EventSchemaMap } from '../sse/event-schemas.js';
 import type { StreamRegistry } from '../stream/registry.js';
 import type { SinkOwner, StreamPolicy } from '../stream/sink.js';
 
@@ -16,8 +18,16 @@ export interface ExchangeRequest extends StreamRequest, SinkOwner {
   /** The route pattern that matched ('' when none). */
   readonly routePattern: string;
   readonly log: Logger;
+  /** The schemas of the typed route serving the request, if it is one. */
+  readonly routeSchemas: RouteSchemas | undefined;
   /** Ends the current handler function (the engine catches the signal). */
   exit(): never;
+}
+
+/** What the exchange sees of a typed route (`defineRoute`): the schemas it enforces. */
+export interface RouteSchemas {
+  readonly output?: StandardSchemaV1 | undefined;
+  readonly events?: EventSchemaMap | undefined;
 }
 
 /** The server-wide services of one engine. */

@@ -15,7 +15,7 @@ import type { IncomingHeaders } from '../http/headers.js';
 import type { WebSocket } from 'ws';
 import type { Wire } from '../wire/wire.js';
 import { EXIT, EXIT_ALL, EXIT_HOOK } from './exit.js';
-import type { ExchangeHost, RunView } from './host.js';
+import type { ExchangeHost, RouteSchemas, RunView } from './host.js';
 import { Response } from './response.js';
 
 export type Params = Record<string, string>;
@@ -68,6 +68,8 @@ export class Request<P extends Params = Params> {
   params: P = EMPTY_PARAMS as P;
   /** The route pattern that matched ('' when none). */
   routePattern = '';
+  /** @internal the typed route's schemas (`defineRoute`), when a typed route serves this request */
+  routeSchemas: RouteSchemas | undefined = undefined;
   /** @internal the transport this request arrived on */
   readonly wire: Wire;
   /** @internal the engine's services */

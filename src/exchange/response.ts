@@ -9,6 +9,7 @@
  *   ended (the engine, `es.close()`, shutdown, an error) asks `finish()` or `abort()`.
  * - After commit, status/header/cookie setters throw SLUICE_HEADERS_COMMITTED.
  */
+import { shouldValidate } from '../config.js';
 import { Readable } from 'node:stream';
 import { SluiceError, statusText } from '../errors/index.js';
 import { isCompressible, type CompressionPlan } from '../http/encoding.js';
@@ -329,7 +330,15 @@ export class Response {
     h.delete('Connection');
     this.#sseHeaders = true;
     this.openSink();
-    this.eventStream = new EventStream(this, this.#request, options);
+    const events = this.#request.routeSchemas?.events;
+    this.eventStream = new EventStream(
+      this,
+      this.#request,
+      options,
+      events && Object.keys(events).length > 0 && shouldValidate(this.#host.config)
+        ? events
+        : undefined,
+    );
     return this.eventStream;
   }
 

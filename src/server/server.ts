@@ -10,7 +10,7 @@ import http2, {
   type IncomingHttpHeaders as IncomingHttpHeaders2,
   type ServerHttp2Stream,
 } from 'node:http2';
-import { DEFAULT_CONFIG, type ServerConfig } from '../config.js';
+import { DEFAULT_CONFIG, checkConfig, type ServerConfig } from '../config.js';
 import { createDefaultLogger, guardLogger, type Logger } from '../logger.js';
 import { HttpError, SluiceError } from '../errors/index.js';
 import { Router, parseBindPattern, createPathMatcher } from '../router/index.js';
@@ -40,11 +40,21 @@ import {
   type HeadCheck,
 } from './request-guard.js';
 import { onClientError, onConnectRequest } from './client-error.js';
+import type { Route } from '../controller/index.js';
+import {
+  buildOpenApiDocument,
+  docsPageHtml,
+  scalarBundlePath,
+  type DocumentedRoute,
+  type OpenApiOptions,
+} from '../openapi/index.js';
 
 /** One bound route: its handler and the middleware of the groups it was bound in. */
 interface RouteEntry {
   pattern: string;
   handler: Handler;
+  /** The typed route (`defineRoute`) the handler serves, when bound by `bind(controller)`. */
+  route: Route | undefined;
   groupMiddleware: Middleware[];
   bodyLimit: number | undefined;
   chain: Array<(r: Request) => unknown>;
@@ -100,12 +110,17 @@ export class Server extends RouteBinder {
   #shuttingDown: Promise<void> | undefined;
   #onShutdown: Array<() => unknown> = [];
   #notFoundChain: { chain: Array<(r: Request) => unknown>; version: number } | undefined;
+  readonly #openApiCache = new Map<string, string>();
+  readonly #openApiWarned = new Set<string>();
+  #openApiPath: string | undefined;
+  #openApiOptions: OpenApiOptions = {};
   /** Called by the g registry when the server has shut down. */
   onClosed: (() => void) | undefined;
 
   constructor(options: ServerOptions = {}) {
     super();
     const { port, address, ...config } = options;
+    checkConfig(config);
     this.#config = { ...DEFAULT_CONFIG, ...config };
     this.#core = new Engine(
       this.#config,
@@ -171,14 +186,7 @@ export class Server extends RouteBinder {
   /** Changes limits, timeouts, the logger, trustProxy... (see README, "Limits"). */
   setConfig(config: Partial<ServerConfig>): this {
     if (this.#listeners) throw new SluiceError('SLUICE_SERVER_RUNNING');
-    for (const [key, value] of Object.entries(config)) {
-      if (!(key in DEFAULT_CONFIG))
-        throw new SluiceError('SLUICE_CONFIG', `unknown option "${key}"`);
-      const def = (DEFAULT_CONFIG as unknown as Record<string, unknown>)[key];
-      if (typeof def === 'number' && (typeof value !== 'number' || !(value >= 0))) {
-        throw new SluiceError('SLUICE_CONFIG', `${key} must be a non-negative number`);
-      }
-    }
+    checkConfig(config);
     this.#config = { ...this.#config, ...config };
     this.#core.reconfigure(this.#config, guardLogger(this.#config.logger ?? createDefaultLogger()));
     this.#applyDevWarnings();
@@ -262,12 +270,14 @@ export class Server extends RouteBinder {
     const entry: RouteEntry = {
       pattern: path,
       handler,
+      route: options?.route,
       groupMiddleware,
       bodyLimit: options?.bodyLimit,
       chain: [],
       version: -1,
     };
     for (const method of methods) this.#router.add(method, path, entry, domain);
+    this.#openApiCache.clear();
   }
 
   /** A group of routes under a prefix, with its own middleware; groups nest. */
@@ -333,9 +343,109 @@ export class Server extends RouteBinder {
     return this;
   }
 
-  /** Every bound route, for tables and OpenAPI. */
-  routes(): Array<{ method: string; path: string; domain?: string }> {
-    return this.#router.routes().map(({ method, path, domain }) => ({ method, path, domain }));
+  /** Every bound route, for tables and OpenAPI; `route` is the typed route, when there is one. */
+  routes(): Array<{ method: string; path: string; domain?: string; route?: Route }> {
+    return this.#router.routes().map(({ method, path, domain, value }) => {
+      const row: { method: string; path: string; domain?: string; route?: Route } = {
+        method,
+        path,
+      };
+      if (domain !== undefined) row.domain = domain;
+      if (value.route) row.route = value.route;
+      return row;
+    });
+  }
+
+  // ---- OpenAPI -----------------------------------------------------------------------------------
+
+  /**
+   * The OpenAPI document of every typed route (`defineRoute` bound with `bind(controller)`):
+   * 3.2.0 by default, with stream item schemas; `version: '3.1.0'` for tools that want 3.1.
+   * Options given to `setOpenApiPath` apply here too; these override them.
+   * What a schema could not express is documented as any value, with a warning logged once.
+   * @example const doc = s.openApi({ info: { title: 'Shop', version: '2.0.0' } });
+   */
+  openApi(options: OpenApiOptions = {}): Record<string, unknown> {
+    return JSON.parse(this.#openApiText(options)) as Record<string, unknown>;
+  }
+
+  /** The document as JSON text, built once per option set and route table. */
+  #openApiText(given: OpenApiOptions): string {
+    const options = { ...this.#openApiOptions, ...given };
+    const key = JSON.stringify(options);
+    let text = this.#openApiCache.get(key);
+    if (text !== undefined) return text;
+    // One document per route, in binding order (a route bound to several methods is one row each).
+    const seen = new Set<string>();
+    const routes: DocumentedRoute[] = [];
+    for (const row of this.#router.routes()) {
+      const route = row.value.route;
+      if (!route) continue;
+      const id = `${row.method} ${row.path} ${row.domain ?? ''}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      routes.push({ method: row.method, path: row.path, domain: row.domain, route });
+    }
+    const { document, warnings } = buildOpenApiDocument(routes, options);
+    for (const warning of warnings) {
+      if (this.#openApiWarned.has(warning)) continue;
+      this.#openApiWarned.add(warning);
+      this.#core.logger.warn({ warning }, 'sluice: OpenAPI document');
+    }
+    text = JSON.stringify(document);
+    if (this.#openApiCache.size >= 8) this.#openApiCache.clear(); // a few option sets at most
+    this.#openApiCache.set(key, text);
+    return text;
+  }
+
+  /**
+   * Serves the OpenAPI document at `path` (GoFrame's `SetOpenApiPath`): 3.2.0, or 3.1.0 with
+   * `?version=3.1.0`. `options` sets the info, servers and security schemes.
+   * @example s.setOpenApiPath('/api.json', { info: { title: 'Shop', version: '2.0.0' } })
+   */
+  setOpenApiPath(path: string, options: Omit<OpenApiOptions, 'version'> = {}): this {
+    this.#openApiPath = path;
+    this.#openApiOptions = options;
+    this.bindHandler(`GET:${path}`, (r) => {
+      const v = r.getQuery<string>('version');
+      if (v !== undefined && v !== '3.2.0' && v !== '3.1.0') {
+        throw new HttpError(400, `version must be 3.2.0 or 3.1.0 (got "${v}")`);
+      }
+      r.response.header().set('Content-Type', 'application/json; charset=utf-8');
+      r.response.write(this.#openApiText({ version: v ?? '3.2.0' }));
+    });
+    return this;
+  }
+
+  /**
+   * Serves an interactive API reference at `path` (GoFrame's `SetSwaggerPath`): Scalar's
+   * reference, which shows each stream's events, loaded from the installed
+   * `@scalar/api-reference` package (no CDN). It reads the document at the `setOpenApiPath`
+   * path, or at `<path>/openapi.json` when there is none.
+   * @example s.setOpenApiPath('/api.json').setSwaggerPath('/docs')
+   */
+  setSwaggerPath(path: string, options: { title?: string } = {}): this {
+    const bundle = scalarBundlePath();
+    const base = path.replace(/\/+$/, '') || '';
+    const scriptUrl = `${base}/scalar.js`;
+    const ownSpec = `${base}/openapi.json`;
+    this.bindHandler(`GET:${base || '/'}`, (r) => {
+      r.response.header().set('Content-Type', 'text/html; charset=utf-8');
+      r.response.write(
+        docsPageHtml({
+          title: options.title ?? 'API reference',
+          specUrl: this.#openApiPath ?? ownSpec,
+          scriptUrl,
+        }),
+      );
+    });
+    // Served as a static file: ETag and Last-Modified, so a reload costs a 304.
+    this.bindHandler(`GET:${scriptUrl}`, (r) => r.response.serveFile(bundle));
+    this.bindHandler(`GET:${ownSpec}`, (r) => {
+      r.response.header().set('Content-Type', 'application/json; charset=utf-8');
+      r.response.write(this.#openApiText({ version: '3.2.0' }));
+    });
+    return this;
   }
 
   // ---- dispatch (the Node edge) ---------------------------------------------------------------
@@ -492,6 +602,7 @@ export class Server extends RouteBinder {
       const entry = match.value;
       r.params = match.params;
       r.routePattern = entry.pattern;
+      r.routeSchemas = entry.route;
       if (entry.bodyLimit !== undefined) r.bodyLimit = entry.bodyLimit;
       chain = entry.version === this.#version ? entry.chain : this.#prepare(entry);
     } else {

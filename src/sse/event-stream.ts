@@ -18,6 +18,7 @@ import {
 import { startHeartbeat, stopHeartbeat } from './heartbeat.js';
 import { frameFor } from '../codec/sse-frame-cache.js';
 import { scheduleFrames } from '../stream/coalescer.js';
+import { checkEvent, validatedSource, type EventSchemaMap } from './event-schemas.js';
 
 export interface EventStreamOptions {
   /** Milliseconds between heartbeat comments on an idle stream; 0 disables. Default 15 000. */
@@ -59,12 +60,22 @@ export class EventStream {
   #heartbeat = 0;
   #frames: Uint8Array[] | undefined;
   #released = false;
+  /** The route's declared events, when they are enforced. */
+  readonly #schemas: EventSchemaMap | undefined;
+  /** The last send still waiting for an asynchronous schema: later sends queue behind it. */
+  #pending: Promise<boolean> | undefined;
 
   /** @internal use `r.response.sse()` */
-  constructor(response: StreamResponse, request: StreamRequest, options: EventStreamOptions) {
+  constructor(
+    response: StreamResponse,
+    request: StreamRequest,
+    options: EventStreamOptions,
+    schemas?: EventSchemaMap,
+  ) {
     this.#response = response;
     this.#request = request;
     this.options = options;
+    this.#schemas = schemas;
     const period = options.heartbeat ?? 15_000;
     const sink = response.sink;
     if (sink && !sink.gone) {
@@ -100,9 +111,12 @@ export class EventStream {
    * id/event holding CR, LF or NUL (`SLUICE_SSE_FIELD`) or data with no JSON form
    * (`SLUICE_SSE_DATA`: `undefined`, a function, a BigInt, a cycle). An event without a `data`
    * key sends only its other fields (no dispatch: use it to move the id or the retry delay).
+   * On a route with declared `events`, the event must be one of them and its data pass its
+   * schema (else it rejects with `SLUICE_EVENT_UNKNOWN` / `SLUICE_EVENT_INVALID`, writing nothing).
    * @example await es.send({ event: 'tick', id: String(i), data: { i } })
    */
   send(event: SseEvent | unknown): Promise<boolean> {
+    if (this.#schemas) return this.#sendChecked(event);
     let frame: string | Buffer;
     try {
       frame = frameFor(event);
@@ -119,6 +133,7 @@ export class EventStream {
    * @example await es.sendData({ event: 'not a field, just data' })
    */
   sendData(value: unknown): Promise<boolean> {
+    if (this.#schemas) return this.#sendChecked({ data: value });
     let frame: string;
     try {
       frame = encodeEvent({ data: value });
@@ -153,9 +168,49 @@ export class EventStream {
   /** Sends every item of the source; stops it (its `return()`) when the client leaves. */
   pipe(source: AsyncIterable<unknown> | Iterable<unknown>): Promise<boolean> {
     if (this.closed) return RESOLVED_FALSE;
+    const schemas = this.#schemas;
+    if (schemas) {
+      const checked = validatedSource(source, (item) => checkEvent(schemas, item));
+      return pipeSource(this.#response.sink!, this.#request, checked, (ev) =>
+        encodeEvent(ev as SseEvent),
+      );
+    }
     return pipeSource(this.#response.sink!, this.#request, source, (item) =>
       encodeEvent(isEventShape(item) ? item : { data: item }),
     );
+  }
+
+  /** send() on a route with declared events: check, then write in the order sent. */
+  #sendChecked(value: unknown): Promise<boolean> {
+    let checked: SseEvent | Promise<SseEvent>;
+    try {
+      checked = checkEvent(this.#schemas!, value);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (!(checked instanceof Promise) && this.#pending === undefined) {
+      return this.#writeEvent(checked);
+    }
+    const before = this.#pending ?? RESOLVED_TRUE;
+    const sent = Promise.all([before.catch(() => false), checked]).then(([, ev]) =>
+      this.#writeEvent(ev),
+    );
+    this.#pending = sent;
+    const clear = (): void => {
+      if (this.#pending === sent) this.#pending = undefined;
+    };
+    sent.then(clear, clear);
+    return sent;
+  }
+
+  #writeEvent(event: SseEvent): Promise<boolean> {
+    let frame: string;
+    try {
+      frame = encodeEvent(event);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#write(frame);
   }
 
   /**
