@@ -18,6 +18,12 @@ export interface ExchangeRequest extends StreamRequest, SinkOwner {
   readonly log: Logger;
   /** Ends the current handler function (the engine catches the signal). */
   exit(): never;
+  /** Ends the current function and every later one (the engine catches the signal). */
+  exitAll(): never;
+  /** A request header (`undefined` when absent). */
+  header(name: string): string | undefined;
+  /** A request parameter (GoFrame's precedence). */
+  get<T = unknown>(key: string, def?: T): T | undefined;
 }
 
 /** The server-wide services of one engine. */

@@ -8,7 +8,15 @@ import { createReadStream, promises as fs, type Stats } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { HttpError } from '../errors/index.js';
 import type { ResponseHeaders } from '../http/headers.js';
-import { planFileResponse } from '../static/index.js';
+import { planFileResponse, type PlanFileOptions } from '../static/index.js';
+
+/** How a file is sent: the plan's options, and what a precompressed sibling changes. */
+export interface SendFileOptions extends PlanFileOptions {
+  /** The Content-Type to send (a precompressed sibling keeps its original's type). */
+  contentType?: string;
+  /** The Content-Encoding of the bytes on disk (`br`, `gzip`), for a precompressed sibling. */
+  contentEncoding?: string;
+}
 
 /** The request headers file sending reads. */
 export interface FileRequest {
@@ -34,6 +42,7 @@ export async function sendFile(
   res: FileResponse,
   path: string,
   stat?: Stats,
+  options: SendFileOptions = { etag: 'strong' },
 ): Promise<void> {
   const st = stat ?? (await fs.stat(path).catch(() => undefined));
   if (!st || !st.isFile()) throw new HttpError(404, 'Not Found');
@@ -47,11 +56,18 @@ export async function sendFile(
       ifRange: r.header('if-range'),
     },
     path,
+    options,
   );
   res.clearBuffer();
   res.status = plan.status;
   const headers = res.header();
   for (const [k, v] of Object.entries(plan.headers)) headers.set(k, v);
+  if (options.contentEncoding !== undefined && plan.status !== 304 && plan.status !== 416) {
+    headers.set('Content-Encoding', options.contentEncoding);
+  }
+  if (options.contentType !== undefined && plan.headers['Content-Type'] !== undefined) {
+    headers.set('Content-Type', options.contentType);
+  }
   if (plan.status === 304 || plan.status === 416 || r.method === 'HEAD' || st.size === 0) {
     if (plan.status === 416) res.write('Range Not Satisfiable');
     return;

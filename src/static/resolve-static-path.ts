@@ -27,6 +27,12 @@ export interface ResolveStaticOptions {
    * Default `'ignore'`.
    */
   dotfiles?: DotfilesPolicy;
+  /**
+   * A directory (with its trailing slash) that has none of the index files answers
+   * `{ kind: 'directory' }` instead of `not-found`, so the caller may list it or answer 403.
+   * Default false.
+   */
+  reportDirectories?: boolean;
 }
 
 /**
@@ -57,7 +63,9 @@ export type StaticResolution =
   /** Refused (403, or 400 for `'malformed-encoding'`); `reason` is for logs, not for clients. */
   | { kind: 'forbidden'; reason: ForbiddenReason }
   /** Nothing to serve (404): missing, not a regular file, a directory without index, or an ignored dotfile. */
-  | { kind: 'not-found' };
+  | { kind: 'not-found' }
+  /** A directory without an index file (only with `reportDirectories`); `path` is its real path. */
+  | { kind: 'directory'; path: string };
 
 const DEFAULT_INDEX: readonly string[] = ['index.html'];
 const DRIVE_LETTER = /^[A-Za-z]:/;
@@ -131,7 +139,9 @@ export async function resolveStaticPath(
     if (candidate.stat.isFile())
       return { kind: 'file', path: candidate.path, stat: candidate.stat };
   }
-  return { kind: 'not-found' };
+  return options.reportDirectories
+    ? { kind: 'directory', path: target.path }
+    : { kind: 'not-found' };
 }
 
 /** Splits the raw path into decoded segments, refusing anything that could escape or confuse. */
