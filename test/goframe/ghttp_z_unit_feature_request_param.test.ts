@@ -198,4 +198,53 @@ describe('GoFrame request params with struct tags', () => {
       );
     }
   });
+
+  // Test_ParamsTagDefault
+  it('applies the default for a query key without a value', async () => {
+    const userDefault = defineRoute({
+      method: 'GET',
+      path: '/user-default',
+      input: z.object({
+        id: z.coerce.number().default(1),
+        name: z.string().default('john'),
+        age: z.coerce.number().default(18),
+      }),
+    });
+    const UserTagDefault = {
+      user: handle(userDefault, (ctx, req) => {
+        g.requestFromCtx(ctx)?.response.writeJson({ Id: req.id, Name: req.name, Age: req.age });
+      }),
+    };
+    const { url } = await startServer((s) => {
+      s.group('/', (group) => {
+        group.middleware(handlerResponse());
+        group.bind(UserTagDefault);
+      });
+    });
+    assert.equal(
+      await gfClient(url).getContent('/user-default?id=100&name=smith&age'),
+      '{"Id":100,"Name":"smith","Age":18}',
+    );
+  });
+
+  // Test_ParamsInvalidJsonReportsParseError
+  it('refuses a JSON array body for an object input', async () => {
+    const userInvalidJson = defineRoute({
+      method: 'ALL',
+      path: '/user-invalid-json',
+      input: z.object({ name: z.string().optional() }),
+    });
+    const { url } = await startServer((s) => {
+      s.group('/', (group) => {
+        group.middleware(handlerResponse());
+        group.bind({ user: handle(userInvalidJson, (_ctx, req) => ({ Name: req.name ?? '' })) });
+      });
+    });
+    const c = gfClient(url).contentJson();
+    for (const method of ['POST', 'GET']) {
+      const res = await c.request(method, '/user-invalid-json', '[{"name":"john"}]');
+      assert.equal(res.status, 400, method);
+      assert.equal((JSON.parse(res.body) as { data: unknown }).data, null);
+    }
+  });
 });
