@@ -20,7 +20,7 @@ export { Group, type RouteOptions } from './server/group.js';
 export { DomainBinder } from './server/domain.js';
 export type { NameToUriType, ObjectMethods } from './server/object-binding.js';
 export type { StaticMountOptions } from './server/static-mount.js';
-export { UploadFile, UploadFiles, safeFilename } from './exchange/upload-file.js';
+export { UploadFile, UploadFiles, safeFilename, toUploadFiles } from './exchange/upload-file.js';
 export { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './exchange/uploads.js';
 export type { ResponseCorsOptions } from './http/cors-options.js';
 export {

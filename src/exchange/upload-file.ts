@@ -149,6 +149,18 @@ export class UploadFiles extends Array<UploadFile> {
   }
 }
 
+/**
+ * A form field's files as a list, whatever was sent: one file, several, or none (for a typed
+ * route's schema: `z.preprocess(toUploadFiles, z.array(z.instanceof(UploadFile)))`).
+ * @example toUploadFiles(r.get('photos')).length
+ */
+export function toUploadFiles(value: unknown): UploadFiles {
+  const out = new UploadFiles();
+  const list = Array.isArray(value) ? (value as unknown[]) : value === undefined ? [] : [value];
+  for (const v of list) if (v instanceof UploadFile) out.push(v);
+  return out;
+}
+
 // Windows-reserved and separator characters, controls, and DEL.
 const UNSAFE = /[\x00-\x1f\x7f/\\:*?"<>|]/g;
 const MAX_NAME_BYTES = 200;

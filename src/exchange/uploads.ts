@@ -61,7 +61,7 @@ export async function parseMultipart(
   tempDir: string,
 ): Promise<MultipartResult> {
   const pairs: Array<[string, string]> = [];
-  const files: UploadFile[] = [];
+  const slots: Array<UploadFile | undefined> = [];
   const writing = new Set<Promise<void>>();
   const temps: string[] = [];
   let failure: HttpError | undefined;
@@ -71,10 +71,13 @@ export async function parseMultipart(
   } catch (err) {
     throw HttpError.fromCode('SLUICE_UPLOAD_MALFORMED', (err as Error).message);
   }
+  const open = new Set<Readable>();
   const fail = (err: HttpError): void => {
     failure ??= err;
-    // Stops the parse: the pipeline below rejects, and the request body is no longer read.
+    // Stops the parse: the pipeline below rejects, and the request body is no longer read; the
+    // files being written stop too (a destroyed parser does not end its file streams).
     busboy.destroy(err);
+    for (const stream of open) stream.destroy(err);
   };
 
   busboy.on('field', (name, value, nameTruncated, valueTruncated) => {
@@ -92,7 +95,12 @@ export async function parseMultipart(
     if (failure) return stream.resume();
     const path = join(tempDir, `sluice-upload-${randomUUID()}`);
     temps.push(path);
+    // Files keep the order of their parts, whichever finishes writing first.
+    const slot = slots.length;
+    slots.push(undefined);
     let size = 0;
+    open.add(stream);
+    stream.on('close', () => open.delete(stream));
     stream.on('data', (chunk: Buffer) => (size += chunk.length));
     stream.on('limit', () =>
       fail(
@@ -104,7 +112,7 @@ export async function parseMultipart(
     );
     const done = pipeline(stream, createWriteStream(path, { flags: 'wx', mode: 0o600 })).then(
       () => {
-        if (!failure) files.push(new UploadFile(name, filename, mimeType, path, size));
+        if (!failure) slots[slot] = new UploadFile(name, filename, mimeType, path, size);
       },
       (err: unknown) => {
         fail(
@@ -133,14 +141,14 @@ export async function parseMultipart(
     await pipeline(source, busboy);
     while (writing.size > 0) await Promise.all([...writing]);
   } catch (err) {
-    failure ??= toHttpError(err);
+    fail(toHttpError(err));
   }
   if (failure) {
     while (writing.size > 0) await Promise.allSettled([...writing]);
     await Promise.all(temps.map((p) => fs.rm(p, { force: true }).catch(() => undefined)));
     throw failure;
   }
-  return { pairs, files };
+  return { pairs, files: slots.filter((f): f is UploadFile => f !== undefined) };
 }
 
 function makeBusboy(contentType: string, limits: UploadLimits) {

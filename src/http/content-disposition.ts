@@ -23,7 +23,7 @@ export function contentDisposition(
   if (typeof name !== 'string' || /\p{Cs}/u.test(name)) {
     throw new SluiceError('SLUICE_CONFIG', 'a download name must be a well-formed string');
   }
-    const clean = name.replace(/[\x00-\x1f\x7f/\\]/g, '_');
+  const clean = name.replace(/[\x00-\x1f\x7f/\\]/g, '_');
   if (clean !== '' && PLAIN_ASCII.test(clean)) return `${type}; filename="${clean}"`;
   const fallback = clean.replace(/[^\x20-\x7e]/g, '_').replace(/["\\%]/g, '_');
   return `${type}; filename="${fallback}"; filename*=UTF-8''${encodeRfc8187(clean)}`;

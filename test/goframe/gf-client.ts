@@ -8,8 +8,12 @@
 // - redirects are followed (up to 10), as Go's client does;
 // - a `#` in the URL starts a fragment, which is not sent (data appended to a GET may hold one);
 // - the path is sent as written (no dot-segment or slash normalisation, unlike `fetch`), and a
-//   `host` option sets the Host header (what `fetch` cannot), for domain-bound routes.
+//   `host` option sets the Host header (what `fetch` cannot), for domain-bound routes;
+// - data holding a `@file:<path>` value (a map, or a `k=v&...` string) is sent as
+//   multipart/form-data, the file under its base name, as GoFrame's client uploads.
 import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 
 export interface GfResponse {
   status: number;
@@ -85,8 +89,12 @@ export class GfClient {
       else params = new URLSearchParams(data as Record<string, string>).toString();
     }
     let target = path;
-    let body: string | undefined;
-    if (method === 'GET' && !structured) {
+    let body: string | Buffer | undefined;
+    const upload = data === undefined ? undefined : multipartOf(data);
+    if (upload) {
+      headers['Content-Type'] = `multipart/form-data; boundary=${upload.boundary}`;
+      body = upload.body;
+    } else if (method === 'GET' && !structured) {
       if (params !== '') target += (target.includes('?') ? '&' : '?') + params;
     } else {
       body = params;
@@ -156,6 +164,41 @@ export class GfClient {
   }
 }
 
+const FILE_PREFIX = '@file:';
+
+/** GoFrame's client: data with a `@file:` value is an upload. */
+function multipartOf(data: GfData): { boundary: string; body: Buffer } | undefined {
+  const pairs: Array<[string, string]> =
+    typeof data === 'string'
+      ? data.split('&').map((p) => {
+          const eq = p.indexOf('=');
+          return eq === -1 ? [p, ''] : [p.slice(0, eq), p.slice(eq + 1)];
+        })
+      : Object.entries(data).map(([k, v]) => [k, String(v)]);
+  if (!pairs.some(([, v]) => v.startsWith(FILE_PREFIX))) return undefined;
+  const boundary = `----gfclient${Math.random().toString(16).slice(2)}`;
+  const parts: Buffer[] = [];
+  for (const [k, v] of pairs) {
+    if (v.startsWith(FILE_PREFIX)) {
+      const path = v.slice(FILE_PREFIX.length);
+      parts.push(
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="${k}"; filename="${basename(path)}"\r\n` +
+            'Content-Type: application/octet-stream\r\n\r\n',
+        ),
+        readFileSync(path),
+        Buffer.from('\r\n'),
+      );
+    } else {
+      parts.push(
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`),
+      );
+    }
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { boundary, body: Buffer.concat(parts) };
+}
+
 function withoutBodyHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) {
@@ -169,7 +212,7 @@ function send(
   method: string,
   target: string,
   headers: Record<string, string>,
-  body: string | undefined,
+  body: string | Buffer | undefined,
   host: string | undefined,
 ): Promise<GfResponse> {
   const url = new URL(base);
