@@ -217,7 +217,7 @@ describe('uploads: limits', () => {
 
   async function post(
     url: string,
-    body: string | Buffer,
+    body: string,
     contentType = type,
   ): Promise<{ status: number; text: string }> {
     const res = await fetch(`${url}/up`, {
