@@ -407,6 +407,7 @@ export class Request {
     return (this.#session = new Session(
       {
         cookie: (name) => this.cookie(name),
+        header: (name) => this.header(name),
         setSessionCookie: (name, id, secure) =>
           res.setCookie(name, id, { httpOnly: true, sameSite: 'Lax', path: '/', secure }),
         removeSessionCookie: (name) => res.removeCookie(name, { path: '/' }),

@@ -439,15 +439,18 @@ export class Response {
   /**
    * Sets a cookie, sent with the headers at commit. The server's cookie defaults
    * (`setConfig({ cookie: { maxAge, path, domain, sameSite, secure, httpOnly } })`) apply
-   * first; the call's own options win.
+   * first; the call's own options win. Setting a name again replaces the earlier cookie.
    * @example r.response.setCookie('sid', id, { httpOnly: true, sameSite: 'Lax' })
    */
   setCookie(name: string, value: string, options: CookieOptions = {}): void {
     this.#guard(`cookie "${name}"`);
     const defaults = this.#host.config.cookie;
-    (this.#cookies ??= []).push(
-      serializeCookie(name, value, { path: '/', ...defaults, ...options }),
-    );
+    const line = serializeCookie(name, value, { path: '/', ...defaults, ...options });
+    // One cookie per name, as GoFrame's cookie map holds it: a later set replaces an earlier one.
+    const cookies = (this.#cookies ??= []);
+    const at = cookies.findIndex((c) => c.startsWith(name + '='));
+    if (at === -1) cookies.push(line);
+    else cookies[at] = line;
   }
 
   /** Tells the client to drop a cookie. */

@@ -10,8 +10,8 @@
  * - a pair without `=`, or whose key is empty or starts with `[`, is dropped (`?age` is absent);
  * - leading spaces of a key are dropped; anything after the first `[...]` groups that is not
  *   another group is ignored (`a[b]c=1` -> `a: { b: "1" }`), as GoFrame does;
- * - a key used both as a value and as a map or list (`v=1&v[a]=2`) is refused: 400
- *   `SLUICE_FORM_INVALID`, as GoFrame refuses it;
+ * - a key used as a value, then as a map or list (`v=1&v[a]=2`) is refused: 400
+ *   `SLUICE_FORM_INVALID`, as GoFrame refuses it; a plain key after a map or list replaces it;
  * - every object has a null prototype: `__proto__[x]=1` pollutes nothing;
  * - brackets nest at most 32 deep (400 beyond), and at most `maxKeys` pairs (400
  *   `SLUICE_TOO_MANY_FIELDS`).
@@ -125,8 +125,7 @@ function splitKey(key: string): string[] {
 function build(target: ParamMap, keys: string[], value: ParamValue, raw: string): void {
   const key = keys[0]!.replace(/^['"]+|['"]+$/g, '');
   if (keys.length === 1) {
-    const prev = target[key];
-    if (prev !== undefined && typeof prev !== 'string') conflict(raw);
+    // A plain key replaces whatever the key held (GoFrame: `v[a]=1&v=2` gives `v: "2"`).
     target[key] = value;
     return;
   }

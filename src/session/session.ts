@@ -2,16 +2,21 @@
  * `r.session`: GoFrame's session, asynchronous. Its id travels in an HttpOnly cookie
  * (`gfsessionid` by default), created on the first write; its data lives in the storage
  * (memory by default, Redis with `RedisSessionStorage`) and every change is written through at
- * once, so nothing is lost whatever way the response ends. An id the storage does not know is
- * never adopted: the next write starts a fresh session under a new id (no session fixation).
+ * once, so nothing is lost whatever way the response ends. The id is read from the cookie, or
+ * from a request header of the same name (GoFrame's header mode, for clients without cookies).
+ * An id the storage does not know is never adopted: the next write starts a fresh session under
+ * a new id (no session fixation); only `setId()` chooses an id.
  */
 import { randomBytes } from 'node:crypto';
 import type { SessionStorageLike } from '../config.js';
+import { SluiceError } from '../errors/index.js';
 
 /** What a session needs from its request and response. */
 export interface SessionCarrier {
   /** A request cookie. */
   cookie(name: string): string | undefined;
+  /** A request header (the id may come in a header of the cookie's name, as GoFrame allows). */
+  header(name: string): string | undefined;
   /** Sets the id cookie (before the response is committed). */
   setSessionCookie(name: string, id: string, secure: boolean): void;
   /** Drops the id cookie. */
@@ -20,7 +25,7 @@ export interface SessionCarrier {
   readonly secure: boolean;
 }
 
-const ID = /^[A-Za-z0-9_-]{16,128}$/;
+const ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /**
  * One request's session.
@@ -36,6 +41,8 @@ export class Session {
   #id = '';
   #data: Record<string, unknown> | undefined;
   #loading: Promise<Record<string, unknown>> | undefined;
+  #forced: string | undefined;
+  #announce = false;
 
   /** @internal made by `r.session` */
   constructor(carrier: SessionCarrier, storage: SessionStorageLike, name: string, ttlMs: number) {
@@ -48,6 +55,22 @@ export class Session {
   /** The session id ('' until the session exists: after a write, or a known cookie was read). */
   get id(): string {
     return this.#id;
+  }
+
+  /**
+   * Uses this id instead of the client's (GoFrame's `SetId`), before the session is first used:
+   * its data is read from the storage, and the cookie is sent with the next write. Ids are 1 to
+   * 128 characters of `A-Z a-z 0-9 _ -`.
+   * @example r.session.setId(await idFromSso(r)); await r.session.set('user', user)
+   */
+  setId(id: string): void {
+    if (this.#data || this.#loading) {
+      throw new SluiceError('SLUICE_CONFIG', 'r.session.setId() must come before the session is used');
+    }
+    if (!ID.test(id)) {
+      throw new SluiceError('SLUICE_CONFIG', 'a session id is 1 to 128 characters of A-Z a-z 0-9 _ -');
+    }
+    this.#forced = id;
   }
 
   /**
@@ -134,11 +157,18 @@ export class Session {
   async #load(): Promise<Record<string, unknown>> {
     if (this.#data) return this.#data;
     return (this.#loading ??= (async () => {
-      const id = this.#carrier.cookie(this.#name);
       let data: Record<string, unknown> | undefined;
-      if (id !== undefined && ID.test(id)) {
-        data = await this.#storage.get(id, this.#ttl);
-        if (data) this.#id = id;
+      if (this.#forced !== undefined) {
+        // The application chose this id: it is adopted, and announced with the next write.
+        this.#id = this.#forced;
+        this.#announce = true;
+        data = await this.#storage.get(this.#id, this.#ttl);
+      } else {
+        const id = this.#carrier.cookie(this.#name) ?? this.#carrier.header(this.#name);
+        if (id !== undefined && ID.test(id)) {
+          data = await this.#storage.get(id, this.#ttl);
+          if (data) this.#id = id;
+        }
       }
       this.#data = Object.assign(Object.create(null) as Record<string, unknown>, data);
       return this.#data;
@@ -148,6 +178,10 @@ export class Session {
   async #save(data: Record<string, unknown>): Promise<void> {
     if (!this.#id) {
       this.#id = randomBytes(24).toString('base64url');
+      this.#announce = true;
+    }
+    if (this.#announce) {
+      this.#announce = false;
       this.#carrier.setSessionCookie(this.#name, this.#id, this.#carrier.secure);
     }
     await this.#storage.set(this.#id, { ...data }, this.#ttl);

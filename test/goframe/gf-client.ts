@@ -31,6 +31,8 @@ export interface GfClientOptions {
   headers?: Record<string, string>;
   /** Follow redirects (default true). */
   follow?: boolean;
+  /** GoFrame's `SetBrowserMode(true)`: a cookie jar kept across requests. */
+  jar?: Map<string, string>;
 }
 
 const FORM_LIKE = /^[\w[\]]+=.+/;
@@ -70,6 +72,11 @@ export class GfClient {
     return this.header('Content-Type', 'application/json');
   }
 
+  /** GoFrame's `SetBrowserMode(true)`: keeps the cookies the server sets and sends them back. */
+  browserMode(): GfClient {
+    return new GfClient(this.base, { ...this.opts, jar: new Map() });
+  }
+
   /** A copy that does not follow redirects. */
   noFollow(): GfClient {
     return new GfClient(this.base, { ...this.opts, follow: false });
@@ -107,7 +114,20 @@ export class GfClient {
     // Go's client parses the URL: a `#` starts a fragment, which is never sent.
     const hash = target.indexOf('#');
     if (hash !== -1) target = target.slice(0, hash);
+    const jar = this.opts.jar;
+    if (jar && jar.size > 0) {
+      headers.Cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    }
     let res = await send(this.base, method, target, headers, body, this.opts.host);
+    if (jar) {
+      for (const line of res.headers['set-cookie'] ?? []) {
+        const [pair = '', ...attrs] = line.split(';');
+        const eq = pair.indexOf('=');
+        const name = pair.slice(0, eq).trim();
+        if (attrs.some((a) => /^\s*max-age=0\s*$/i.test(a))) jar.delete(name);
+        else jar.set(name, pair.slice(eq + 1).trim());
+      }
+    }
     for (let hops = 0; this.opts.follow !== false && hops < 10; hops++) {
       const location = res.headers.location;
       if (res.status < 300 || res.status > 399 || location === undefined) break;
@@ -247,6 +267,16 @@ function send(
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** GoFrame's `response.GetCookie(name)`: a cookie the response sets. */
+export function cookieOf(res: GfResponse, name: string): string | undefined {
+  for (const line of res.headers['set-cookie'] ?? []) {
+    const pair = line.split(';')[0] ?? '';
+    const eq = pair.indexOf('=');
+    if (pair.slice(0, eq).trim() === name) return decodeURIComponent(pair.slice(eq + 1).trim());
+  }
+  return undefined;
 }
 
 /** A GoFrame-style client for `url` (from `startServer`). */
