@@ -58,6 +58,21 @@ class Context implements RequestContext {
   }
 }
 
+/**
+ * The handler serving a request, as middleware sees it (GoFrame's `r.GetServeHandler()`): the
+ * route's pattern and its metadata (`method` in lower case, `path`, `summary`, `tags`,
+ * `description` and a typed route's own `meta`).
+ * @example r.serveHandler.getMetaTag('summary')
+ */
+export interface ServeHandler {
+  /** The route pattern ('' when no route matched). */
+  readonly pattern: string;
+  /** A metadata value ('' when absent). */
+  getMetaTag(name: string): string;
+}
+
+const NO_HANDLER: ServeHandler = Object.freeze({ pattern: '', getMetaTag: () => '' });
+
 /** What controllers receive first, as in GoFrame: `signal`, and `get`/`set` for values. */
 export interface RequestContext {
   readonly signal: AbortSignal;
@@ -82,6 +97,8 @@ export class Request {
   params: Params = EMPTY_PARAMS;
   /** The route pattern that matched ('' when none). */
   routePattern = '';
+  /** The matched route's handler and metadata (GoFrame's `GetServeHandler()`). */
+  serveHandler: ServeHandler = NO_HANDLER;
   /** @internal the transport this request arrived on */
   readonly wire: Wire;
   /** @internal the engine's services */

@@ -16,7 +16,8 @@ import {
   collapseSlashes,
   normalizeDomain,
 } from '../router/index.js';
-import { Request } from '../exchange/request.js';
+import { Request, type ServeHandler } from '../exchange/request.js';
+import { ROUTE_META } from '../controller/index.js';
 import { Engine, matchHooks } from '../engine/engine.js';
 import { Run } from '../engine/run.js';
 import type { Handler, Hook, HookBinding, HookName, Middleware } from '../engine/types.js';
@@ -46,6 +47,7 @@ import { onClientError, onConnectRequest } from './client-error.js';
 /** One bound route: its handler and the middleware of the groups it was bound in. */
 interface RouteEntry {
   pattern: string;
+  serve: ServeHandler;
   handler: Handler;
   groupMiddleware: Middleware[];
   bodyLimit: number | undefined;
@@ -208,8 +210,10 @@ export class Server extends RouteBinder {
       throw new SluiceError('SLUICE_CONFIG', `the handler for "${pattern}" is not a function`);
     }
     const { methods, path, domain } = parseBindPattern(pattern);
+    const meta = (handler as { [ROUTE_META]?: Record<string, string> })[ROUTE_META];
     const entry: RouteEntry = {
       pattern: path,
+      serve: Object.freeze({ pattern: path, getMetaTag: (name: string) => meta?.[name] ?? '' }),
       handler,
       groupMiddleware,
       bodyLimit: options?.bodyLimit,
@@ -544,6 +548,7 @@ export class Server extends RouteBinder {
       const entry = match.value;
       r.params = match.params;
       r.routePattern = entry.pattern;
+      r.serveHandler = entry.serve;
       if (entry.bodyLimit !== undefined) r.bodyLimit = entry.bodyLimit;
       chain = entry.version === this.#version ? entry.chain : this.#prepare(entry);
     } else {

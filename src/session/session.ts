@@ -65,10 +65,16 @@ export class Session {
    */
   setId(id: string): void {
     if (this.#data || this.#loading) {
-      throw new SluiceError('SLUICE_CONFIG', 'r.session.setId() must come before the session is used');
+      throw new SluiceError(
+        'SLUICE_CONFIG',
+        'r.session.setId() must come before the session is used',
+      );
     }
     if (!ID.test(id)) {
-      throw new SluiceError('SLUICE_CONFIG', 'a session id is 1 to 128 characters of A-Z a-z 0-9 _ -');
+      throw new SluiceError(
+        'SLUICE_CONFIG',
+        'a session id is 1 to 128 characters of A-Z a-z 0-9 _ -',
+      );
     }
     this.#forced = id;
   }

@@ -10,7 +10,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import type { Request } from '../../src/index.js';
+import { defineRoute, handle, type Request } from '../../src/index.js';
 import { startServer } from '../helpers/server.js';
 import { gfClient } from './gf-client.js';
 import { gBool, gNumber } from './gconv.js';
@@ -485,5 +485,27 @@ describe('GoFrame request params', () => {
       });
     });
     assert.equal(await gfClient(url).contentJson().getContent('/GetRequest', 'id=1'), '1');
+  });
+
+  // TestRequest_GetServeHandler_GetMetaTag
+  it('exposes the route metadata to middleware', async () => {
+    const postTest = defineRoute({
+      method: 'POST',
+      path: '/test',
+      summary: 'meta_tag',
+      tags: ['meta'],
+      input: z.object({ name: z.string().optional() }),
+    });
+    const { url } = await startServer((s) => {
+      s.use((r) => {
+        const h = r.serveHandler;
+        r.response.writef('summary:%s,method:%s', h.getMetaTag('summary'), h.getMetaTag('method'));
+      });
+      s.group('/', (grp) => grp.bind({ postTest: handle(postTest, () => ({})) }));
+    });
+    assert.equal(
+      await gfClient(url).postContent('/test', 'name=john'),
+      'summary:meta_tag,method:post',
+    );
   });
 });

@@ -247,4 +247,34 @@ describe('GoFrame request params with struct tags', () => {
       assert.equal((JSON.parse(res.body) as { data: unknown }).data, null);
     }
   });
+
+  // Test_ParamsTagIn
+  it('reads input fields from a cookie and a header', async () => {
+    const user = defineRoute({
+      method: 'POST',
+      path: '/user',
+      summary: 'user api',
+      tags: ['User'],
+      input: z.object({
+        id: z.coerce.number().default(1),
+        name: z.string().min(1),
+        age: z.string().min(1),
+      }),
+      in: { name: 'cookie', age: 'header' },
+    });
+    const UserTagIn = {
+      user: handle(user, (ctx, req) => {
+        g.requestFromCtx(ctx)?.response.writeJson({ Id: req.id, Name: req.name, Age: req.age });
+      }),
+    };
+    const { url } = await startServer((s) => {
+      s.group('/', (group) => {
+        group.middleware(handlerResponse());
+        group.bind(UserTagIn);
+      });
+    });
+    const c = gfClient(url).header('Cookie', 'name=john').header('age', '18');
+    assert.equal(await c.postContent('/user'), '{"Id":1,"Name":"john","Age":"18"}');
+    assert.equal(await c.postContent('/user', 'name=&age='), '{"Id":1,"Name":"john","Age":"18"}');
+  });
 });
