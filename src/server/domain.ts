@@ -95,11 +95,21 @@ export class DomainBinder extends RouteBinder {
   }
 
   /**
+   * Binds one method of an object at `pattern` exactly, with `init`/`shut` around it (GoFrame's
+   * `BindObjectMethod`).
+   * @example d.bindObjectMethod('/user-info', new User(), 'info')
+   */
+  bindObjectMethod(pattern: string, object: object, method: string): this {
+    return this.bindObject(pattern, object, method.trim());
+  }
+
+  /**
    * Binds an object's HTTP-verb methods for these hosts (see `Server.bindObjectRest`).
    * @example s.domain('a.com').bindObjectRest('/user', new UserRest())
    */
   bindObjectRest(pattern: string, object: object): this {
-    for (const [p, h] of restRoutes(pattern, object)) this.bindHandler(p, h);
+    for (const [p, h] of restRoutes(pattern, object, this.#host.nameToUriType))
+      this.bindHandler(p, h);
     return this;
   }
 

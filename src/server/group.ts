@@ -112,11 +112,21 @@ export class Group extends RouteBinder {
   }
 
   /**
+   * Binds one method of an object at `pattern` exactly, with `init`/`shut` around it (GoFrame's
+   * `BindObjectMethod`).
+   * @example g.bindObjectMethod('/user-info', new User(), 'info')
+   */
+  bindObjectMethod(pattern: string, object: object, method: string): this {
+    return this.bindObject(pattern, object, method.trim());
+  }
+
+  /**
    * Binds an object's HTTP-verb methods under the group's prefix (see `Server.bindObjectRest`).
    * @example s.group('/api', (g) => g.bindObjectRest('/user/{id}', new UserRest()))
    */
   bindObjectRest(pattern: string, object: object): this {
-    for (const [p, h] of restRoutes(pattern, object)) this.bindHandler(p, h);
+    for (const [p, h] of restRoutes(pattern, object, this.#server.nameToUriType))
+      this.bindHandler(p, h);
     return this;
   }
 

@@ -66,17 +66,25 @@ export function objectRoutes(
 
 /**
  * The routes of `bindObjectRest(pattern, object)`: a method named after an HTTP verb (any case)
- * serves that verb at `pattern`.
- * @example restRoutes('/user', { get: (r) => 'one', delete: (r) => 'gone' }) // [['GET:/user', h], ['DELETE:/user', h]]
+ * serves that verb at `pattern` (`{.struct}` and `{.method}` expand as in `bindObject`).
+ * @example restRoutes('/user', { get: (r) => 'one', delete: (r) => 'gone' }, 'default') // [['GET:/user', h], ['DELETE:/user', h]]
  */
-export function restRoutes(pattern: string, object: object): Array<[string, Handler]> {
+export function restRoutes(
+  pattern: string,
+  object: object,
+  type: NameToUriType = 'default',
+): Array<[string, Handler]> {
   const all = objectMethods(object);
   const { path, domain } = parseBindPattern(pattern);
+  const structName = uriName(object.constructor === Object ? '' : object.constructor.name, type);
   const routes: Array<[string, Handler]> = [];
   for (const [name, fn] of all) {
     const verb = name.toUpperCase();
     if (!HTTP_VERBS.includes(verb)) continue;
-    routes.push([`${verb}:${path}${domain ? '@' + domain : ''}`, wrap(object, fn)]);
+    const p = path
+      .replaceAll('{.struct}', structName)
+      .replaceAll('{.method}', uriName(name, type, true));
+    routes.push([`${verb}:${p}${domain ? '@' + domain : ''}`, wrap(object, fn)]);
   }
   if (routes.length === 0) {
     throw new SluiceError(

@@ -344,13 +344,22 @@ export class Server extends RouteBinder {
   }
 
   /**
+   * Binds one method of an object at `pattern` exactly, with `init`/`shut` around it (GoFrame's
+   * `BindObjectMethod`).
+   * @example s.bindObjectMethod('/user-info', new User(), 'info')
+   */
+  bindObjectMethod(pattern: string, object: object, method: string): this {
+    return this.bindObject(pattern, object, method.trim());
+  }
+
+  /**
    * Binds an object's HTTP-verb methods (`get`, `post`, `put`, `delete`, `patch`, `head`,
    * `options`...) at `pattern`, each for its own method (GoFrame's `BindObjectRest`), with
    * `init`/`shut` around each call.
    * @example s.bindObjectRest('/user/{id}', { get: (r) => ..., delete: (r) => ... })
    */
   bindObjectRest(pattern: string, object: object): this {
-    for (const [p, h] of restRoutes(pattern, object)) this.bindHandler(p, h);
+    for (const [p, h] of restRoutes(pattern, object, this.#nameToUriType)) this.bindHandler(p, h);
     return this;
   }
 
