@@ -116,7 +116,7 @@ export async function resolveStaticPath(
 
   let realRoot: string;
   try {
-    realRoot = await realpath(root);
+    realRoot = await realRootOf(root);
   } catch (error) {
     return fsFailure(error);
   }
@@ -142,6 +142,22 @@ export async function resolveStaticPath(
   return options.reportDirectories
     ? { kind: 'directory', path: target.path }
     : { kind: 'not-found' };
+}
+
+/**
+ * The real path of a root, remembered (one `realpath` per root instead of one per request); a
+ * root that could not be resolved is tried again next time.
+ */
+const realRoots = new Map<string, Promise<string>>();
+function realRootOf(root: string): Promise<string> {
+  let found = realRoots.get(root);
+  if (!found) {
+    if (realRoots.size > 256) realRoots.clear();
+    found = realpath(root);
+    realRoots.set(root, found);
+    found.catch(() => realRoots.delete(root));
+  }
+  return found;
 }
 
 /** Splits the raw path into decoded segments, refusing anything that could escape or confuse. */
