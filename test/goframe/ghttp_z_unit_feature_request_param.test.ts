@@ -129,7 +129,7 @@ describe('GoFrame request params with struct tags', () => {
   // Test_ParamsInvalidJsonReportsParseError
   // DIFFERENCE: an invalid JSON body answers HTTP 400 with the coded error
   // `{"code":"SLUICE_JSON_INVALID",...,"data":null}`; GoFrame answers HTTP 200 with
-  // `{"code":51,...,"data":null}` (CodeInvalidParameter). Sluice's codes are strings.
+  // `{"code":53,...,"data":null}` (CodeInvalidParameter). Sluice's codes are strings.
   it('answers 400 SLUICE_JSON_INVALID for a body that is not JSON', async () => {
     const { url } = await startServer((s) => {
       s.group('/', (group) => {
