@@ -306,6 +306,22 @@ describe('uploads: limits', () => {
     }
   });
 
+  it('a multipart body read any other way than parse() keeps the body limit', async () => {
+    const { url } = await uploadServer((s, dir) => {
+      echo(s, dir);
+      s.post('/raw', async (r) => (await r.body()).length);
+    });
+    const body = multipartBody(boundary, [file('file', 'big.bin', 'x'.repeat(2 * 1024 * 1024))]);
+    const parsed = await post(url, body);
+    assert.equal(parsed.status, 200);
+    const raw = await fetch(`${url}/raw`, {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body,
+    });
+    assert.equal(raw.status, 413, 'r.body() never buffers an upload past bodyLimit (1 MiB)');
+  });
+
   it('a truncated upload fails the parse and leaves no temporary file', async () => {
     let seen: unknown;
     const { port, temp } = await uploadServer((s) =>

@@ -107,6 +107,9 @@ export class Request {
   run: RunView | undefined = undefined;
   /** @internal per-route body limit */
   bodyLimit: number;
+  /** @internal the limit of a multipart body parsed by `parse()` (a route's bodyLimit wins) */
+  uploadLimit: number;
+  #multipart: boolean;
   #middleware: { next: () => Promise<void> } | undefined;
   #search: string;
   #url: URL | undefined;
@@ -138,11 +141,11 @@ export class Request {
     this.path = path;
     this.#search = search;
     this.bodyLimit = env.config.bodyLimit;
-    // A multipart body (an upload) is bounded by the upload limit; a route's own bodyLimit wins.
+    // A multipart body (an upload) is bounded by the upload limit when parsed; read any other way
+    // (r.body(), r.json()...) it keeps the body limit, so an upload cannot be buffered whole.
     const ct = wire.headers['content-type'];
-    if (typeof ct === 'string' && /^\s*multipart\/form-data/i.test(ct)) {
-      this.bodyLimit = uploadLimits(env.config.upload).maxTotalSize;
-    }
+    this.#multipart = typeof ct === 'string' && /^\s*multipart\/form-data/i.test(ct);
+    this.uploadLimit = this.#multipart ? uploadLimits(env.config.upload).maxTotalSize : 0;
     this.response = new Response(wire, env, this);
   }
 
@@ -554,7 +557,10 @@ export class Request {
 
   async #parseMultipart(contentType: string): Promise<Fields> {
     const limits = uploadLimits(this.env.config.upload);
-    const source = Readable.fromWeb(this.bodyStream() as NodeReadableStream<Uint8Array>);
+    if (this.#body || this.#streamConsumed) throw HttpError.fromCode('SLUICE_BODY_CONSUMED');
+    this.#streamConsumed = true;
+    const stream = this.wire.bodyStream(this.uploadLimit);
+    const source = Readable.fromWeb(stream as NodeReadableStream<Uint8Array>);
     const { pairs, files } = await parseMultipart(
       source,
       contentType,
@@ -585,6 +591,14 @@ export class Request {
     this.#parsed = fields;
     this.#parsing = undefined;
     return fields;
+  }
+
+  /**
+   * @internal The largest body this request may declare: the upload limit for a multipart body
+   * (its parse streams it to disk), else the body limit. Larger answers 413 before any handler.
+   */
+  get acceptedBodyLimit(): number {
+    return this.#multipart ? this.uploadLimit : this.bodyLimit;
   }
 
   /** The body as a web stream, bounded by the body limit, for large uploads. Read it once. */

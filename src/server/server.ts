@@ -558,7 +558,7 @@ export class Server extends RouteBinder {
       r.params = match.params;
       r.routePattern = entry.pattern;
       r.serveHandler = entry.serve;
-      if (entry.bodyLimit !== undefined) r.bodyLimit = entry.bodyLimit;
+      if (entry.bodyLimit !== undefined) r.bodyLimit = r.uploadLimit = entry.bodyLimit;
       chain = entry.version === this.#version ? entry.chain : this.#prepare(entry);
     } else {
       chain = this.#fallbackChain(
@@ -569,12 +569,12 @@ export class Server extends RouteBinder {
     if (this.#bound.length > 0) chain = this.#withBound(chain, r.method, host, path);
     const hooks = core.hooks.length > 0 ? matchHooks(core.hooks, r.method, host, path) : undefined;
     const declared = head.contentLength;
-    if (declared !== undefined && Number(declared) > r.bodyLimit) {
+    if (declared !== undefined && Number(declared) > r.acceptedBodyLimit) {
       return this.#reject(
         r,
         HttpError.fromCode(
           'SLUICE_BODY_TOO_LARGE',
-          `${declared} bytes declared, limit ${r.bodyLimit}`,
+          `${declared} bytes declared, limit ${r.acceptedBodyLimit}`,
         ),
       );
     }
