@@ -17,7 +17,7 @@ import {
   RedisSessionStorage,
   type Request,
 } from '../src/index.js';
-import { startServer } from './helpers/server.js';
+import { memoryLogger, startServer } from './helpers/server.js';
 import { gfClient, cookieOf } from './goframe/gf-client.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -242,6 +242,29 @@ describe('static mounts', () => {
     assert.equal(plain.headers.get('content-encoding'), null);
     assert.equal(plain.headers.get('vary'), 'Accept-Encoding');
     assert.equal(await plain.text(), css);
+  });
+
+  it('serves a file alone: an afterServe hook writing after it adds nothing, small or large', async () => {
+    const big = 'z'.repeat(200 * 1024);
+    const dir = site({ 'small.txt': 'small', 'big.txt': big });
+    const log = memoryLogger();
+    const { url } = await startServer(
+      (s) => {
+        s.bindHookHandler('/*', 'afterServe', (r) => r.response.write('AFTER'));
+        s.setServerRoot(dir);
+      },
+      { logger: log },
+    );
+    assert.equal(await (await fetch(`${url}/small.txt`)).text(), 'small');
+    const res = await fetch(`${url}/big.txt`);
+    assert.equal(res.headers.get('content-length'), String(big.length));
+    assert.equal(await res.text(), big);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(
+      log.records.filter((x) => x.level === 'error'),
+      [],
+      'no length error: the hook output was dropped, not sent past Content-Length',
+    );
   });
 
   it('applies the dotfiles policy per mount', async () => {

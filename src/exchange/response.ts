@@ -75,6 +75,7 @@ export class Response {
   #sseHeaders = false;
   #hooksRan = false;
   #touched = false;
+  #sealed = false;
   #onDone: Array<() => void> | undefined;
   /** @internal the body's Sink once committed */
   sink: Sink | undefined;
@@ -331,10 +332,11 @@ export class Response {
     this.#append(data);
   }
 
-  /** Empties the buffer. */
+  /** Empties the buffer (a file body served before is dropped too: writes count again). */
   clearBuffer(): void {
     this.#chunks = undefined;
     this.#bytes = 0;
+    this.#sealed = false;
   }
 
   /**
@@ -685,6 +687,11 @@ export class Response {
     else (this.#onDone ??= []).push(fn);
   }
 
+  /** @internal (FileResponse) the body is a file: later buffered writes are dropped */
+  sealBody(): void {
+    this.#sealed = true;
+  }
+
   /** @internal Whether the handler produced any output (a written buffer or a commit). */
   get hasOutput(): boolean {
     return this.#bytes > 0 || this.#state !== BUFFERING;
@@ -774,6 +781,7 @@ export class Response {
   }
 
   #append(value: unknown): void {
+    if (this.#sealed) return;
     const chunk = toBodyChunk(value);
     if (chunk === undefined) return;
     const len = chunkLength(chunk);

@@ -1,8 +1,9 @@
 /**
  * Sending a file as the response: status and headers come from the pure planning in
  * `static/` (type, ETag/Last-Modified and 304, Range with 206/416), the bytes are streamed from
- * disk through the response's Sink with backpressure. What the handler buffered before is
- * replaced by the file (as GoFrame does), never sent with it.
+ * disk through the response's Sink with backpressure (a file up to 64 KiB is read at once and
+ * sent buffered). The file is the whole body, as GoFrame serves it: what the handler buffered
+ * before is replaced, and what is written after (an afterServe hook's output) is dropped.
  */
 import { createReadStream, promises as fs, type Stats } from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -31,6 +32,8 @@ export interface FileResponse {
   clearBuffer(): void;
   write(...values: unknown[]): void;
   stream(source: Readable): Promise<boolean>;
+  /** The file is the whole body: later buffered writes (an afterServe hook's) are dropped. */
+  sealBody(): void;
 }
 
 /**
@@ -70,6 +73,7 @@ export async function sendFile(
   }
   if (plan.status === 304 || plan.status === 416 || r.method === 'HEAD' || st.size === 0) {
     if (plan.status === 416) res.write('Range Not Satisfiable');
+    res.sealBody();
     return;
   }
   const range = plan.range ?? { start: 0, end: st.size - 1 };
@@ -81,8 +85,10 @@ export async function sendFile(
     const buf = await readRange(path, range.start, length);
     if (buf.length !== length) throw new Error(`${path} changed while it was being sent`);
     res.write(buf);
+    res.sealBody();
     return;
   }
+  res.sealBody();
   await res.stream(
     createReadStream(path, { start: range.start, end: range.end, highWaterMark: 64 * 1024 }),
   );
