@@ -8,7 +8,7 @@ const LAYERS = [
   ['errors', 'logger.ts'],
   ['config.ts'],
   ['http', 'codec', 'router', 'static'],
-  ['hub', 'stream'],
+  ['hub', 'stream', 'session'],
   ['wire'],
   ['sse', 'websocket'],
   ['exchange'],

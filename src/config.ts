@@ -75,6 +75,67 @@ export interface ServerConfig {
    * `application/problem+json`, always) or `'text'`.
    */
   errorFormat: 'auto' | 'json' | 'problem' | 'text';
+  /**
+   * Limits of multipart uploads (`maxFileSize`, `maxFiles`, `maxFields`, `maxFieldSize`,
+   * `maxParts`, `maxTotalSize`, `tempDir`); what is given replaces the default of that field
+   * (see README, "Uploads").
+   */
+  upload: UploadConfig | undefined;
+  /**
+   * Defaults for every `setCookie` (GoFrame's `CookieMaxAge`, `CookiePath`, `CookieDomain`,
+   * `CookieSameSite`...); a call's own options win. Default: `{ path: '/' }`, a session cookie.
+   */
+  cookie: CookieDefaults | undefined;
+  /**
+   * Sessions (`r.session`): the cookie's name (default `gfsessionid`, GoFrame's), the idle
+   * lifetime in ms (default 24 h) and the storage (default: in memory).
+   */
+  session: SessionConfig | undefined;
+}
+
+/** The upload limits `setConfig({ upload })` takes (each optional). */
+export interface UploadConfig {
+  maxFileSize?: number;
+  maxFiles?: number;
+  maxFields?: number;
+  maxFieldSize?: number;
+  maxParts?: number;
+  maxTotalSize?: number;
+  tempDir?: string;
+}
+
+/** Server-wide cookie defaults. */
+export interface CookieDefaults {
+  /** Seconds; omitted: a session cookie. */
+  maxAge?: number;
+  path?: string;
+  domain?: string;
+  sameSite?: 'Strict' | 'Lax' | 'None';
+  secure?: boolean;
+  httpOnly?: boolean;
+}
+
+/** The session settings `setConfig({ session })` takes. */
+export interface SessionConfig {
+  /** The cookie holding the session id. Default `gfsessionid`. */
+  idName?: string;
+  /** Idle lifetime in ms, renewed on every use. Default 24 h. */
+  maxAge?: number;
+  /** Where sessions live. Default: a process-local memory storage. */
+  storage?: SessionStorageLike;
+}
+
+/**
+ * The shape of a session storage (`MemorySessionStorage`, `RedisSessionStorage`, or yours):
+ * data by session id, with an idle lifetime.
+ */
+export interface SessionStorageLike {
+  /** The data of a session, or undefined when unknown or expired; renews its lifetime. */
+  get(id: string, ttlMs: number): Promise<Record<string, unknown> | undefined>;
+  /** Stores the whole data of a session for `ttlMs`. */
+  set(id: string, data: Record<string, unknown>, ttlMs: number): Promise<void>;
+  /** Forgets a session. */
+  remove(id: string): Promise<void>;
 }
 
 export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
@@ -104,6 +165,9 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   webSocketPingInterval: 30_000,
   validateResponses: 'always',
   errorFormat: 'auto',
+  upload: undefined,
+  cookie: undefined,
+  session: undefined,
 });
 
 /** The options that take one of a few words, and those words. */

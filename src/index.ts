@@ -23,6 +23,21 @@ export {
 } from './server/server.js';
 export type { FetchInfo } from './wire/fetch-wire.js';
 export { Group, type RouteOptions } from './server/group.js';
+export { DomainBinder } from './server/domain.js';
+export type { NameToUriType, ObjectMethods } from './server/object-binding.js';
+export type { StaticMountOptions } from './server/static-mount.js';
+export { UploadFile, UploadFiles, safeFilename, toUploadFiles } from './exchange/upload-file.js';
+export { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './exchange/uploads.js';
+export type { ResponseCorsOptions } from './http/cors-options.js';
+export {
+  Session,
+  MemorySessionStorage,
+  RedisSessionStorage,
+  type MemorySessionOptions,
+  type RedisSessionOptions,
+  type RedisCommandClient,
+  type SessionStorage,
+} from './session/index.js';
 export type { Handler, Middleware, HookName, Hook } from './engine/types.js';
 export type { InjectOptions, InjectResponse } from './server/inject.js';
 export { Request, type RequestContext, type Params } from './exchange/request.js';
@@ -80,7 +95,13 @@ export {
   ERROR_CODES,
   type ErrorCode,
 } from './errors/index.js';
-export { DEFAULT_CONFIG, type ServerConfig } from './config.js';
+export {
+  DEFAULT_CONFIG,
+  type ServerConfig,
+  type UploadConfig,
+  type CookieDefaults,
+  type SessionConfig,
+} from './config.js';
 export type { Logger } from './logger.js';
 export {
   createHub,

@@ -217,6 +217,35 @@ describe('the document', () => {
     assert.match(converted.warning ?? '', /Date cannot be represented/);
   });
 
+  it('fields read from a header, a cookie or the query (GoFrame in:) are documented there', () => {
+    const route = defineRoute({
+      method: 'POST',
+      path: '/orders',
+      in: { token: 'header', session: 'cookie', dryRun: 'query' },
+      input: z.object({
+        token: z.string(),
+        session: z.string().optional(),
+        dryRun: z.coerce.boolean().optional(),
+        item: z.string(),
+      }),
+    });
+    const op = (
+      buildOpenApiDocument([{ method: 'POST', path: '/orders', route }]).document.paths as Doc
+    )['/orders'].post;
+    assert.deepEqual(
+      op.parameters.map((p: Doc) => [p.name, p.in, p.required]),
+      [
+        ['token', 'header', true],
+        ['session', 'cookie', false],
+        ['dryRun', 'query', false],
+      ],
+    );
+    assert.deepEqual(Object.keys(op.requestBody.content['application/json'].schema.properties), [
+      'item',
+    ]);
+    assert.deepEqual(op.requestBody.content['application/json'].schema.required, ['item']);
+  });
+
   it('operation ids stay unique, and a route bound to ALL is documented for each method', () => {
     const a = defineRoute({ method: 'ALL', path: '/x', operationId: 'same', input: z.object({}) });
     const b = defineRoute({ method: 'GET', path: '/y', operationId: 'same', input: z.object({}) });

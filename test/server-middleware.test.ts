@@ -164,11 +164,11 @@ describe('middleware.handlerResponse()', () => {
     );
     const a = await fetch(`${url}/missing`);
     assert.equal(a.status, 404);
-    assert.deepEqual(await a.json(), { code: 404, message: 'no such user', data: null });
+    assert.deepEqual(await a.json(), { code: 65, message: 'no such user', data: null });
     const b = await fetch(`${url}/boom`);
     assert.equal(b.status, 500);
     const body = await b.text();
-    assert.deepEqual(JSON.parse(body), { code: 500, message: 'Internal Server Error', data: null });
+    assert.deepEqual(JSON.parse(body), { code: 50, message: 'Internal Server Error', data: null });
     assert.ok(!body.includes('hunter2'));
     assert.ok(
       log.records.some(
@@ -194,7 +194,7 @@ describe('middleware.handlerResponse()', () => {
     });
     const a = await fetch(`${url}/nope`);
     assert.equal(a.status, 404);
-    assert.deepEqual(await a.json(), { code: 404, message: 'Not Found', data: null });
+    assert.deepEqual(await a.json(), { code: 65, message: 'Not Found', data: null });
     assert.equal(await (await fetch(`${url}/exited`)).text(), 'raw text');
     assert.equal(await (await fetch(`${url}/stream`)).text(), 'data: 0\n\ndata: 1\n\ndata: 2\n\n');
   });

@@ -11,13 +11,20 @@ describe('request', () => {
       s.get('/u/{id}', (r) => ({
         id: r.getRouter('id'),
         q: r.getQuery('q'),
-        tags: r.query.tag,
+        tags: r.getQueryAll('tag'),
+        last: r.query.tag,
         ua: r.header('x-ua'),
         none: r.header('x-none'),
       })),
     );
     const res = await fetch(`${url}/u/7?q=hi&tag=a&tag=b`, { headers: { 'x-ua': 'test' } });
-    assert.deepEqual(await res.json(), { id: '7', q: 'hi', tags: ['a', 'b'], ua: 'test' });
+    assert.deepEqual(await res.json(), {
+      id: '7',
+      q: 'hi',
+      tags: ['a', 'b'],
+      last: 'b',
+      ua: 'test',
+    });
   });
 
   it('parses JSON, urlencoded and text bodies; r.get() prefers body over query over route (GoFrame order)', async () => {

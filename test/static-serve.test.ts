@@ -143,7 +143,8 @@ describe('static files: content', () => {
     const prefix = await fetch(base, { redirect: 'manual' });
     assert.equal(prefix.status, 301);
     assert.equal(prefix.headers.get('location'), '/static/');
-    assert.equal((await fetch(`${base}/empty-dir/`)).status, 404);
+    // A directory without an index file: 403, as GoFrame answers (listing is off by default).
+    assert.equal((await fetch(`${base}/empty-dir/`)).status, 403);
     assert.equal((await fetch(`${base}/missing.txt`)).status, 404);
     assert.equal((await fetch(`${base}/docs/readme.txt/`)).status, 404);
   });
@@ -182,7 +183,7 @@ describe('static files: caching and ranges', () => {
     const first = await fetch(`${base}/style.css`);
     const etag = first.headers.get('etag');
     const modified = first.headers.get('last-modified');
-    assert.ok(etag && /^W\/"[0-9a-f]+-[0-9a-f]+"$/.test(etag), String(etag));
+    assert.ok(etag && /^"[0-9a-f]+-[0-9a-f]+"$/.test(etag), String(etag));
     assert.ok(modified && !Number.isNaN(Date.parse(modified)));
     await first.arrayBuffer();
     const byTag = await fetch(`${base}/style.css`, { headers: { 'if-none-match': etag } });

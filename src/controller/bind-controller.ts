@@ -56,15 +56,37 @@ function collectMembers(controller: object): ControllerMember[] {
   return members;
 }
 
+/** The metadata a typed route's handler carries (read by the server for `r.serveHandler`). */
+export const ROUTE_META = Symbol.for('sluice.route.meta');
+
+/**
+ * A route's metadata as GoFrame's meta tags: `method` (lower case), `path`, `summary`, `tags`
+ * (comma-separated), `description`, and the route's own `meta`.
+ * @example routeMetaOf(defineRoute({ method: 'POST', path: '/x', input })).method // 'post'
+ */
+export function routeMetaOf(route: ControllerMember['route']): Record<string, string> {
+  const meta: Record<string, string> = Object.create(null) as Record<string, string>;
+  meta.method = route.method.toLowerCase();
+  meta.path = route.path;
+  if (route.summary !== undefined) meta.summary = route.summary;
+  if (route.tags !== undefined) meta.tags = route.tags.join(',');
+  if (route.description !== undefined) meta.description = route.description;
+  for (const [k, v] of Object.entries(route.meta ?? {})) meta[k] = v;
+  return meta;
+}
+
 /**
  * The route handler: merge, validate, call the member with `(ctx, input)`, then make its return
  * value the output schema's output (what the schema strips never leaves the server).
  */
 function controllerHandler(member: ControllerMember, controller: object): Handler {
   const { input: schema, output } = member.route;
+  const sources = Object.entries(member.route.in ?? {});
   const fn = member.handler as (this: object, ctx: unknown, input: unknown) => unknown;
-  return async (r: Request) => {
-    let result = validateInput(schema, await r.all());
+  const handler = async (r: Request) => {
+    let merged = await r.all();
+    if (sources.length > 0) merged = fromSources(r, merged, sources);
+    let result = validateInput(schema, merged);
     if (result instanceof Promise) result = await result;
     if (!result.ok) throw result.error;
     const value = await fn.call(controller, r.context(), withParams(result.value, r.params));
@@ -72,6 +94,29 @@ function controllerHandler(member: ControllerMember, controller: object): Handle
     if (!shouldValidate(r.env.config)) return value;
     return checkOutput(output, value);
   };
+  return Object.assign(handler, { [ROUTE_META]: routeMetaOf(member.route) });
+}
+
+/** The input with the fields that come from a cookie, a header, the query or the path. */
+function fromSources(
+  r: Request,
+  merged: Record<string, unknown>,
+  sources: Array<[string, 'cookie' | 'header' | 'query' | 'path']>,
+): Record<string, unknown> {
+  const out = Object.assign(Object.create(null) as Record<string, unknown>, merged);
+  for (const [field, source] of sources) {
+    const value =
+      source === 'cookie'
+        ? r.cookie(field)
+        : source === 'header'
+          ? r.header(field)
+          : source === 'query'
+            ? r.getQuery(field)
+            : r.getRouter(field);
+    if (value !== undefined) out[field] = value;
+    else if (source === 'query' || source === 'path') delete out[field];
+  }
+  return out;
 }
 
 /** The schema's output for `value`, or the 500 that says which fields failed (logged, not sent). */

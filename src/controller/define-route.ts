@@ -49,6 +49,14 @@ export interface RouteSpec<
   events?: EventSchemas;
   /** An NDJSON route's item schema (documented as `application/jsonl` items). */
   items?: StandardSchemaV1;
+  /**
+   * Where some input fields come from instead of the merged parameters (GoFrame's `in:` tag):
+   * `'cookie'` or `'header'` (the value of the cookie/header of that name, which wins over a body
+   * field of the same name), `'query'` or `'path'` (that source only).
+   */
+  in?: Readonly<Record<string, 'cookie' | 'header' | 'query' | 'path'>>;
+  /** Free metadata, read by middleware through `r.serveHandler.getMetaTag(name)`. */
+  meta?: Readonly<Record<string, string>>;
 }
 
 /** A route made by `defineRoute`: the spec, frozen, with its types attached. */

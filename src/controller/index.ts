@@ -1,7 +1,7 @@
 /**
  * Typed controllers (API §8): `defineRoute`, `handle`, and `group.bind(controller)`.
  */
-export { bindController, type RouteTarget } from './bind-controller.js';
+export { bindController, ROUTE_META, routeMetaOf, type RouteTarget } from './bind-controller.js';
 export {
   defineRoute,
   isStandardSchema,

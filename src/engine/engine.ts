@@ -15,9 +15,10 @@ import type { Logger } from '../logger.js';
 import { StreamRegistry } from '../stream/registry.js';
 import { isFramingCut, type StreamPolicy } from '../stream/sink.js';
 import { writeErrorResponse } from './error-response.js';
+import { normalizeHost } from '../router/index.js';
 import { runWithRequest } from './request-context.js';
 import { Run } from './run.js';
-import type { Handler, Hook, HookBinding, MatchedHooks } from './types.js';
+import type { Handler, Hook, HookBinding, MatchedHooks, StatusBinding } from './types.js';
 
 const RESOLVED = Promise.resolve();
 
@@ -32,7 +33,7 @@ export class Engine implements ExchangeHost {
   logger: Logger;
   policy: StreamPolicy;
   registry: StreamRegistry;
-  readonly statusHandlers = new Map<number, Handler>();
+  readonly statusHandlers = new Map<number, StatusBinding[]>();
   readonly hooks: HookBinding[] = [];
   readonly inflight = new Set<Run>();
   flushObserver:
@@ -179,22 +180,48 @@ export class Engine implements ExchangeHost {
         return;
       }
     }
-    const statusHandler = this.statusHandlers.get(res.status);
-    if (statusHandler && !r.isExited()) {
+    const bound = this.statusHandlers.get(res.status);
+    const handlers = bound && !r.isExited() ? statusHandlersFor(bound, r.header('host')) : [];
+    if (handlers.length > 0) {
       res.clearBuffer();
       // The body it replaces is gone, and so is the type that described it.
       res.header().delete('Content-Type');
-      const out = this.#invoke(run, statusHandler);
+      return this.#runStatusHandlers(run, handlers, 0);
+    }
+    this.#end(run);
+  };
+
+  /** Several status handlers for one status all run, in binding order (GoFrame's behaviour). */
+  #runStatusHandlers(run: Run, handlers: Handler[], from: number): void {
+    for (let i = from; i < handlers.length; i++) {
+      if (run.r.isExited()) break;
+      const out = this.#invoke(run, handlers[i]!);
       if (out) {
-        out.then(
-          () => this.#end(run),
-          () => this.#end(run),
-        );
+        const next = (): void => this.#runStatusHandlers(run, handlers, i + 1);
+        out.then(next, next);
         return;
       }
     }
     this.#end(run);
-  };
+  }
+
+  /**
+   * Adds a hook binding at its place: hooks of one kind run in route-priority order (the most
+   * specific pattern first), equal ones in binding order.
+   */
+  addHook(binding: HookBinding): void {
+    const hooks = this.hooks;
+    let at = hooks.length;
+    if (binding.before) {
+      for (let i = 0; i < hooks.length; i++) {
+        if (binding.before(hooks[i]!) < 0) {
+          at = i;
+          break;
+        }
+      }
+    }
+    hooks.splice(at, 0, binding);
+  }
 
   /** Runs the beforeOutput hooks (the response's one commit path), then finishes. */
   #end(run: Run): void {
@@ -364,6 +391,21 @@ export function matchHooks(
     (matched[h.hook] ??= []).push(h.fn);
   }
   return matched;
+}
+
+/**
+ * The status handlers that apply to a request's host: those bound for its domain when there are
+ * any (a domain's own handlers win, as in GoFrame), else those bound for every host.
+ */
+function statusHandlersFor(bound: readonly StatusBinding[], host: string | undefined): Handler[] {
+  const name = host === undefined ? undefined : normalizeHost(host);
+  const own: Handler[] = [];
+  const any: Handler[] = [];
+  for (const b of bound) {
+    if (b.domains === undefined) any.push(b.fn);
+    else if (name !== undefined && b.domains.has(name)) own.push(b.fn);
+  }
+  return own.length > 0 ? own : any;
 }
 
 function keepReturned(r: Request, value: unknown): void {

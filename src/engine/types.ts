@@ -28,6 +28,17 @@ export interface HookBinding {
   hook: HookName;
   fn: Hook;
   matches: (method: string, host: string | undefined, path: string) => unknown;
+  /**
+   * Orders hooks of one kind as GoFrame does: the most specific pattern first (the route
+   * priority: negative when `this` runs before `other`); equal ones keep their binding order.
+   */
+  before?: (other: HookBinding) => number;
+}
+
+/** A bound status handler; `domains` limits it to those hosts (lower case, no port). */
+export interface StatusBinding {
+  fn: Handler;
+  domains: ReadonlySet<string> | undefined;
 }
 
 /** The hooks that matched one request, looked up only when hooks are bound. */

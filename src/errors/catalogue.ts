@@ -196,6 +196,44 @@ export const ERROR_CODES = {
     status: 403,
     message: 'the path leaves the static root or holds forbidden characters',
   },
+  SLUICE_UPLOAD_MALFORMED: {
+    status: 400,
+    message:
+      'the multipart body is malformed or was cut short (no boundary, a broken part, the connection closed); send a complete multipart/form-data body',
+  },
+  SLUICE_UPLOAD_FILE_TOO_LARGE: {
+    status: 413,
+    message:
+      'an uploaded file is larger than upload.maxFileSize; send a smaller file or raise the limit',
+  },
+  SLUICE_UPLOAD_TOO_MANY_FILES: {
+    status: 413,
+    message: 'the upload holds more files than upload.maxFiles; send fewer or raise the limit',
+  },
+  SLUICE_UPLOAD_TOO_MANY_PARTS: {
+    status: 413,
+    message:
+      'the upload holds more parts or fields than upload.maxParts / upload.maxFields; send fewer or raise the limit',
+  },
+  SLUICE_UPLOAD_FIELD_TOO_LARGE: {
+    status: 413,
+    message:
+      'a multipart text field is longer than upload.maxFieldSize (or its name longer than 1 KiB); send it as a file or raise the limit',
+  },
+  SLUICE_UPLOAD_SAVE: {
+    status: 500,
+    message:
+      'an uploaded file could not be saved (the target is not writable, or the name would leave it)',
+  },
+  SLUICE_BODY_NOT_PARSED: {
+    status: 500,
+    message: 'the parsed body was read before it was parsed: call `await r.parse()` first',
+  },
+  SLUICE_SESSION_STORAGE: {
+    status: 503,
+    message:
+      'the session storage failed (Redis unreachable or an error reply); the session was not read or saved',
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -22,6 +22,12 @@ export interface ExchangeRequest extends StreamRequest, SinkOwner {
   readonly routeSchemas: RouteSchemas | undefined;
   /** Ends the current handler function (the engine catches the signal). */
   exit(): never;
+  /** Ends the current function and every later one (the engine catches the signal). */
+  exitAll(): never;
+  /** A request header (`undefined` when absent). */
+  header(name: string): string | undefined;
+  /** A request parameter (GoFrame's precedence). */
+  get<T = unknown>(key: string, def?: T): T | undefined;
 }
 
 /** What the exchange sees of a typed route (`defineRoute`): the schemas it enforces. */

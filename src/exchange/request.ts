@@ -4,15 +4,33 @@
  * the request through a Wire (whatever the transport) and holds none of the engine's state: the
  * chain, its position and the matched hooks live in the engine's per-request run.
  */
-import { ClientClosedError, HttpError } from '../errors/index.js';
+import { ClientClosedError, HttpError, SluiceError } from '../errors/index.js';
 import type { Logger } from '../logger.js';
 import { parseJsonBody } from '../http/safe-json.js';
 import { parseContentType, isJsonType } from '../http/content-type.js';
-import { parseUrlEncoded, parseQuery } from '../http/urlencoded.js';
+import {
+  buildParams,
+  parseParamPairs,
+  setParam as setNested,
+  valuesOf,
+  type ParamValue,
+} from '../http/params.js';
 import { parseCookieHeader } from '../http/cookie.js';
+import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
+import { timingSafeEqual } from 'node:crypto';
+import { DEFAULT_UPLOAD_LIMITS, parseMultipart, type UploadLimits } from './uploads.js';
+import { UploadFile, UploadFiles } from './upload-file.js';
+import {
+  DEFAULT_SESSION_ID_NAME,
+  DEFAULT_SESSION_MAX_AGE,
+  MemorySessionStorage,
+  Session,
+} from '../session/index.js';
 import { clientIp, requestScheme } from '../http/forwarded.js';
 import type { IncomingHeaders } from '../http/headers.js';
 import type { WebSocket } from 'ws';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { Wire } from '../wire/wire.js';
 import { EXIT, EXIT_ALL, EXIT_HOOK } from './exit.js';
 import type { ExchangeHost, RouteSchemas, RunView } from './host.js';
@@ -40,6 +58,21 @@ class Context implements RequestContext {
     this[REQUEST].setCtxVar(key, value);
   }
 }
+
+/**
+ * The handler serving a request, as middleware sees it (GoFrame's `r.GetServeHandler()`): the
+ * route's pattern and its metadata (`method` in lower case, `path`, `summary`, `tags`,
+ * `description` and a typed route's own `meta`).
+ * @example r.serveHandler.getMetaTag('summary')
+ */
+export interface ServeHandler {
+  /** The route pattern ('' when no route matched). */
+  readonly pattern: string;
+  /** A metadata value ('' when absent). */
+  getMetaTag(name: string): string;
+}
+
+const NO_HANDLER: ServeHandler = Object.freeze({ pattern: '', getMetaTag: () => '' });
 
 /** What controllers receive first, as in GoFrame: `signal`, and `get`/`set` for values. */
 export interface RequestContext {
@@ -70,6 +103,8 @@ export class Request<P extends Params = Params> {
   routePattern = '';
   /** @internal the typed route's schemas (`defineRoute`), when a typed route serves this request */
   routeSchemas: RouteSchemas | undefined = undefined;
+  /** The matched route's handler and metadata (GoFrame's `GetServeHandler()`). */
+  serveHandler: ServeHandler = NO_HANDLER;
   /** @internal the transport this request arrived on */
   readonly wire: Wire;
   /** @internal the engine's services */
@@ -78,12 +113,22 @@ export class Request<P extends Params = Params> {
   run: RunView | undefined = undefined;
   /** @internal per-route body limit */
   bodyLimit: number;
+  /** @internal the limit of a multipart body parsed by `parse()` (a route's bodyLimit wins) */
+  uploadLimit: number;
+  #multipart: boolean;
   #middleware: { next: () => Promise<void> } | undefined;
   #search: string;
   #url: URL | undefined;
   #query: Fields | undefined;
+  #queryPairs: Array<[string, string]> | undefined;
+  #queryOverrides: Map<string, unknown> | undefined;
   #body: Promise<Buffer> | undefined;
   #parsed: Fields | undefined;
+  #parsing: Promise<Fields> | undefined;
+  #formPairs: Array<[string, string]> | undefined;
+  #files: UploadFile[] | undefined;
+  #custom: Fields | undefined;
+  #session: Session | undefined;
   #cookies: Record<string, string> | undefined;
   #abort: AbortController | undefined;
   #abortReason: Error | undefined;
@@ -102,6 +147,11 @@ export class Request<P extends Params = Params> {
     this.path = path;
     this.#search = search;
     this.bodyLimit = env.config.bodyLimit;
+    // A multipart body (an upload) is bounded by the upload limit when parsed; read any other way
+    // (r.body(), r.json()...) it keeps the body limit, so an upload cannot be buffered whole.
+    const ct = wire.headers['content-type'];
+    this.#multipart = typeof ct === 'string' && /^\s*multipart\/form-data/i.test(ct);
+    this.uploadLimit = this.#multipart ? uploadLimits(env.config.upload).maxTotalSize : 0;
     this.response = new Response(wire, env, this);
   }
 
@@ -191,9 +241,21 @@ export class Request<P extends Params = Params> {
 
   // ---- parameters ------------------------------------------------------------------------------
 
-  /** The parsed query string (values repeated in the URL become arrays). */
+  /**
+   * The parsed query string, by GoFrame's rules: `a[]=1&a[]=2` is a list, `m[k]=1` a map, a
+   * repeated plain key keeps its LAST value (`r.getQueryAll(key)` gives them all), a key without
+   * `=` is absent. Values set by `setQuery` are included.
+   */
   get query(): Fields {
-    return (this.#query ??= parseQuery(this.#search));
+    if (this.#query) return this.#query;
+    const q = buildParams(this.#pairsOfQuery()) as Fields;
+    if (this.#queryOverrides)
+      for (const [k, v] of this.#queryOverrides) setNested(q as never, k, v as ParamValue);
+    return (this.#query = q);
+  }
+
+  #pairsOfQuery(): Array<[string, string]> {
+    return (this.#queryPairs ??= parseParamPairs(this.#search));
   }
 
   /** A route parameter. */
@@ -201,9 +263,31 @@ export class Request<P extends Params = Params> {
     return (own(this.params, key) as string | undefined) ?? def;
   }
 
-  /** A query parameter. */
+  /**
+   * A query parameter (the last value of a repeated key; a list for `key[]`, a map for `key[k]`).
+   * @example r.getQuery('page', '1')
+   */
   getQuery<T = unknown>(key: string, def?: T): T | undefined {
     return (own(this.query, key) as T | undefined) ?? def;
+  }
+
+  /**
+   * Every value the query string holds for `key` (pairs named `key` or `key[]`), in order.
+   * @example r.getQueryAll('tag') // ?tag=a&tag=b -> ['a', 'b']
+   */
+  getQueryAll(key: string): string[] {
+    const set = this.#queryOverrides?.get(key);
+    if (set !== undefined) return Array.isArray(set) ? set.map(String) : [String(set)];
+    return valuesOf(this.#pairsOfQuery(), key);
+  }
+
+  /**
+   * Sets a query value that later `getQuery()`/`get()` read (GoFrame's `SetQuery`).
+   * @example r.setQuery('page', 1)
+   */
+  setQuery(key: string, value: unknown): void {
+    (this.#queryOverrides ??= new Map()).set(key, value);
+    if (this.#query) setNested(this.#query as never, key, value as ParamValue);
   }
 
   /** A body field (after `await r.parse()`). */
@@ -212,22 +296,193 @@ export class Request<P extends Params = Params> {
   }
 
   /**
-   * A value from the merged parameters in GoFrame's precedence: body fields (once read) over
-   * query over route parameters. Only the request's own fields count: `r.get('constructor')`
-   * is `undefined` unless the client sent such a field.
+   * Every value a urlencoded or multipart body holds for `key` (fields named `key` or `key[]`),
+   * in order (after `await r.parse()`).
+   * @example r.getFormAll('tag')
+   */
+  getFormAll(key: string): string[] {
+    return this.#formPairs ? valuesOf(this.#formPairs, key) : [];
+  }
+
+  /**
+   * Sets a body field that later `getForm()`/`get()` read (GoFrame's `SetForm`).
+   * @example r.setForm('name', 'john')
+   */
+  setForm(key: string, value: unknown): void {
+    setNested((this.#parsed ??= Object.create(null) as Fields) as never, key, value as ParamValue);
+  }
+
+  /**
+   * Sets a custom parameter that `get()`, `all()` and `getParam()` see first (GoFrame's
+   * `SetParam`), e.g. from a hook or middleware for the handler.
+   * @example r.setParam('uid', user.id)
+   */
+  setParam(key: string, value: unknown): void {
+    (this.#custom ??= Object.create(null) as Fields)[key] = value;
+  }
+
+  /**
+   * A custom parameter set by `setParam` (GoFrame's `GetParam`).
+   * @example r.getParam('uid')
+   */
+  getParam<T = unknown>(key: string, def?: T): T | undefined {
+    return (own(this.#custom, key) as T | undefined) ?? def;
+  }
+
+  /**
+   * A value from the merged parameters in GoFrame's precedence: custom parameters
+   * (`setParam`), then body fields (once read), then query, then route parameters. Only the
+   * request's own fields count: `r.get('constructor')` is `undefined` unless the client sent
+   * such a field. A repeated plain key gives its last value (`r.getAll()` gives them all).
    * @example const page = Number(r.get('page', '1'))
    */
   get<T = unknown>(key: string, def?: T): T | undefined {
-    const v = own(this.#parsed, key) ?? own(this.query, key) ?? own(this.params, key);
+    const v =
+      own(this.#custom, key) ??
+      own(this.#parsed, key) ??
+      own(this.query, key) ??
+      own(this.params, key);
     return (v as T | undefined) ?? def;
   }
 
-  /** Every parameter merged: route, then query, then body (later wins, as in GoFrame). */
+  /**
+   * Every value sent for `key` by the source `get()` reads it from (custom, body, query, route),
+   * in order.
+   * @example r.getAll('id') // ?id=1&id=2 -> ['1', '2']
+   */
+  getAll(key: string): string[] {
+    const custom = own(this.#custom, key);
+    if (custom !== undefined) return Array.isArray(custom) ? custom.map(String) : [String(custom)];
+    if (own(this.#parsed, key) !== undefined) {
+      const form = this.getFormAll(key);
+      if (form.length > 0) return form;
+      const v = own(this.#parsed, key);
+      return Array.isArray(v) ? v.map(String) : [String(v)];
+    }
+    const q = this.getQueryAll(key);
+    if (q.length > 0) return q;
+    const p = own(this.params, key);
+    return p === undefined ? [] : [String(p)];
+  }
+
+  /**
+   * Every parameter merged: route, then query, then body, then custom (later wins, as in
+   * GoFrame).
+   */
   async all(): Promise<Fields> {
     const body = await this.parse();
     // The common controller case (no route params, no query) needs no merged copy.
-    if (this.params === EMPTY_PARAMS && this.#search.length <= 1) return body;
-    return Object.assign(Object.create(null) as Fields, this.params, this.query, body);
+    if (
+      this.params === EMPTY_PARAMS &&
+      this.#search.length <= 1 &&
+      !this.#custom &&
+      !this.#queryOverrides
+    )
+      return body;
+    return Object.assign(
+      Object.create(null) as Fields,
+      this.params,
+      this.query,
+      body,
+      this.#custom,
+    );
+  }
+
+  /**
+   * The uploaded file of a form field (GoFrame's `GetUploadFile`), after `await r.parse()`;
+   * `undefined` when there is none. Throws SLUICE_BODY_NOT_PARSED when the body was not parsed.
+   * @example await r.parse(); const file = r.getUploadFile('avatar');
+   */
+  getUploadFile(name: string): UploadFile | undefined {
+    return this.getUploadFiles(name)?.[0];
+  }
+
+  /**
+   * The uploaded files of a form field (`name`, `name[]` or `name[<k>]`), after
+   * `await r.parse()`; `undefined` when there are none.
+   * @example await r.parse(); await r.getUploadFiles('photos')?.save('./photos');
+   */
+  getUploadFiles(name: string): UploadFiles | undefined {
+    if (!this.#parsed) {
+      throw new SluiceError(
+        'SLUICE_BODY_NOT_PARSED',
+        'r.getUploadFile()/getUploadFiles() read the parsed body: call `await r.parse()` first',
+      );
+    }
+    const prefix = name + '[';
+    const out = new UploadFiles();
+    for (const f of this.#files ?? []) {
+      if (f.fieldName === name || (f.fieldName.startsWith(prefix) && f.fieldName.endsWith(']')))
+        out.push(f);
+    }
+    return out.length > 0 ? out : undefined;
+  }
+
+  /**
+   * The session (GoFrame's `r.Session`), asynchronous: `await r.session.get(key)`,
+   * `await r.session.set(key, value)`, `remove`, `removeAll`, `regenerate`. Its id travels in an
+   * HttpOnly cookie (`gfsessionid`); the storage is `setConfig({ session: { storage } })`
+   * (memory by default, `RedisSessionStorage` to share it).
+   * @example await r.session.set('user', 'john'); const user = await r.session.get('user');
+   */
+  get session(): Session {
+    if (this.#session) return this.#session;
+    const config = this.env.config.session;
+    const storage = config?.storage ?? defaultStorage(this.env);
+    const res = this.response;
+    return (this.#session = new Session(
+      {
+        cookie: (name) => this.cookie(name),
+        header: (name) => this.header(name),
+        setSessionCookie: (name, id, secure) =>
+          res.setCookie(name, id, { httpOnly: true, sameSite: 'Lax', path: '/', secure }),
+        removeSessionCookie: (name) => res.removeCookie(name, { path: '/' }),
+        secure: this.protocol === 'https',
+      },
+      storage,
+      config?.idName ?? DEFAULT_SESSION_ID_NAME,
+      config?.maxAge ?? DEFAULT_SESSION_MAX_AGE,
+    ));
+  }
+
+  /**
+   * HTTP Basic authentication (GoFrame's `BasicAuth`): true when the request carries these
+   * credentials (compared in constant time). Otherwise the response is set to 401 with
+   * `WWW-Authenticate: Basic realm="<realm>"` (default realm "Need Login"), or 403 for a
+   * malformed `Authorization` header (as GoFrame answers), and it returns false.
+   * @example if (!r.basicAuth('admin', process.env.ADMIN_PASS!, 'Admin')) return;
+   */
+  basicAuth(user: string, pass: string, realm?: string): boolean {
+    const res = this.response;
+    const challenge = (): false => {
+      res
+        .header()
+        .set(
+          'WWW-Authenticate',
+          `Basic realm="${(realm || 'Need Login').replace(/["\\\r\n]/g, '')}", charset="UTF-8"`,
+        );
+      res.writeStatus(401);
+      return false;
+    };
+    const auth = this.header('authorization');
+    if (!auth) return challenge();
+    const space = auth.indexOf(' ');
+    if (space === -1 || auth.slice(0, space).toLowerCase() !== 'basic') {
+      res.writeStatus(403);
+      return false;
+    }
+    const token = auth.slice(space + 1).trim();
+    const decoded = /^[A-Za-z0-9+/]*={0,2}$/.test(token)
+      ? Buffer.from(token, 'base64').toString('utf8')
+      : undefined;
+    const colon = decoded?.indexOf(':') ?? -1;
+    if (decoded === undefined || colon === -1) {
+      res.writeStatus(403);
+      return false;
+    }
+    const ok =
+      safeEqual(decoded.slice(0, colon), user) && safeEqual(decoded.slice(colon + 1), pass);
+    return ok ? true : challenge();
   }
 
   // ---- body ------------------------------------------------------------------------------------
@@ -254,31 +509,102 @@ export class Request<P extends Params = Params> {
   }
 
   /**
-   * The body's fields by Content-Type: JSON (an object), urlencoded form, or nothing for an
-   * empty body; 415 for other types. Afterwards `r.get()` and `r.getForm()` see the fields.
+   * The body's fields by Content-Type: JSON (an object), urlencoded form (GoFrame's rules, as
+   * for the query), multipart form (fields, and files streamed to disk: `getUploadFile`), or
+   * nothing for an empty body. A body without Content-Type is read as JSON when it starts with
+   * `{` or `[`, else as a urlencoded form (GoFrame's fallback), and so is a JSON-labelled GET
+   * body that does not start with `{` or `[` (GoFrame keeps query-style GET bodies working;
+   * on other methods such a body is invalid JSON, 400). Other types answer 415. Afterwards `r.get()` and
+   * `r.getForm()` see the fields. A JSON body that is not an object answers 400: read it with
+   * `r.json()`.
    */
-  async parse(): Promise<Fields> {
-    if (this.#parsed) return this.#parsed;
+  parse(): Promise<Fields> {
+    if (this.#parsed && !this.#parsing) return Promise.resolve(this.#parsed);
+    return (this.#parsing ??= this.#parse());
+  }
+
+  async #parse(): Promise<Fields> {
     const rawType = this.header('content-type');
     const ct = parseContentType(rawType);
+    if (ct?.type === 'multipart/form-data') return this.#parseMultipart(rawType!);
     const buf = await this.body();
     let fields: Fields;
-    if (buf.length === 0) fields = Object.create(null) as Fields;
-    else if (ct && isJsonType(ct.type)) {
+    const first = firstNonSpace(buf);
+    const looksJson = first === 0x7b /* { */ || first === 0x5b; /* [ */
+    if (buf.length === 0 || first === -1) fields = Object.create(null) as Fields;
+    else if (
+      (ct && isJsonType(ct.type) && (looksJson || this.method !== 'GET')) ||
+      (!rawType && looksJson)
+    ) {
       const value = parseJsonBody(buf);
-      fields =
-        value !== null && typeof value === 'object' && !Array.isArray(value)
-          ? (value as Fields)
-          : ({ __body: value } as Fields);
-    } else if (ct?.type === 'application/x-www-form-urlencoded') {
-      fields = parseUrlEncoded(await this.text());
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw HttpError.fromCode(
+          'SLUICE_JSON_INVALID',
+          'the body is JSON but not an object, so it has no fields: read it with r.json()',
+        );
+      }
+      fields = value as Fields;
+    } else if (
+      ct?.type === 'application/x-www-form-urlencoded' ||
+      !rawType ||
+      (ct && isJsonType(ct.type))
+    ) {
+      const pairs = parseParamPairs(await this.text(), { strict: true });
+      this.#formPairs = pairs;
+      fields = buildParams(pairs) as Fields;
     } else {
       throw HttpError.fromCode(
         'SLUICE_UNSUPPORTED_MEDIA_TYPE',
-        `${ct?.type ?? (rawType ? 'a malformed Content-Type' : 'no Content-Type')}; send application/json or application/x-www-form-urlencoded`,
+        `${ct?.type ?? 'a malformed Content-Type'}; send application/json, application/x-www-form-urlencoded or multipart/form-data`,
       );
     }
-    return (this.#parsed = fields);
+    return this.#setParsed(fields);
+  }
+
+  async #parseMultipart(contentType: string): Promise<Fields> {
+    const limits = uploadLimits(this.env.config.upload);
+    if (this.#body || this.#streamConsumed) throw HttpError.fromCode('SLUICE_BODY_CONSUMED');
+    this.#streamConsumed = true;
+    const stream = this.wire.bodyStream(this.uploadLimit);
+    const source = Readable.fromWeb(stream as NodeReadableStream<Uint8Array>);
+    const { pairs, files } = await parseMultipart(
+      source,
+      contentType,
+      limits,
+      limits.tempDir ?? tmpdir(),
+    );
+    this.#files = files;
+    // Temporary files go when the response has ended (at once if it already has).
+    this.response.whenDone(() => {
+      for (const f of files) void f.discard();
+    });
+    this.#formPairs = pairs;
+    const fields = buildParams(pairs) as Fields;
+    // Files are fields too (typed controllers validate them): one file, or a list for several.
+    for (const f of files) {
+      const prev = own(fields, f.fieldName);
+      if (prev === undefined) fields[f.fieldName] = f;
+      else if (Array.isArray(prev)) prev.push(f);
+      else fields[f.fieldName] = [prev, f];
+    }
+    return this.#setParsed(fields);
+  }
+
+  #setParsed(fields: Fields): Fields {
+    // Values set by setForm() before the body was read stay (they were set on purpose).
+    const before = this.#parsed;
+    if (before) for (const k of Object.keys(before)) fields[k] = before[k];
+    this.#parsed = fields;
+    this.#parsing = undefined;
+    return fields;
+  }
+
+  /**
+   * @internal The largest body this request may declare: the upload limit for a multipart body
+   * (its parse streams it to disk), else the body limit. Larger answers 413 before any handler.
+   */
+  get acceptedBodyLimit(): number {
+    return this.#multipart ? this.uploadLimit : this.bodyLimit;
   }
 
   /** The body as a web stream, bounded by the body limit, for large uploads. Read it once. */
@@ -445,6 +771,32 @@ export class Request<P extends Params = Params> {
       ? ((ctx as { [REQUEST]?: Request })[REQUEST] ?? undefined)
       : undefined;
   }
+}
+
+/** One memory session storage per server (its engine), made on first use. */
+const memoryStorages = new WeakMap<object, MemorySessionStorage>();
+function defaultStorage(env: object): MemorySessionStorage {
+  let storage = memoryStorages.get(env);
+  if (!storage) memoryStorages.set(env, (storage = new MemorySessionStorage()));
+  return storage;
+}
+
+/** The upload limits: the defaults, with what `setConfig({ upload })` changed. */
+function uploadLimits(config: Partial<UploadLimits> | undefined): UploadLimits {
+  return config ? { ...DEFAULT_UPLOAD_LIMITS, ...config } : DEFAULT_UPLOAD_LIMITS;
+}
+
+/** The first byte that is not JSON whitespace, or -1. */
+function firstNonSpace(buf: Buffer): number {
+  for (const b of buf) if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) return b;
+  return -1;
+}
+
+/** Constant-time string comparison (the length is not hidden). */
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** A field of the request's own (never one inherited from Object.prototype). */

@@ -10,11 +10,20 @@
  * - After commit, status/header/cookie setters throw SLUICE_HEADERS_COMMITTED.
  */
 import { shouldValidate } from '../config.js';
+import { stat as fsStat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { Readable } from 'node:stream';
-import { SluiceError, statusText } from '../errors/index.js';
+import { HttpError, SluiceError, statusText } from '../errors/index.js';
 import { isCompressible, type CompressionPlan } from '../http/encoding.js';
 import { formatPrintf } from '../http/printf.js';
 import { serializeCookie, type CookieOptions } from '../http/cookie.js';
+import { contentDisposition } from '../http/content-disposition.js';
+import {
+  corsOriginAllowed,
+  defaultCorsOptions,
+  type ResponseCorsOptions,
+} from '../http/cors-options.js';
+import { encodeXml } from '../http/xml.js';
 import { ResponseHeaders } from '../http/headers.js';
 import { toNdjsonLine } from '../codec/ndjson.js';
 import { EventStream, type EventStreamOptions } from '../sse/event-stream.js';
@@ -67,6 +76,7 @@ export class Response {
   #sseHeaders = false;
   #hooksRan = false;
   #touched = false;
+  #sealed = false;
   #onDone: Array<() => void> | undefined;
   /** @internal the body's Sink once committed */
   sink: Sink | undefined;
@@ -153,14 +163,65 @@ export class Response {
   }
 
   /**
-   * Writes a value as JSON and sets `Content-Type: application/json` (unless already set).
+   * Writes a value as JSON and sets `Content-Type: application/json` (unless already set). A
+   * string or bytes are taken as JSON already serialised and written as they are (GoFrame's
+   * behaviour); any other value is serialised.
    * @example r.response.writeJson({ id: 1 })
+   * @example r.response.writeJson('{"id":1}') // written as it is
    */
   writeJson(value: unknown): void {
     if (this.#state === BUFFERING && !this.#headers?.has('content-type')) {
       this.header().set('Content-Type', APPLICATION_JSON);
     }
-    this.#append(JSON.stringify(value) ?? 'null');
+    if (typeof value === 'string' || value instanceof Uint8Array) this.#append(value);
+    else this.#append(JSON.stringify(value) ?? 'null');
+  }
+
+  /**
+   * JSONP (GoFrame's `WriteJsonP`): `Content-Type: application/javascript`; the value as
+   * writeJson writes it, wrapped as `<callback>(<json>)` when the request has a `callback`
+   * parameter. A callback that is not a JavaScript name path (`cb`, `app.on_data`, `a[0]`)
+   * answers 400: a free-form callback would let a page inject script.
+   * @example r.response.writeJsonP({ name: 'john' }) // ?callback=cb -> cb({"name":"john"})
+   */
+  writeJsonP(value: unknown): void {
+    const json =
+      typeof value === 'string' || value instanceof Uint8Array
+        ? value
+        : (JSON.stringify(value) ?? 'null');
+    const raw = this.#request.get<unknown>('callback');
+    const callback = raw === undefined || raw === null ? '' : String(raw);
+    if (callback !== '' && !/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*|\[\d+\])*$/.test(callback)) {
+      throw new HttpError(
+        400,
+        'the JSONP callback must be a JavaScript name (letters, digits, _ $ .)',
+      );
+    }
+    if (this.#state === BUFFERING && !this.#headers?.has('content-type')) {
+      this.header().set('Content-Type', 'application/javascript');
+      this.header().set('X-Content-Type-Options', 'nosniff');
+    }
+    if (callback === '') this.#append(json);
+    else {
+      this.#append(callback + '(');
+      this.#append(json);
+      this.#append(')');
+    }
+  }
+
+  /**
+   * XML (GoFrame's `WriteXml`): `Content-Type: application/xml`; a string or bytes as they are,
+   * any other value encoded as elements (`{ name: 'john' }` -> `<name>john</name>`), inside
+   * `rootTag` when given.
+   * @example r.response.writeXml({ name: 'john' }, 'user') // <user><name>john</name></user>
+   */
+  writeXml(value: unknown, rootTag?: string): void {
+    const body =
+      typeof value === 'string' || value instanceof Uint8Array ? value : encodeXml(value, rootTag);
+    if (this.#state === BUFFERING && !this.#headers?.has('content-type')) {
+      this.header().set('Content-Type', 'application/xml; charset=utf-8');
+    }
+    this.#append(body);
   }
 
   /**
@@ -182,6 +243,51 @@ export class Response {
   /** writeJson() then ends the current handler. */
   writeJsonExit(value: unknown): never {
     this.writeJson(value);
+    return this.#request.exit();
+  }
+
+  /**
+   * writeln() then ends the current handler.
+   * @example r.response.writelnExit('done')
+   */
+  writelnExit(...values: unknown[]): never {
+    this.writeln(...values);
+    return this.#request.exit();
+  }
+
+  /**
+   * writef() then ends the current handler.
+   * @example r.response.writefExit('%d items', 3)
+   */
+  writefExit(format: string, ...args: unknown[]): never {
+    this.writef(format, ...args);
+    return this.#request.exit();
+  }
+
+  /**
+   * writefln() then ends the current handler.
+   * @example r.response.writeflnExit('data: %d', 1)
+   */
+  writeflnExit(format: string, ...args: unknown[]): never {
+    this.writefln(format, ...args);
+    return this.#request.exit();
+  }
+
+  /**
+   * writeJsonP() then ends the current handler.
+   * @example r.response.writeJsonPExit({ ok: true })
+   */
+  writeJsonPExit(value: unknown): never {
+    this.writeJsonP(value);
+    return this.#request.exit();
+  }
+
+  /**
+   * writeXml() then ends the current handler.
+   * @example r.response.writeXmlExit({ ok: true }, 'result')
+   */
+  writeXmlExit(value: unknown, rootTag?: string): never {
+    this.writeXml(value, rootTag);
     return this.#request.exit();
   }
 
@@ -227,10 +333,11 @@ export class Response {
     this.#append(data);
   }
 
-  /** Empties the buffer. */
+  /** Empties the buffer (a file body served before is dropped too: writes count again). */
   clearBuffer(): void {
     this.#chunks = undefined;
     this.#bytes = 0;
+    this.#sealed = false;
   }
 
   /**
@@ -253,6 +360,14 @@ export class Response {
   }
 
   /**
+   * Redirects to the request's `Referer` (GoFrame's `RedirectBack`), or to `/` without one.
+   * @example r.response.redirectBack()
+   */
+  redirectBack(status = 302): void {
+    this.redirectTo(this.#request.header('referer') || '/', status);
+  }
+
+  /**
    * Sends a file: type from its name, ETag/Last-Modified (304), Range (206/416), streamed from
    * disk. What was buffered before is replaced by the file.
    * @example await r.response.serveFile('./public/report.pdf')
@@ -262,12 +377,83 @@ export class Response {
   }
 
   /**
-   * Sets a cookie, sent with the headers at commit.
+   * Sends a file as a download (GoFrame's `ServeFileDownload`): `Content-Disposition:
+   * attachment` with the name (default: the file's own) encoded by RFC 6266/8187 (a quoted ASCII
+   * `filename`, plus `filename*=UTF-8''...` when the name is not plain ASCII),
+   * `Content-Type: application/force-download`, `Access-Control-Expose-Headers:
+   * Content-Disposition`; ranges and conditionals as serveFile. 404 when the file is missing.
+   * @example await r.response.serveFileDownload('/srv/reports/2024.pdf', 'Rapport 2024.pdf')
+   */
+  async serveFileDownload(path: string, name?: string): Promise<void> {
+    const st = await statFile(path);
+    if (!st) {
+      this.clearBuffer();
+      throw new HttpError(404, 'Not Found');
+    }
+    const h = this.header();
+    h.set('Content-Disposition', contentDisposition(name ?? baseName(path)));
+    h.set('Access-Control-Expose-Headers', 'Content-Disposition');
+    return sendFile(this.#request, this, path, st, {
+      etag: 'strong',
+      contentType: 'application/force-download',
+    });
+  }
+
+  /**
+   * CORS headers from GoFrame's `CORSOptions` (GoFrame's `r.Response.CORS`): each field given
+   * sets its header (Allow-Origin only when the Origin passes `allowDomain`); an OPTIONS
+   * request is then answered (200 unless a status was set) and the chain ends (`exitAll`).
+   * @example r.response.cors({ allowOrigin: 'https://app.example', allowMethods: 'GET,POST' })
+   */
+  cors(options: ResponseCorsOptions): void {
+    const h = this.header();
+    if (options.allowOrigin && corsOriginAllowed(options, this.#request.header('origin'))) {
+      h.set('Access-Control-Allow-Origin', options.allowOrigin);
+      if (options.allowOrigin !== '*') h.append('Vary', 'Origin');
+    }
+    if (options.allowCredentials)
+      h.set('Access-Control-Allow-Credentials', options.allowCredentials);
+    if (options.exposeHeaders) h.set('Access-Control-Expose-Headers', options.exposeHeaders);
+    if (options.maxAge) h.set('Access-Control-Max-Age', String(options.maxAge));
+    if (options.allowMethods) h.set('Access-Control-Allow-Methods', options.allowMethods);
+    if (options.allowHeaders) h.set('Access-Control-Allow-Headers', options.allowHeaders);
+    if (this.#request.method === 'OPTIONS') this.#request.exitAll();
+  }
+
+  /**
+   * GoFrame's `CORSDefault()`: `cors(defaultCorsOptions())`, i.e. every origin (echoed), with
+   * credentials, GoFrame's method and header lists (plus the headers a preflight asks) and a
+   * 42-day max age, on every response, Origin or not. Permissive: prefer the `cors()` middleware
+   * with an origin list for anything that uses cookies or Authorization.
+   * @example s.use(async (r) => { r.response.corsDefault(); await r.middleware.next(); })
+   */
+  corsDefault(): void {
+    this.cors(this.defaultCorsOptions());
+  }
+
+  /**
+   * GoFrame's `DefaultCORSOptions()` for this request, to adjust and pass to `cors()`.
+   * @example r.response.cors({ ...r.response.defaultCorsOptions(), allowDomain: ['example.com'] })
+   */
+  defaultCorsOptions(): ResponseCorsOptions {
+    return defaultCorsOptions((name) => this.#request.header(name));
+  }
+
+  /**
+   * Sets a cookie, sent with the headers at commit. The server's cookie defaults
+   * (`setConfig({ cookie: { maxAge, path, domain, sameSite, secure, httpOnly } })`) apply
+   * first; the call's own options win. Setting a name again replaces the earlier cookie.
    * @example r.response.setCookie('sid', id, { httpOnly: true, sameSite: 'Lax' })
    */
   setCookie(name: string, value: string, options: CookieOptions = {}): void {
     this.#guard(`cookie "${name}"`);
-    (this.#cookies ??= []).push(serializeCookie(name, value, { path: '/', ...options }));
+    const defaults = this.#host.config.cookie;
+    const line = serializeCookie(name, value, { path: '/', ...defaults, ...options });
+    // One cookie per name, as GoFrame's cookie map holds it: a later set replaces an earlier one.
+    const cookies = (this.#cookies ??= []);
+    const at = cookies.findIndex((c) => c.startsWith(name + '='));
+    if (at === -1) cookies.push(line);
+    else cookies[at] = line;
   }
 
   /** Tells the client to drop a cookie. */
@@ -520,6 +706,11 @@ export class Response {
     else (this.#onDone ??= []).push(fn);
   }
 
+  /** @internal (FileResponse) the body is a file: later buffered writes are dropped */
+  sealBody(): void {
+    this.#sealed = true;
+  }
+
   /** @internal Whether the handler produced any output (a written buffer or a commit). */
   get hasOutput(): boolean {
     return this.#bytes > 0 || this.#state !== BUFFERING;
@@ -609,6 +800,7 @@ export class Response {
   }
 
   #append(value: unknown): void {
+    if (this.#sealed) return;
     const chunk = toBodyChunk(value);
     if (chunk === undefined) return;
     const len = chunkLength(chunk);
@@ -621,6 +813,18 @@ export class Response {
   #guard(what: string): void {
     if (this.#state !== BUFFERING) throw new SluiceError('SLUICE_HEADERS_COMMITTED', what);
   }
+}
+
+function statFile(path: string): Promise<Stats | undefined> {
+  return fsStat(path).then(
+    (st) => (st.isFile() ? st : undefined),
+    () => undefined,
+  );
+}
+
+function baseName(path: string): string {
+  const parts = path.split(/[/\\]/);
+  return parts[parts.length - 1] || 'download';
 }
 
 /** Headers are checked when set, so a refused head is a last line of defence: say so clearly. */

@@ -6,18 +6,34 @@
 import { SluiceError } from '../errors/index.js';
 import type { Middleware } from '../engine/types.js';
 
+/** GoFrame's default allowed request headers (`CORSDefault`). */
+const GOFRAME_HEADERS = [
+  'Origin',
+  'Content-Type',
+  'Accept',
+  'User-Agent',
+  'Cookie',
+  'Authorization',
+  'X-Auth-Token',
+  'X-Requested-With',
+];
+
 export interface CorsOptions {
   /** Allowed origins: '*' (default), a list, or a predicate. */
   origin?: '*' | string[] | ((origin: string) => boolean);
-  /** Allowed methods. Default GET, HEAD, PUT, PATCH, POST, DELETE. */
+  /** Allowed methods. Default GoFrame's list without CONNECT and TRACE: GET, PUT, POST, DELETE, PATCH, HEAD, OPTIONS. */
   methods?: string[];
-  /** Allowed request headers (Last-Event-ID is always added). Default: what the preflight asks. */
+  /**
+   * Allowed request headers (Last-Event-ID is always added). Default: GoFrame's list (Origin,
+   * Content-Type, Accept, User-Agent, Cookie, Authorization, X-Auth-Token, X-Requested-With) plus
+   * what the preflight asks.
+   */
   allowHeaders?: string[];
   /** Response headers the browser may read. */
   exposeHeaders?: string[];
   /** Send Access-Control-Allow-Credentials; needs `origin` as a list or a predicate. Default false. */
   credentials?: boolean;
-  /** Seconds a preflight may be cached. Default 600. */
+  /** Seconds a preflight may be cached. Default 3628800 (GoFrame's; browsers cap it lower). */
   maxAge?: number;
 }
 
@@ -30,9 +46,11 @@ export interface CorsOptions {
  * @example s.use(middleware.cors({ origin: ['https://app.example'], credentials: true }))
  */
 export function cors(options: CorsOptions = {}): Middleware {
-  const methods = (options.methods ?? ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE']).join(', ');
+  const methods = (
+    options.methods ?? ['GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']
+  ).join(',');
   const expose = options.exposeHeaders?.join(', ');
-  const maxAge = String(options.maxAge ?? 600);
+  const maxAge = String(options.maxAge ?? 3628800);
   const allowed = options.origin ?? '*';
   if (options.credentials && allowed === '*') {
     throw new SluiceError(
@@ -64,16 +82,15 @@ export function cors(options: CorsOptions = {}): Middleware {
       const asked = r.header('access-control-request-headers');
       // Reflecting the asked headers makes the answer depend on them: caches must know.
       if (!options.allowHeaders) h.append('Vary', 'Access-Control-Request-Headers');
-      const list = options.allowHeaders
-        ? [...options.allowHeaders]
-        : asked
-          ? asked
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean)
-          : [];
+      const list = options.allowHeaders ? [...options.allowHeaders] : [...GOFRAME_HEADERS];
+      if (!options.allowHeaders && asked) {
+        for (const name of asked.split(',').map((x) => x.trim())) {
+          if (name !== '' && !list.some((x) => x.toLowerCase() === name.toLowerCase()))
+            list.push(name);
+        }
+      }
       if (!list.some((x) => x.toLowerCase() === 'last-event-id')) list.push('Last-Event-ID');
-      h.set('Access-Control-Allow-Headers', list.join(', '));
+      h.set('Access-Control-Allow-Headers', list.join(','));
       h.set('Access-Control-Max-Age', maxAge);
     }
     r.response.status = 204;

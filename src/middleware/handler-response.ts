@@ -14,6 +14,46 @@ export interface HandlerResponseBody<T = unknown> {
   data: T;
 }
 
+/**
+ * GoFrame's numeric `gcode` for an HTTP status, used when an error carries no code of its own
+ * (Sluice's coded errors keep their `SLUICE_...` string): 404 and 405 (GoFrame answers a wrong
+ * method with 404) -> 65 Not Found, 401/403 -> 61 Not Authorized, 400 -> 53 Invalid Parameter,
+ * 500 -> 50 Internal Error, 501 -> 58 Not Implemented, 503 -> 63 Server Is Busy, else 64 Unknown.
+ */
+export const GOFRAME_CODES: Readonly<Record<number, number>> = Object.freeze({
+  400: 53,
+  401: 61,
+  403: 61,
+  404: 65,
+  405: 65,
+  500: 50,
+  501: 58,
+  503: 63,
+});
+
+/** The code of an uncoded error or a bare error status. */
+function goframeCode(status: number): number {
+  return GOFRAME_CODES[status] ?? 64;
+}
+
+/** GoFrame's messages for a bare error status (no error, no body). */
+const GOFRAME_MESSAGES: Readonly<Record<number, string>> = {
+  50: 'Internal Error',
+  53: 'Invalid Parameter',
+  58: 'Not Implemented',
+  61: 'Not Authorized',
+  63: 'Server Is Busy',
+  64: 'Unknown Error',
+  65: 'Not Found',
+};
+
+/**
+ * GoFrame's `MiddlewareHandlerResponse`: `{ code, message, data }` around what the handler
+ * returned; an error keeps its HTTP status, with its `SLUICE_...` code or GoFrame's numeric
+ * one (404 -> 65...); an error status set without an error (`r.response.status = 403`) gets
+ * GoFrame's code and message for it.
+ * @example s.group('/api', (g) => { g.middleware(handlerResponse()); g.bind(new UserController()); })
+ */
 export function handlerResponse(): Middleware {
   return async (r) => {
     await r.middleware.next();
@@ -28,7 +68,7 @@ export function handlerResponse(): Middleware {
       const public_ = err instanceof HttpError || (err instanceof SluiceError && code < 500);
       const details = err instanceof HttpError ? err.details : undefined;
       const body: HandlerResponseBody & { details?: unknown } = {
-        code: (err as { code?: string }).code ?? code,
+        code: (err as { code?: string }).code ?? goframeCode(code),
         message: public_ ? (err as Error).message : 'Internal Server Error',
         data: null,
       };
@@ -38,6 +78,15 @@ export function handlerResponse(): Middleware {
       return;
     }
     const data = r.getHandlerResponse();
+    if (status >= 400) {
+      const code = goframeCode(status);
+      res.writeJson({
+        code,
+        message: GOFRAME_MESSAGES[code] ?? 'Unknown Error',
+        data: data ?? null,
+      } satisfies HandlerResponseBody);
+      return;
+    }
     res.writeJson({ code: 0, message: 'OK', data: data ?? null } satisfies HandlerResponseBody);
   };
 }

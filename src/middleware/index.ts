@@ -4,11 +4,12 @@ import { cors } from './cors.js';
 import { compress } from './compress.js';
 import { handlerResponse } from './handler-response.js';
 import { requestId } from './request-id.js';
+import { jsonBody } from './json-body.js';
 
 export type { AccessLogOptions } from './access-log.js';
 export type { CorsOptions } from './cors.js';
 export type { CompressOptions } from './compress.js';
-export type { HandlerResponseBody } from './handler-response.js';
+export { GOFRAME_CODES, type HandlerResponseBody } from './handler-response.js';
 
-export const middleware = { handlerResponse, cors, compress, accessLog, requestId };
-export { accessLog, compress, cors, handlerResponse, requestId };
+export const middleware = { handlerResponse, cors, compress, accessLog, requestId, jsonBody };
+export { accessLog, compress, cors, handlerResponse, requestId, jsonBody };

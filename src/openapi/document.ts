@@ -227,9 +227,16 @@ class Build {
       schema: properties[p.name] ?? { type: 'string' },
     }));
     const pathNames = new Set(params.map((p) => p.name));
+    // Fields the route reads from elsewhere (GoFrame's `in:`): a header, a cookie, the query.
+    const placed = route.in ?? {};
     const rest: Record<string, JsonSchema> = {};
     for (const [name, schema] of Object.entries(properties)) {
-      if (!pathNames.has(name)) rest[name] = schema;
+      if (pathNames.has(name)) continue;
+      const where = Object.hasOwn(placed, name) ? placed[name] : undefined;
+      if (where === 'header' || where === 'cookie' || where === 'query') {
+        parameters.push({ name, in: where, required: required.has(name), schema });
+        pathNames.add(name); // not a body field either
+      } else rest[name] = schema;
     }
     if (BODY_METHODS.has(method)) {
       const body = bodySchema(input, rest, required, pathNames);

@@ -17,13 +17,13 @@ const METHOD = /^[A-Za-z][A-Za-z-]*$/;
 
 /**
  * Splits a binding string into methods, path and domain. The method prefix is everything before
- * the first `:` when the string does not start with `/`; the domain is after the last `@` when
- * that part holds no `/`.
+ * the first `:` when the string does not start with `/` (whitespace around the pattern and after
+ * the colon is ignored: `'GET: /p'`); the domain is after the last `@` when that part holds no `/`.
  * @throws SluiceError `SLUICE_ROUTE_PATTERN` on an empty or invalid method or domain.
  * @example parseBindPattern('GET,POST:/p@Example.com:8080') // { methods: ['GET','POST'], path: '/p', domain: 'example.com' }
  */
 export function parseBindPattern(pattern: string): ParsedBinding {
-  let rest = pattern;
+  let rest = pattern.trim();
   let methods = ['ALL'];
   if (!rest.startsWith('/')) {
     const colon = rest.indexOf(':');
@@ -34,7 +34,8 @@ export function parseBindPattern(pattern: string): ParsedBinding {
       );
     }
     methods = normalizeMethods(rest.slice(0, colon), pattern);
-    rest = rest.slice(colon + 1);
+    // GoFrame allows whitespace after the colon: `'GET: /test'`.
+    rest = rest.slice(colon + 1).trimStart();
   }
   let domain: string | undefined;
   const at = rest.lastIndexOf('@');

@@ -25,6 +25,15 @@ export function normalizePath(path: string): string {
   return last > 0 && path.charCodeAt(last) === 47 ? path.slice(0, last) : path;
 }
 
+/**
+ * Collapses runs of slashes into one (`//api//test//` -> `/api/test/`), as GoFrame does before
+ * matching.
+ * @example collapseSlashes('//api//test') // '/api/test'
+ */
+export function collapseSlashes(path: string): string {
+  return path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
+}
+
 /** Number of segments in a normalized path: `/` has 0, `/a/b` has 2. */
 export function countSegments(path: string): number {
   if (path.length === 1) return 0;

@@ -5,8 +5,14 @@
 import { parseBindPattern } from '../router/index.js';
 import { bindController } from '../controller/index.js';
 import type { BindingParams } from '../router/index.js';
-import type { Handler, Middleware } from '../engine/types.js';
+import type { Handler, Hook, HookName, Middleware } from '../engine/types.js';
 import { RouteBinder, type RouteOptions } from './route-binder.js';
+import {
+  objectRoutes,
+  restRoutes,
+  type NameToUriType,
+  type ObjectMethods,
+} from './object-binding.js';
 
 export type { RouteOptions };
 
@@ -18,6 +24,10 @@ export interface RouteRegistry {
     groupMiddleware: Middleware[],
     options?: RouteOptions,
   ): void;
+  /** Binds a hook (GoFrame's `group.Hook`). */
+  bindHookHandler(pattern: string, hook: HookName, fn: Hook): unknown;
+  /** How object bindings name their routes. */
+  readonly nameToUriType: NameToUriType;
 }
 
 export class Group extends RouteBinder {
@@ -45,13 +55,8 @@ export class Group extends RouteBinder {
     handler: Handler<BindingParams<P>>,
     options?: RouteOptions,
   ): this {
-    const { methods, path, domain } = parseBindPattern(pattern);
-    const full =
-      (methods[0] === 'ALL' && methods.length === 1 ? '' : methods.join(',') + ':') +
-      joinPaths(this.prefix, path) +
-      (domain ? '@' + domain : '');
     // The group's list is passed by reference: middleware added later still applies.
-    this.#server.addRoute(full, handler as Handler, this.#middleware, options);
+    this.#server.addRoute(this.#full(pattern), handler as Handler, this.#middleware, options);
     return this;
   }
 
@@ -66,6 +71,86 @@ export class Group extends RouteBinder {
   bind(controller: object): this {
     bindController(this, controller);
     return this;
+  }
+
+  /**
+   * A hook for a pattern under the group's prefix (GoFrame's `group.Hook`).
+   * @example s.group('/api', (g) => g.hook('/*', 'beforeServe', (r) => r.response.header().set('X-Api', '1')))
+   */
+  hook(pattern: string, hook: HookName, fn: Hook): this {
+    this.#server.bindHookHandler(this.#full(pattern), hook, fn);
+    return this;
+  }
+
+  /**
+   * Binds several routes at once (GoFrame's `group.Map`); a key may carry a method prefix, with
+   * spaces after its colon (`'GET: /user'`).
+   * @example s.group('/api', (g) => g.map({ 'GET:/user': getUser, 'POST:/user': createUser }))
+   */
+  map(routes: Record<string, Handler>): this {
+    for (const [pattern, handler] of Object.entries(routes)) this.bindHandler(pattern, handler);
+    return this;
+  }
+
+  /**
+   * Binds several routes at once for every method (GoFrame's `group.ALLMap`): a method prefix
+   * in a key is ignored.
+   * @example s.group('/api', (g) => g.allMap({ '/ping': () => 'pong' }))
+   */
+  allMap(routes: Record<string, Handler>): this {
+    for (const [pattern, handler] of Object.entries(routes)) {
+      const { path, domain } = parseBindPattern(pattern);
+      this.bindHandler(path + (domain ? '@' + domain : ''), handler);
+    }
+    return this;
+  }
+
+  /**
+   * Binds an object's methods under the group's prefix (see `Server.bindObject`).
+   * @example s.group('/api', (g) => g.bindObject('/user', new UserController()))
+   */
+  bindObject(pattern: string, object: object, methods?: ObjectMethods): this {
+    for (const [p, h] of objectRoutes(pattern, object, methods, this.#server.nameToUriType)) {
+      this.bindHandler(p, h);
+    }
+    return this;
+  }
+
+  /**
+   * Binds one method of an object at `pattern` exactly, with `init`/`shut` around it (GoFrame's
+   * `BindObjectMethod`).
+   * @example g.bindObjectMethod('/user-info', new User(), 'info')
+   */
+  bindObjectMethod(pattern: string, object: object, method: string): this {
+    return this.bindObject(pattern, object, method.trim());
+  }
+
+  /**
+   * Binds an object's HTTP-verb methods under the group's prefix (see `Server.bindObjectRest`).
+   * @example s.group('/api', (g) => g.bindObjectRest('/user/{id}', new UserRest()))
+   */
+  bindObjectRest(pattern: string, object: object): this {
+    for (const [p, h] of restRoutes(pattern, object, this.#server.nameToUriType))
+      this.bindHandler(p, h);
+    return this;
+  }
+
+  /**
+   * GoFrame's `group.REST`: alias of `bindObjectRest`.
+   * @example s.group('/api', (g) => g.rest('/user/{id}', new UserRest()))
+   */
+  rest(pattern: string, object: object): this {
+    return this.bindObjectRest(pattern, object);
+  }
+
+  /** The full binding string of a pattern under this group. */
+  #full(pattern: string): string {
+    const { methods, path, domain } = parseBindPattern(pattern);
+    return (
+      (methods[0] === 'ALL' && methods.length === 1 ? '' : methods.join(',') + ':') +
+      joinPaths(this.prefix, path) +
+      (domain ? '@' + domain : '')
+    );
   }
 }
 

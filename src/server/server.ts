@@ -10,15 +10,29 @@ import http2, {
   type IncomingHttpHeaders as IncomingHttpHeaders2,
   type ServerHttp2Stream,
 } from 'node:http2';
-import { DEFAULT_CONFIG, checkConfig, type ServerConfig } from '../config.js';
+import {
+  DEFAULT_CONFIG,
+  checkConfig,
+  type ServerConfig,
+  type SessionStorageLike,
+} from '../config.js';
 import { createDefaultLogger, guardLogger, type Logger } from '../logger.js';
 import { HttpError, SluiceError } from '../errors/index.js';
-import { Router, parseBindPattern, createPathMatcher } from '../router/index.js';
-import { Request } from '../exchange/request.js';
+import {
+  Router,
+  parseBindPattern,
+  createPathMatcher,
+  compilePattern,
+  comparePriority,
+  collapseSlashes,
+  normalizeDomain,
+} from '../router/index.js';
+import { Request, type ServeHandler } from '../exchange/request.js';
+import { ROUTE_META } from '../controller/index.js';
 import { Engine, matchHooks } from '../engine/engine.js';
 import { Run } from '../engine/run.js';
 import type { BindingParams } from '../router/index.js';
-import type { Handler, Hook, HookName, Middleware } from '../engine/types.js';
+import type { Handler, Hook, HookBinding, HookName, Middleware } from '../engine/types.js';
 import { SeedFrameWarning } from '../sse/seed-frame-warning.js';
 import { NodeWire } from '../wire/node-wire.js';
 import { Http2Wire } from '../wire/http2-wire.js';
@@ -30,7 +44,20 @@ import type { Socket } from 'node:net';
 import type { Wire } from '../wire/wire.js';
 import { Group } from './group.js';
 import { RouteBinder, type RouteOptions } from './route-binder.js';
-import { serveStaticFile, type StaticMount } from './static-mount.js';
+import {
+  serveStatic,
+  staticMount,
+  type StaticMount,
+  type StaticMountOptions,
+  type StaticSettings,
+} from './static-mount.js';
+import { DomainBinder } from './domain.js';
+import {
+  objectRoutes,
+  restRoutes,
+  type NameToUriType,
+  type ObjectMethods,
+} from './object-binding.js';
 import { injectRequest, type InjectOptions, type InjectResponse } from './inject.js';
 import {
   checkRequestHead,
@@ -52,6 +79,7 @@ import {
 /** One bound route: its handler and the middleware of the groups it was bound in. */
 interface RouteEntry {
   pattern: string;
+  serve: ServeHandler;
   handler: Handler;
   /** The typed route (`defineRoute`) the handler serves, when bound by `bind(controller)`. */
   route: Route | undefined;
@@ -114,6 +142,9 @@ export class Server extends RouteBinder {
   readonly #openApiWarned = new Set<string>();
   #openApiPath: string | undefined;
   #openApiOptions: OpenApiOptions = {};
+  readonly #rewrites = new Map<string, string>();
+  readonly #staticSettings: StaticSettings = { indexFiles: undefined, indexFolder: false };
+  #nameToUriType: NameToUriType = 'default';
   /** Called by the g registry when the server has shut down. */
   onClosed: (() => void) | undefined;
 
@@ -267,8 +298,10 @@ export class Server extends RouteBinder {
       throw new SluiceError('SLUICE_CONFIG', `the handler for "${pattern}" is not a function`);
     }
     const { methods, path, domain } = parseBindPattern(pattern);
+    const meta = (handler as { [ROUTE_META]?: Record<string, string> })[ROUTE_META];
     const entry: RouteEntry = {
       pattern: path,
+      serve: Object.freeze({ pattern: path, getMetaTag: (name: string) => meta?.[name] ?? '' }),
       handler,
       route: options?.route,
       groupMiddleware,
@@ -312,29 +345,228 @@ export class Server extends RouteBinder {
     return this.bindMiddlewareDefault(...fns);
   }
 
-  /** A hook (`beforeServe`, `afterServe`, `beforeOutput`, `afterOutput`) for matching paths. */
+  /**
+   * A hook (`beforeServe`, `afterServe`, `beforeOutput`, `afterOutput`) for matching paths. Hooks
+   * of one kind run in GoFrame's route-priority order, the most specific pattern first
+   * (`/p/show` before `/p/:name` before `/p/*any`), equal ones in binding order.
+   * @example s.bindHookHandler('GET:/api/*', 'beforeServe', (r) => r.response.header().set('X-Api', '1'))
+   */
   bindHookHandler(pattern: string, hook: HookName, fn: Hook): this {
-    this.#core.hooks.push({ hook, fn, matches: bindingMatcher(pattern) });
+    const { path } = parseBindPattern(pattern);
+    const compiled = compilePattern(collapseSlashes(path));
+    const binding: HookBinding = {
+      hook,
+      fn,
+      matches: bindingMatcher(pattern),
+      before: (other) => {
+        const theirs = hookPriority.get(other);
+        return theirs ? comparePriority(compiled, theirs) : 0;
+      },
+    };
+    hookPriority.set(binding, compiled);
+    this.#core.addHook(binding);
     return this;
   }
 
-  /** A handler that replaces the body of every response with this status. */
+  /**
+   * A handler that replaces the body of every response with this status. Several handlers for
+   * one status all run, in binding order (GoFrame's behaviour): the first usually `writeOver`s.
+   * @example s.bindStatusHandler(404, (r) => r.response.writeOver('no such page'))
+   */
   bindStatusHandler(status: number, fn: Handler): this {
-    this.#core.statusHandlers.set(status, fn);
+    return this.addStatusHandler(status, fn, undefined);
+  }
+
+  /** @internal a status handler for some hosts only (`s.domain(...)`) */
+  addStatusHandler(status: number, fn: Handler, domains: ReadonlySet<string> | undefined): this {
+    if (typeof fn !== 'function') {
+      throw new SluiceError('SLUICE_CONFIG', `the status handler for ${status} is not a function`);
+    }
+    const list = this.#core.statusHandlers.get(status) ?? [];
+    list.push({ fn, domains });
+    this.#core.statusHandlers.set(status, list);
     return this;
   }
 
-  /** Serves files under `dir` at URL `prefix` (after routes; never outside `dir`). */
-  addStaticPath(prefix: string, dir: string): this {
-    const clean = '/' + prefix.replace(/^\/+|\/+$/g, '');
-    this.#statics.push({ prefix: clean === '/' ? '' : clean, dir });
-    this.#statics.sort((a, b) => b.prefix.length - a.prefix.length);
+  /**
+   * The binding methods for some hosts only (GoFrame's `s.Domain`): a comma-separated list
+   * (`'a.com, b.com'`); routes, groups, middleware, hooks and status handlers bound through it
+   * serve those hosts only. `s.domain('')` is every host.
+   * @example s.domain('api.example.com').bindHandler('/v1/ping', () => 'pong')
+   */
+  domain(list: string): DomainBinder {
+    const hosts = list
+      .split(',')
+      .map((h) => normalizeDomain(h))
+      .filter((h): h is string => h !== undefined);
+    return new DomainBinder(this, [...new Set(hosts)]);
+  }
+
+  /**
+   * How `bindObject` turns class and method names into URI segments (GoFrame's
+   * `SetNameToUriType`): `'default'` kebab-case (`ShowName` -> `show-name`), `'fullName'` as
+   * they are (method first letter upper-cased), `'allLower'`, `'camel'` (first letter lower).
+   * @example s.setNameToUriType('allLower')
+   */
+  setNameToUriType(type: NameToUriType): this {
+    this.#nameToUriType = type;
     return this;
   }
 
-  /** Serves files under `dir` at the site root. */
-  setServerRoot(dir: string): this {
-    return this.addStaticPath('/', dir);
+  /** @internal the name-to-URI type for object bindings */
+  get nameToUriType(): NameToUriType {
+    return this.#nameToUriType;
+  }
+
+  /**
+   * Binds an object's methods as routes (GoFrame's `BindObject`): each method at
+   * `pattern/<method>` (or where `{.method}` says; `{.struct}` is the class name), `index` also
+   * at `pattern` itself, with the object's `init(r)` and `shut(r)` run around each call.
+   * `methods` limits the methods (`'show, delete'`); a single name binds that method at `pattern`
+   * exactly (GoFrame's `BindObjectMethod`).
+   * @example s.bindObject('/user', new UserController())
+   */
+  bindObject(pattern: string, object: object, methods?: ObjectMethods): this {
+    for (const [p, h] of objectRoutes(pattern, object, methods, this.#nameToUriType)) {
+      this.bindHandler(p, h);
+    }
+    return this;
+  }
+
+  /**
+   * Binds one method of an object at `pattern` exactly, with `init`/`shut` around it (GoFrame's
+   * `BindObjectMethod`).
+   * @example s.bindObjectMethod('/user-info', new User(), 'info')
+   */
+  bindObjectMethod(pattern: string, object: object, method: string): this {
+    return this.bindObject(pattern, object, method.trim());
+  }
+
+  /**
+   * Binds an object's HTTP-verb methods (`get`, `post`, `put`, `delete`, `patch`, `head`,
+   * `options`...) at `pattern`, each for its own method (GoFrame's `BindObjectRest`), with
+   * `init`/`shut` around each call.
+   * @example s.bindObjectRest('/user/{id}', { get: (r) => ..., delete: (r) => ... })
+   */
+  bindObjectRest(pattern: string, object: object): this {
+    for (const [p, h] of restRoutes(pattern, object, this.#nameToUriType)) this.bindHandler(p, h);
+    return this;
+  }
+
+  /**
+   * Rewrites a request path before routing and static lookup (GoFrame's `SetRewrite`): an exact
+   * match of the path (slashes collapsed), the query string kept.
+   * @example s.setRewrite('/favicon.ico', '/assets/favicon.ico')
+   */
+  setRewrite(from: string, to: string): this {
+    for (const p of [from, to]) {
+      if (!p.startsWith('/')) {
+        throw new SluiceError('SLUICE_CONFIG', `rewrite path "${p}" must start with "/"`);
+      }
+    }
+    this.#rewrites.set(collapseSlashes(from), collapseSlashes(to));
+    return this;
+  }
+
+  /**
+   * Several rewrites at once (GoFrame's `SetRewriteMap`).
+   * @example s.setRewriteMap({ '/old': '/new', '/a': '/b' })
+   */
+  setRewriteMap(map: Record<string, string>): this {
+    for (const [from, to] of Object.entries(map)) this.setRewrite(from, to);
+    return this;
+  }
+
+  /** Alias of setRewriteMap (GoFrame's name in some versions). */
+  setRewrites(map: Record<string, string>): this {
+    return this.setRewriteMap(map);
+  }
+
+  /**
+   * Serves files under `dir` at URL `prefix` (after routes; never outside `dir`), with per-mount
+   * options: `index` files, `indexFolder` (a listing), `dotfiles`, `maxAge`/`immutable` or
+   * `cacheControl`, `precompressed` `.br`/`.gz` siblings.
+   * @example s.addStaticPath('/assets', './public', { maxAge: 31536000, immutable: true, precompressed: true })
+   */
+  addStaticPath(prefix: string, dir: string, options: StaticMountOptions = {}): this {
+    this.#statics.push(staticMount(prefix, dir, options, false));
+    this.#sortStatics();
+    return this;
+  }
+
+  /**
+   * Serves files under `dir` at the site root; it is searched before any `addSearchPath` dir.
+   * @example s.setServerRoot('./public')
+   */
+  setServerRoot(dir: string, options: StaticMountOptions = {}): this {
+    const i = this.#statics.findIndex((m) => m.root);
+    if (i !== -1) this.#statics.splice(i, 1);
+    this.#statics.push(staticMount('/', dir, options, true));
+    this.#sortStatics();
+    return this;
+  }
+
+  /**
+   * Another directory served at the site root, searched after the server root and earlier search
+   * paths (GoFrame's `AddSearchPath`).
+   * @example s.setServerRoot('./public').addSearchPath('./shared-assets')
+   */
+  addSearchPath(dir: string, options: StaticMountOptions = {}): this {
+    return this.addStaticPath('/', dir, options);
+  }
+
+  /**
+   * The index files tried for a directory, in order, by every mount without its own `index`
+   * (default `['index.html', 'index.htm']`).
+   * @example s.setIndexFiles(['index.html', 'default.htm'])
+   */
+  setIndexFiles(names: string[]): this {
+    this.#staticSettings.indexFiles = [...names];
+    return this;
+  }
+
+  /**
+   * Lists a directory without an index file (an escaped HTML page) instead of answering 403;
+   * off by default. A mount's own `indexFolder` option wins.
+   * @example s.setIndexFolder(true)
+   */
+  setIndexFolder(on: boolean): this {
+    this.#staticSettings.indexFolder = on;
+    return this;
+  }
+
+  #sortStatics(): void {
+    // Longer prefixes first; at the root, the server root first, then search paths in order.
+    this.#statics.sort(
+      (a, b) => b.prefix.length - a.prefix.length || Number(b.root) - Number(a.root),
+    );
+  }
+
+  /**
+   * Where sessions live (GoFrame's `SetSessionStorage`): `new MemorySessionStorage()` (the
+   * default), `new RedisSessionStorage({ client })`, or any `SessionStorage`.
+   * @example s.setSessionStorage(new RedisSessionStorage({ client: redis }))
+   */
+  setSessionStorage(storage: SessionStorageLike): this {
+    return this.setConfig({ session: { ...this.#config.session, storage } });
+  }
+
+  /**
+   * A session's idle lifetime in ms, renewed on every use (GoFrame's `SetSessionMaxAge`; 24 h by default).
+   * @example s.setSessionMaxAge(30 * 60 * 1000)
+   */
+  setSessionMaxAge(ms: number): this {
+    if (!Number.isInteger(ms) || ms <= 0)
+      throw new SluiceError('SLUICE_CONFIG', 'the session max age is a positive number of ms');
+    return this.setConfig({ session: { ...this.#config.session, maxAge: ms } });
+  }
+
+  /**
+   * The cookie holding the session id (GoFrame's `SetSessionIdName`; `gfsessionid` by default).
+   * @example s.setSessionIdName('sid')
+   */
+  setSessionIdName(name: string): this {
+    return this.setConfig({ session: { ...this.#config.session, idName: name } });
   }
 
   /** Runs `fn` during shutdown, after streams ended (close a hub here). */
@@ -590,7 +822,9 @@ export class Server extends RouteBinder {
   #serve(wire: Wire, head: HeadCheck): void {
     const url = head.target ?? '/';
     const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
+    // Repeated slashes are collapsed (GoFrame: `//api//test//` is `/api/test`), then rewrites.
+    let path = collapseSlashes(q === -1 ? url : url.slice(0, q));
+    if (this.#rewrites.size > 0) path = this.#rewrites.get(path) ?? path;
     const search = q === -1 ? '' : url.slice(q);
     const core = this.#core;
     const r = new Request(wire, core, path, search);
@@ -603,22 +837,24 @@ export class Server extends RouteBinder {
       r.params = match.params;
       r.routePattern = entry.pattern;
       r.routeSchemas = entry.route;
-      if (entry.bodyLimit !== undefined) r.bodyLimit = entry.bodyLimit;
+      r.serveHandler = entry.serve;
+      if (entry.bodyLimit !== undefined) r.bodyLimit = r.uploadLimit = entry.bodyLimit;
       chain = entry.version === this.#version ? entry.chain : this.#prepare(entry);
     } else {
       chain = this.#fallbackChain(
         match.kind === 'method-not-allowed' || match.kind === 'options' ? match : undefined,
       );
+      if (match.kind === 'options') chain = this.#preflightChain(r, host, path, chain);
     }
     if (this.#bound.length > 0) chain = this.#withBound(chain, r.method, host, path);
     const hooks = core.hooks.length > 0 ? matchHooks(core.hooks, r.method, host, path) : undefined;
     const declared = head.contentLength;
-    if (declared !== undefined && Number(declared) > r.bodyLimit) {
+    if (declared !== undefined && Number(declared) > r.acceptedBodyLimit) {
       return this.#reject(
         r,
         HttpError.fromCode(
           'SLUICE_BODY_TOO_LARGE',
-          `${declared} bytes declared, limit ${r.bodyLimit}`,
+          `${declared} bytes declared, limit ${r.acceptedBodyLimit}`,
         ),
       );
     }
@@ -676,17 +912,28 @@ export class Server extends RouteBinder {
     return this.#notFoundChain.chain;
   }
 
+  /**
+   * A CORS preflight (OPTIONS with `Access-Control-Request-Method`) for a path whose route serves
+   * the asked method runs that route's group middleware before the automatic OPTIONS answer, so
+   * a group's `cors()` answers it (GoFrame runs the route's middleware too).
+   */
+  #preflightChain(
+    r: Request,
+    host: string | undefined,
+    path: string,
+    chain: Array<(r: Request) => unknown>,
+  ): Array<(r: Request) => unknown> {
+    const asked = r.header('access-control-request-method');
+    if (asked === undefined) return chain;
+    const target = this.#router.match(asked.trim().toUpperCase(), host, path);
+    if (target.kind !== 'found' || target.value.groupMiddleware.length === 0) return chain;
+    const g = this.#global.length;
+    return [...chain.slice(0, g), ...target.value.groupMiddleware, ...chain.slice(g)];
+  }
+
   #staticHandler: Handler = async (r) => {
     if (r.method === 'GET' || r.method === 'HEAD') {
-      for (const mount of this.#statics) {
-        if (
-          r.path === mount.prefix ||
-          r.path.startsWith(mount.prefix + '/') ||
-          mount.prefix === ''
-        ) {
-          if (await serveStaticFile(r, mount)) return undefined;
-        }
-      }
+      if (await serveStatic(r, this.#statics, this.#staticSettings)) return undefined;
     }
     return NOT_FOUND(r);
   };
@@ -826,6 +1073,9 @@ export class Server extends RouteBinder {
     };
   }
 }
+
+/** The compiled pattern of each hook binding, for the priority order. */
+const hookPriority = new WeakMap<HookBinding, ReturnType<typeof compilePattern>>();
 
 /**
  * The predicate of a middleware or hook binding: its path pattern, its domain, and its method

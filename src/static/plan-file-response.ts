@@ -22,6 +22,12 @@ export interface PlanFileOptions {
    * `'public, max-age=0'`: caches may keep the file but revalidate it (cheap, thanks to ETag).
    */
   cacheControl?: string | false;
+  /**
+   * `'weak'` (default): `W/"<size hex>-<mtime hex>"`. `'strong'`: the same tag without `W/`, as
+   * nginx sends, so `If-Range` can match it (If-Range compares strongly). A file rewritten with
+   * the same size within the same millisecond would keep its tag: the trade-off nginx makes.
+   */
+  etag?: 'weak' | 'strong';
 }
 
 /** What to send. `headers` use canonical casing (`Content-Type`); `range` bounds are inclusive. */
@@ -54,8 +60,8 @@ const RANGE_SPEC = /^(\d*)-(\d*)$/;
  * `/size`; the core writes the body). Several ranges are served as the whole file (200): multipart
  * responses are not implemented, which RFC 9110 allows. A malformed `Range` is ignored (200).
  * `If-Range` must match exactly, else the whole file is sent: a date must equal
- * `Last-Modified`; an entity-tag never matches because If-Range requires a strong comparison
- * and our ETag is weak.
+ * `Last-Modified`; an entity-tag matches only a strong ETag (`etag: 'strong'`), compared
+ * strongly; a weak one never matches.
  *
  * Methods other than GET and HEAD get the 200 plan; the core should have answered 405 first.
  *
@@ -70,7 +76,7 @@ export function planFileResponse(
   options: PlanFileOptions = {},
 ): FileResponsePlan {
   const size = stat.size;
-  const etag = weakETag(stat);
+  const etag = options.etag === 'strong' ? weakETag(stat).slice(2) : weakETag(stat);
   const lastModified = stat.mtime.toUTCString();
   const cacheControl = options.cacheControl ?? DEFAULT_CACHE_CONTROL;
   const { method } = requestHeaders;
@@ -90,7 +96,7 @@ export function planFileResponse(
     ...validators,
   };
   if (method !== 'GET' || requestHeaders.range === undefined) return { status: 200, headers };
-  if (requestHeaders.ifRange !== undefined && !ifRangeMatches(requestHeaders.ifRange, stat)) {
+  if (requestHeaders.ifRange !== undefined && !ifRangeMatches(requestHeaders.ifRange, stat, etag)) {
     return { status: 200, headers };
   }
 
@@ -142,10 +148,11 @@ function isNotModified(h: FileRequestHeaders, etag: string, stat: Stats): boolea
   return false;
 }
 
-function ifRangeMatches(ifRange: string, stat: Stats): boolean {
+function ifRangeMatches(ifRange: string, stat: Stats, etag: string): boolean {
   const value = ifRange.trim();
   // An entity-tag: If-Range compares strongly, and a weak tag never matches strongly.
-  if (value.startsWith('"') || value.startsWith('W/')) return false;
+  if (value.startsWith('W/')) return false;
+  if (value.startsWith('"')) return !etag.startsWith('W/') && value === etag;
   const date = Date.parse(value);
   return !Number.isNaN(date) && date === wholeSeconds(stat.mtimeMs);
 }

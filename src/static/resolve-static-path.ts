@@ -27,6 +27,12 @@ export interface ResolveStaticOptions {
    * Default `'ignore'`.
    */
   dotfiles?: DotfilesPolicy;
+  /**
+   * A directory (with its trailing slash) that has none of the index files answers
+   * `{ kind: 'directory' }` instead of `not-found`, so the caller may list it or answer 403.
+   * Default false.
+   */
+  reportDirectories?: boolean;
 }
 
 /**
@@ -57,7 +63,9 @@ export type StaticResolution =
   /** Refused (403, or 400 for `'malformed-encoding'`); `reason` is for logs, not for clients. */
   | { kind: 'forbidden'; reason: ForbiddenReason }
   /** Nothing to serve (404): missing, not a regular file, a directory without index, or an ignored dotfile. */
-  | { kind: 'not-found' };
+  | { kind: 'not-found' }
+  /** A directory without an index file (only with `reportDirectories`); `path` is its real path. */
+  | { kind: 'directory'; path: string };
 
 const DEFAULT_INDEX: readonly string[] = ['index.html'];
 const DRIVE_LETTER = /^[A-Za-z]:/;
@@ -108,7 +116,7 @@ export async function resolveStaticPath(
 
   let realRoot: string;
   try {
-    realRoot = await realpath(root);
+    realRoot = await realRootOf(root);
   } catch (error) {
     return fsFailure(error);
   }
@@ -131,7 +139,25 @@ export async function resolveStaticPath(
     if (candidate.stat.isFile())
       return { kind: 'file', path: candidate.path, stat: candidate.stat };
   }
-  return { kind: 'not-found' };
+  return options.reportDirectories
+    ? { kind: 'directory', path: target.path }
+    : { kind: 'not-found' };
+}
+
+/**
+ * The real path of a root, remembered (one `realpath` per root instead of one per request); a
+ * root that could not be resolved is tried again next time.
+ */
+const realRoots = new Map<string, Promise<string>>();
+function realRootOf(root: string): Promise<string> {
+  let found = realRoots.get(root);
+  if (!found) {
+    if (realRoots.size > 256) realRoots.clear();
+    found = realpath(root);
+    realRoots.set(root, found);
+    found.catch(() => realRoots.delete(root));
+  }
+  return found;
 }
 
 /** Splits the raw path into decoded segments, refusing anything that could escape or confuse. */

@@ -8,8 +8,12 @@
 // - redirects are followed (up to 10), as Go's client does;
 // - a `#` in the URL starts a fragment, which is not sent (data appended to a GET may hold one);
 // - the path is sent as written (no dot-segment or slash normalisation, unlike `fetch`), and a
-//   `host` option sets the Host header (what `fetch` cannot), for domain-bound routes.
+//   `host` option sets the Host header (what `fetch` cannot), for domain-bound routes;
+// - data holding a `@file:<path>` value (a map, or a `k=v&...` string) is sent as
+//   multipart/form-data, the file under its base name, as GoFrame's client uploads.
 import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 
 export interface GfResponse {
   status: number;
@@ -27,6 +31,8 @@ export interface GfClientOptions {
   headers?: Record<string, string>;
   /** Follow redirects (default true). */
   follow?: boolean;
+  /** GoFrame's `SetBrowserMode(true)`: a cookie jar kept across requests. */
+  jar?: Map<string, string>;
 }
 
 const FORM_LIKE = /^[\w[\]]+=.+/;
@@ -66,6 +72,11 @@ export class GfClient {
     return this.header('Content-Type', 'application/json');
   }
 
+  /** GoFrame's `SetBrowserMode(true)`: keeps the cookies the server sets and sends them back. */
+  browserMode(): GfClient {
+    return new GfClient(this.base, { ...this.opts, jar: new Map() });
+  }
+
   /** A copy that does not follow redirects. */
   noFollow(): GfClient {
     return new GfClient(this.base, { ...this.opts, follow: false });
@@ -85,8 +96,12 @@ export class GfClient {
       else params = new URLSearchParams(data as Record<string, string>).toString();
     }
     let target = path;
-    let body: string | undefined;
-    if (method === 'GET' && !structured) {
+    let body: string | Buffer | undefined;
+    const upload = data === undefined ? undefined : multipartOf(data);
+    if (upload) {
+      headers['Content-Type'] = `multipart/form-data; boundary=${upload.boundary}`;
+      body = upload.body;
+    } else if (method === 'GET' && !structured) {
       if (params !== '') target += (target.includes('?') ? '&' : '?') + params;
     } else {
       body = params;
@@ -99,7 +114,20 @@ export class GfClient {
     // Go's client parses the URL: a `#` starts a fragment, which is never sent.
     const hash = target.indexOf('#');
     if (hash !== -1) target = target.slice(0, hash);
+    const jar = this.opts.jar;
+    if (jar && jar.size > 0) {
+      headers.Cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    }
     let res = await send(this.base, method, target, headers, body, this.opts.host);
+    if (jar) {
+      for (const line of res.headers['set-cookie'] ?? []) {
+        const [pair = '', ...attrs] = line.split(';');
+        const eq = pair.indexOf('=');
+        const name = pair.slice(0, eq).trim();
+        if (attrs.some((a) => /^\s*max-age=0\s*$/i.test(a))) jar.delete(name);
+        else jar.set(name, pair.slice(eq + 1).trim());
+      }
+    }
     for (let hops = 0; this.opts.follow !== false && hops < 10; hops++) {
       const location = res.headers.location;
       if (res.status < 300 || res.status > 399 || location === undefined) break;
@@ -156,6 +184,41 @@ export class GfClient {
   }
 }
 
+const FILE_PREFIX = '@file:';
+
+/** GoFrame's client: data with a `@file:` value is an upload. */
+function multipartOf(data: GfData): { boundary: string; body: Buffer } | undefined {
+  const pairs: Array<[string, string]> =
+    typeof data === 'string'
+      ? data.split('&').map((p) => {
+          const eq = p.indexOf('=');
+          return eq === -1 ? [p, ''] : [p.slice(0, eq), p.slice(eq + 1)];
+        })
+      : Object.entries(data).map(([k, v]) => [k, String(v)]);
+  if (!pairs.some(([, v]) => v.startsWith(FILE_PREFIX))) return undefined;
+  const boundary = `----gfclient${Math.random().toString(16).slice(2)}`;
+  const parts: Buffer[] = [];
+  for (const [k, v] of pairs) {
+    if (v.startsWith(FILE_PREFIX)) {
+      const path = v.slice(FILE_PREFIX.length);
+      parts.push(
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="${k}"; filename="${basename(path)}"\r\n` +
+            'Content-Type: application/octet-stream\r\n\r\n',
+        ),
+        readFileSync(path),
+        Buffer.from('\r\n'),
+      );
+    } else {
+      parts.push(
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`),
+      );
+    }
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { boundary, body: Buffer.concat(parts) };
+}
+
 function withoutBodyHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) {
@@ -169,7 +232,7 @@ function send(
   method: string,
   target: string,
   headers: Record<string, string>,
-  body: string | undefined,
+  body: string | Buffer | undefined,
   host: string | undefined,
 ): Promise<GfResponse> {
   const url = new URL(base);
@@ -204,6 +267,16 @@ function send(
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** GoFrame's `response.GetCookie(name)`: a cookie the response sets. */
+export function cookieOf(res: GfResponse, name: string): string | undefined {
+  for (const line of res.headers['set-cookie'] ?? []) {
+    const pair = line.split(';')[0] ?? '';
+    const eq = pair.indexOf('=');
+    if (pair.slice(0, eq).trim() === name) return decodeURIComponent(pair.slice(eq + 1).trim());
+  }
+  return undefined;
 }
 
 /** A GoFrame-style client for `url` (from `startServer`). */

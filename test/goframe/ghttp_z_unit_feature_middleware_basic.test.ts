@@ -5,8 +5,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { cors, handlerResponse, type Middleware, type Request } from '../../src/index.js';
-import { startServer } from '../helpers/server.js';
+import {
+  cors,
+  handlerResponse,
+  middleware,
+  type Middleware,
+  type Request,
+} from '../../src/index.js';
+import { startServer, waitFor } from '../helpers/server.js';
 import { gfClient } from './gf-client.js';
 import { tempSite } from './static-dirs.js';
 
@@ -27,6 +33,24 @@ async function middlewareAuth(r: Request): Promise<void> {
   if (r.method !== 'GET' && r.method !== 'HEAD') await r.parse();
   if (r.get('token') === '123456') await r.middleware.next();
   else r.response.writeStatus(403);
+}
+
+class ObjectMiddleware {
+  init(r: Request): void {
+    r.response.write('100');
+  }
+  shut(r: Request): void {
+    r.response.write('200');
+  }
+  index(r: Request): void {
+    r.response.write('Object Index');
+  }
+  show(r: Request): void {
+    r.response.write('Object Show');
+  }
+  info(r: Request): void {
+    r.response.write('Object Info');
+  }
 }
 
 describe('GoFrame middleware basic', () => {
@@ -405,5 +429,117 @@ describe('GoFrame middleware basic', () => {
     const flushed = await c.get('/stream/flushed');
     assert.equal(flushed.status, 200);
     assert.equal(flushed.body, '');
+  });
+
+  // Test_BindMiddleware_Basic3
+  it('runs method-prefixed middleware only for that method', async () => {
+    const { url } = await startServer((s) => {
+      s.bindHandler('/test/test', (r) => r.response.write('test'));
+      s.bindMiddleware('PUT:/test', around('1', '2'), around('3', '4'));
+      s.bindMiddleware('POST:/test/:name', around('5', '6'), around('7', '8'));
+    });
+    const c = gfClient(url);
+    assert.equal(await c.getContent('/'), 'Not Found');
+    assert.equal(await c.getContent('/test'), 'Not Found');
+    assert.equal(await c.putContent('/test'), '1342');
+    assert.equal(await c.postContent('/test'), 'Not Found');
+    assert.equal(await c.getContent('/test/test'), 'test');
+    assert.equal(await c.putContent('/test/test'), 'test');
+    assert.equal(await c.postContent('/test/test'), '57test86');
+  });
+
+  // Test_Middleware_Hook_With_Static
+  it('serves a static file whole even when a hook wrote first', async () => {
+    let calls = 0;
+    const { url } = await startServer((s) => {
+      s.bindHookHandler('/*', 'beforeServe', (r) => {
+        calls++;
+        r.response.write('a');
+      });
+      s.bindHookHandler('/*', 'afterServe', (r) => {
+        calls++;
+        r.response.write('b');
+      });
+      s.group('/', (group) => {
+        group.middleware(around('1', '2'));
+        group.all('/user/list', (r) => r.response.write('list'));
+      });
+      s.setServerRoot(static1());
+    });
+    const c = gfClient(url);
+    // A file streams from disk, so its afterServe hook may run just after the client has the
+    // whole body: wait for it (GoFrame buffers the file, so its hooks are done first).
+    assert.equal(await c.getContent('/'), 'index');
+    await waitFor(() => calls === 2, 2000, 'two hook calls');
+    assert.equal(await c.getContent('/test.html'), 'test');
+    await waitFor(() => calls === 4, 2000, 'four hook calls');
+  });
+
+  // Test_BindMiddlewareDefault_Basic6
+  it('runs default middleware around an object binding', async () => {
+    const { url } = await startServer((s) => {
+      s.bindObject('/', new ObjectMiddleware());
+      s.bindMiddlewareDefault(around('1', '2'));
+      s.bindMiddlewareDefault(around('3', '4'));
+    });
+    const c = gfClient(url);
+    assert.equal(await c.getContent('/'), '13100Object Index20042');
+    assert.equal(await c.getContent('/init'), '1342');
+    assert.equal(await c.getContent('/shut'), '1342');
+    assert.equal(await c.getContent('/index'), '13100Object Index20042');
+    assert.equal(await c.getContent('/show'), '13100Object Show20042');
+    assert.equal(await c.getContent('/none-exist'), '1342');
+  });
+
+  // Test_Middleware_CORSAndAuth
+  it('sets GoFrame default CORS headers from a middleware', async () => {
+    const { url } = await startServer((s) => {
+      s.use(async (r) => {
+        r.response.corsDefault();
+        await r.middleware.next();
+      });
+      s.group('/api.v2', (group) => {
+        group.middleware(async (r) => {
+          await r.parse();
+          if (r.get('token') === '123456') await r.middleware.next();
+          else r.response.writeStatus(403);
+        });
+        group.post('/user/list', (r) => r.response.write('list'));
+      });
+    });
+    const res = await gfClient(url).post('/api.v2/user/list', 'token=123456');
+    assert.equal(res.body, 'list');
+    const count = res.rawHeaders.filter(
+      (h, i) => i % 2 === 0 && h.toLowerCase() === 'access-control-allow-headers',
+    ).length;
+    assert.equal(count, 1);
+    assert.equal(
+      res.headers['access-control-allow-headers'],
+      'Origin,Content-Type,Accept,User-Agent,Cookie,Authorization,X-Auth-Token,X-Requested-With',
+    );
+    assert.equal(
+      res.headers['access-control-allow-methods'],
+      'GET,PUT,POST,DELETE,PATCH,HEAD,CONNECT,OPTIONS,TRACE',
+    );
+    assert.equal(res.headers['access-control-allow-origin'], '*');
+    assert.equal(res.headers['access-control-max-age'], '3628800');
+  });
+
+  // Test_Middleware_JsonBody
+  it('refuses a body that is not JSON', async () => {
+    const { url } = await startServer((s) => {
+      s.group('/', (group) => {
+        group.middleware(middleware.jsonBody());
+        group.all('/', (r) => r.response.write('hello'));
+      });
+    });
+    const c = gfClient(url);
+    assert.equal(await c.getContent('/'), 'hello');
+    assert.equal(await c.putContent('/'), 'hello');
+    assert.equal(await c.putContent('/', '{"name":"john"}'), 'hello');
+    assert.equal(
+      await c.putContent('/', '{"name":}'),
+      'the request body content should be JSON format',
+    );
   });
 });

@@ -130,4 +130,38 @@ describe('GoFrame middleware CORS', () => {
     assert.equal(res.status, 200);
     assert.equal(res.body, '1');
   });
+
+  // Test_Middleware_CORS1
+  it('runs group CORS middleware on a preflight for the POST route', async () => {
+    const { url } = await startServer((s) => {
+      s.group('/api.v2', (group) => {
+        group.middleware(cors());
+        group.post('/user/list', (r) => r.response.write('list'));
+      });
+    });
+    const res = await gfClient(url)
+      .header('Origin', ORIGIN)
+      .header('Access-Control-Request-Method', 'POST')
+      .options('/api.v2/user/list');
+    assert.equal(res.status, 204);
+    assert.equal(res.headers['access-control-allow-origin'], '*');
+    assert.ok(res.headers['access-control-allow-headers'] !== undefined);
+  });
+
+  // Test_Middleware_CORS2
+  it('runs group CORS middleware on a preflight for the GET route', async () => {
+    const { url } = await startServer((s) => {
+      s.group('/api.v2', (group) => {
+        group.middleware(cors());
+        group.get('/user/list/{type}', (r) => r.response.write(r.get('type')));
+      });
+    });
+    const res = await gfClient(url)
+      .header('Origin', ORIGIN)
+      .header('Access-Control-Request-Method', 'GET')
+      .options('/api.v2/user/list/1');
+    assert.equal(res.status, 204);
+    assert.equal(res.headers['access-control-allow-origin'], '*');
+    assert.ok(res.headers['access-control-allow-headers'] !== undefined);
+  });
 });

@@ -129,7 +129,7 @@ describe('GoFrame request params with struct tags', () => {
   // Test_ParamsInvalidJsonReportsParseError
   // DIFFERENCE: an invalid JSON body answers HTTP 400 with the coded error
   // `{"code":"SLUICE_JSON_INVALID",...,"data":null}`; GoFrame answers HTTP 200 with
-  // `{"code":51,...,"data":null}` (CodeInvalidParameter). Sluice's codes are strings.
+  // `{"code":53,...,"data":null}` (CodeInvalidParameter). Sluice's codes are strings.
   it('answers 400 SLUICE_JSON_INVALID for a body that is not JSON', async () => {
     const { url } = await startServer((s) => {
       s.group('/', (group) => {
@@ -197,5 +197,84 @@ describe('GoFrame request params with struct tags', () => {
         [field],
       );
     }
+  });
+
+  // Test_ParamsTagDefault
+  it('applies the default for a query key without a value', async () => {
+    const userDefault = defineRoute({
+      method: 'GET',
+      path: '/user-default',
+      input: z.object({
+        id: z.coerce.number().default(1),
+        name: z.string().default('john'),
+        age: z.coerce.number().default(18),
+      }),
+    });
+    const UserTagDefault = {
+      user: handle(userDefault, (ctx, req) => {
+        g.requestFromCtx(ctx)?.response.writeJson({ Id: req.id, Name: req.name, Age: req.age });
+      }),
+    };
+    const { url } = await startServer((s) => {
+      s.group('/', (group) => {
+        group.middleware(handlerResponse());
+        group.bind(UserTagDefault);
+      });
+    });
+    assert.equal(
+      await gfClient(url).getContent('/user-default?id=100&name=smith&age'),
+      '{"Id":100,"Name":"smith","Age":18}',
+    );
+  });
+
+  // Test_ParamsInvalidJsonReportsParseError
+  it('refuses a JSON array body for an object input', async () => {
+    const userInvalidJson = defineRoute({
+      method: 'ALL',
+      path: '/user-invalid-json',
+      input: z.object({ name: z.string().optional() }),
+    });
+    const { url } = await startServer((s) => {
+      s.group('/', (group) => {
+        group.middleware(handlerResponse());
+        group.bind({ user: handle(userInvalidJson, (_ctx, req) => ({ Name: req.name ?? '' })) });
+      });
+    });
+    const c = gfClient(url).contentJson();
+    for (const method of ['POST', 'GET']) {
+      const res = await c.request(method, '/user-invalid-json', '[{"name":"john"}]');
+      assert.equal(res.status, 400, method);
+      assert.equal((JSON.parse(res.body) as { data: unknown }).data, null);
+    }
+  });
+
+  // Test_ParamsTagIn
+  it('reads input fields from a cookie and a header', async () => {
+    const user = defineRoute({
+      method: 'POST',
+      path: '/user',
+      summary: 'user api',
+      tags: ['User'],
+      input: z.object({
+        id: z.coerce.number().default(1),
+        name: z.string().min(1),
+        age: z.string().min(1),
+      }),
+      in: { name: 'cookie', age: 'header' },
+    });
+    const UserTagIn = {
+      user: handle(user, (ctx, req) => {
+        g.requestFromCtx(ctx)?.response.writeJson({ Id: req.id, Name: req.name, Age: req.age });
+      }),
+    };
+    const { url } = await startServer((s) => {
+      s.group('/', (group) => {
+        group.middleware(handlerResponse());
+        group.bind(UserTagIn);
+      });
+    });
+    const c = gfClient(url).header('Cookie', 'name=john').header('age', '18');
+    assert.equal(await c.postContent('/user'), '{"Id":1,"Name":"john","Age":"18"}');
+    assert.equal(await c.postContent('/user', 'name=&age='), '{"Id":1,"Name":"john","Age":"18"}');
   });
 });

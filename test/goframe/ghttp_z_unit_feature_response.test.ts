@@ -10,6 +10,7 @@ import { startServer } from '../helpers/server.js';
 import { gfClient } from './gf-client.js';
 
 const FILE1 = fileURLToPath(new URL('./testdata/upload/file1.txt', import.meta.url));
+const CHINESE = fileURLToPath(new URL('./testdata/upload/中文.txt', import.meta.url));
 const FILE1_TEXT = 'file1.txt: a fixture for the serveFile cases.';
 
 describe('GoFrame response', () => {
@@ -87,5 +88,96 @@ describe('GoFrame response', () => {
     assert.equal(await c.getContent('/WritelnNil'), '\n');
     assert.equal(await c.getContent('/Writeln', 'name=john'), 'john\n');
     assert.equal(await c.getContent('/Writefln', 'name=john'), 'john\n');
+  });
+
+  // Test_Response_ServeFileDownload
+  // DIFFERENCE: Content-Disposition follows RFC 6266/8187: `attachment; filename="file1.txt"`
+  // (a quoted ASCII name) and, for a name that is not plain ASCII, a quoted fallback plus
+  // `filename*=UTF-8''<percent-encoded UTF-8>`. GoFrame sends `attachment;filename=file1.txt`
+  // (query-escaped, so a space becomes `+`) or only `filename*=`. Both mean the same name to a
+  // browser; Sluice's form is the standard one and keeps spaces.
+  it('serves a file as a download', async () => {
+    const { url } = await startServer((s) => {
+      s.bindHandler('/ServeFileDownload', (r) =>
+        r.response.serveFileDownload(String(r.getQuery('filePath'))),
+      );
+    });
+    const c = gfClient(url);
+    assert.equal(await c.getContent('/ServeFileDownload', 'filePath=file1.txt'), 'Not Found');
+    const res = await c.get('/ServeFileDownload', `filePath=${FILE1}`);
+    assert.equal(res.body, 'file1.txt: a fixture for the serveFile cases.');
+    assert.equal(res.headers['content-disposition'], 'attachment; filename="file1.txt"');
+    assert.equal(res.headers['content-type'], 'application/force-download');
+    assert.equal(res.headers['accept-ranges'], 'bytes');
+    assert.equal(res.headers['access-control-expose-headers'], 'Content-Disposition');
+    const cn = await c.get('/ServeFileDownload', `filePath=${encodeURIComponent(CHINESE)}`);
+    assert.equal(cn.body, '中文.txt: a fixture for the serveFile cases.');
+    assert.equal(
+      cn.headers['content-disposition'],
+      `attachment; filename="__.txt"; filename*=UTF-8''${encodeURIComponent('中文.txt')}`,
+    );
+  });
+
+  // Test_Response_Redirect
+  it('redirects back to the Referer', async () => {
+    const { url } = await startServer((s) => {
+      s.bindHandler('/', (r) => r.response.write('RedirectResult'));
+      s.bindHandler('/RedirectBack', (r) => r.response.redirectBack());
+    });
+    assert.equal(
+      await gfClient(url).header('Referer', '/').getContent('/RedirectBack'),
+      'RedirectResult',
+    );
+  });
+
+  // Test_Response_Write
+  it('writes with writefExit and ends the handler', async () => {
+    const { url } = await startServer((s) => {
+      s.bindHandler('/WritefExit', (r) => {
+        r.response.writefExit('%s', 'WritefExit');
+        r.response.write('not reached');
+      });
+    });
+    assert.equal(await gfClient(url).getContent('/WritefExit'), 'WritefExit');
+  });
+
+  // Test_Response_Write
+  it('writes JSON bytes as they are', async () => {
+    const { url } = await startServer((s) => {
+      s.bindHandler('/WriteJson', (r) =>
+        r.response.writeJson(Buffer.from(JSON.stringify({ name: 'john' }))),
+      );
+    });
+    assert.equal(await gfClient(url).getContent('/WriteJson'), '{"name":"john"}');
+  });
+
+  // Test_Response_Write
+  it('writes JSONP', async () => {
+    const { url } = await startServer((s) => {
+      s.bindHandler('/WriteJsonP', (r) =>
+        r.response.writeJsonP(Buffer.from(JSON.stringify({ name: 'john' }))),
+      );
+      s.bindHandler('/WriteJsonPWithStruct', (r) => r.response.writeJsonP({ name: 'john' }));
+    });
+    const c = gfClient(url);
+    assert.equal(await c.getContent('/WriteJsonP'), '{"name":"john"}');
+    const res = await c.request('GET', '/WriteJsonP', '{"name":"john"}');
+    assert.equal(res.headers['content-type'], 'application/javascript');
+    assert.equal(await c.getContent('/WriteJsonPWithStruct'), '{"name":"john"}');
+    assert.equal(
+      await c.getContent('/WriteJsonPWithStruct', 'callback=callback'),
+      'callback({"name":"john"})',
+    );
+  });
+
+  // Test_Response_Write
+  it('writes XML', async () => {
+    const { url } = await startServer((s) => {
+      s.bindHandler('/WriteXml', (r) => r.response.writeXml(Buffer.from('<name>john</name>')));
+      s.bindHandler('/WriteXmlWithStruct', (r) => r.response.writeXml({ name: 'john' }));
+    });
+    const c = gfClient(url);
+    assert.equal(await c.getContent('/WriteXml'), '<name>john</name>');
+    assert.equal(await c.getContent('/WriteXmlWithStruct'), '<name>john</name>');
   });
 });

@@ -143,4 +143,18 @@ describe('GoFrame router basic', () => {
     assert.equal(await c.getContent('/admin-goods'), 'admin-goods');
     assert.equal(await c.getContent('/admin-goods-2'), 'admin-goods-{page}');
   });
+
+  // Test_Router_ExtraChar
+  it('matches a route whatever the repeated slashes in the request path', async () => {
+    const { url } = await startServer((s) => {
+      s.group('/api', (group) => {
+        group.get('/test', (r) => r.response.write('test'));
+      });
+    });
+    const c = gfClient(url);
+    assert.equal(await c.getContent('/api/test//'), 'test');
+    assert.equal(await c.getContent('//api/test//'), 'test');
+    assert.equal(await c.getContent('//api//test//'), 'test');
+    assert.equal(await c.getContent('///api///test///'), 'test');
+  });
 });

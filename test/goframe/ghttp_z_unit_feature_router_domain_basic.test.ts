@@ -4,7 +4,7 @@
 // `s.bindHandler(p + '@' + domain, h)` per domain (Sluice has no domain object yet: see pending).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Handler, Server } from '../../src/index.js';
+import type { Handler, Request, Server } from '../../src/index.js';
 import { startServer } from '../helpers/server.js';
 import { gfClient, type GfClient } from './gf-client.js';
 
@@ -165,5 +165,46 @@ describe('GoFrame router domain basic', () => {
     assert.equal(await c.getContent('/john/update'), 'john');
     assert.equal(await c.getContent('/john/edit'), 'edit');
     assert.equal(await c.getContent('/user/list/100.html'), '100');
+  });
+
+  // Test_Router_DomainBasic
+  it('binds routes through a domain object for a list of hosts', async () => {
+    const { url } = await startServer((s) => {
+      const d = s.domain('localhost, local');
+      d.bindHandler('/:name/update', (r: Request) => r.response.write(r.get('name')));
+      d.bindHandler('/user/list/{field}.html', (r: Request) => r.response.write(r.get('field')));
+    });
+    const port = new URL(url).port;
+    assert.equal(await gfClient(url).getContent('/john/update'), 'Not Found');
+    for (const host of ['localhost', 'local']) {
+      const c = gfClient(url).host(`${host}:${port}`);
+      assert.equal(await c.getContent('/john/update'), 'john');
+      assert.equal(await c.getContent('/user/list/100.html'), '100');
+    }
+  });
+
+  // Test_Router_DomainCustomStatusHandler
+  it('runs a domain status handler only for its hosts', async () => {
+    const { url } = await startServer((s) => {
+      const d = s.domain('localhost, local');
+      d.bindHandler('/', (r: Request) => r.response.write('hello'));
+      d.bindStatusHandler(404, (r: Request) => r.response.write('404 page'));
+    });
+    const port = new URL(url).port;
+    assert.equal(await gfClient(url).getContent('/ThisDoesNotExist'), 'Not Found');
+    for (const host of ['localhost', 'local']) {
+      const c = gfClient(url).host(`${host}:${port}`);
+      assert.equal(await c.getContent('/'), 'hello');
+      assert.equal(await c.getContent('/ThisDoesNotExist'), '404 page');
+    }
+  });
+
+  // TestIssue4100
+  it('treats s.domain("") as every host', async () => {
+    const { url } = await startServer((s) => {
+      const d = s.domain('');
+      d.bindHandler('/:name/update', (r: Request) => r.response.write(r.get('name')));
+    });
+    assert.equal(await gfClient(url).getContent('/john/update'), 'john');
   });
 });

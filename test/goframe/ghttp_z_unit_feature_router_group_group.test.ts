@@ -63,4 +63,27 @@ describe('GoFrame router group in group', () => {
       assert.equal(res.body, 'Method Not Allowed', path);
     }
   });
+
+  // Test_Router_Group_Group
+  it('runs the more specific group hook first', async () => {
+    const { url } = await startServer((s) => {
+      s.bindHookHandler('/api.v2/hook/*', 'beforeServe', (r) => r.response.write('hook any'));
+      s.bindHookHandler('/api.v2/hook/:name', 'beforeServe', (r) => r.response.write('hook name'));
+    });
+    const c = gfClient(url);
+    assert.equal(await c.getContent('/api.v2/hook/name'), 'hook namehook any');
+  });
+
+  // Test_Router_Group_Group
+  it('binds hooks through the group', async () => {
+    const { url } = await startServer((s) => {
+      s.group('/api.v2', (group) => {
+        group.group('/hook', (group) => {
+          group.hook('/*', 'beforeServe', (r) => r.response.write('hook any'));
+        });
+      });
+    });
+    const c = gfClient(url);
+    assert.equal(await c.getContent('/api.v2/hook'), 'hook any');
+  });
 });

@@ -31,4 +31,16 @@ describe('GoFrame router group hooks', () => {
     assert.equal(await c.getContent('/api/handler'), '012');
     assert.equal(await c.getContent('/api/ThisDoesNotExist'), '02');
   });
+
+  // Test_Router_Group_Hook2
+  it('does not run GET hooks on POST requests', async () => {
+    const { url } = await startServer((s) => {
+      s.group('/api').get('/handler', (r) => r.response.write('1'));
+      s.bindHookHandler('GET:/api/*', 'beforeServe', (r) => r.response.write('0'));
+      s.bindHookHandler('GET:/api/*', 'afterServe', (r) => r.response.write('2'));
+    });
+    const c = gfClient(url);
+    assert.equal(await c.postContent('/api/handler'), 'Method Not Allowed');
+    assert.equal(await c.postContent('/api/ThisDoesNotExist'), 'Not Found');
+  });
 });

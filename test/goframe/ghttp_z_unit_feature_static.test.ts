@@ -52,13 +52,11 @@ describe('GoFrame static files', () => {
   });
 
   // Test_Static_Folder_Forbidden
-  // DIFFERENCE: a directory without an index file answers 404 "Not Found" (nothing reveals that
-  // the directory exists); GoFrame answers 403 "Forbidden".
-  it('answers 404 for a directory without an index file (GoFrame: 403 Forbidden)', async () => {
+  it('answers 403 for a directory without an index file', async () => {
     const { url } = await startServer((s) => s.setServerRoot(tempSite({ 'test.html': 'test' })));
     const res = await gfClient(url).get('/');
-    assert.equal(res.status, 404);
-    assert.equal(res.body, 'Not Found');
+    assert.equal(res.status, 403);
+    assert.equal(res.body, 'Forbidden');
   });
 
   // Test_Static_IndexFiles1
@@ -98,12 +96,91 @@ describe('GoFrame static files', () => {
   });
 
   // Test_Static_AddStaticPath
-  // DIFFERENCE: the root directory without an index file answers 404 (GoFrame: 403 Forbidden).
-  it('answers 404 for the root without an index next to a static path (GoFrame: 403)', async () => {
+  it('answers 403 for the root without an index next to a static path', async () => {
     const { url } = await startServer((s) => {
       s.setServerRoot(tempSite({ 'test.html': 'test1' }));
       s.addStaticPath('/my-test', tempSite({ 'test.html': 'test2' }));
     });
-    assert.equal((await gfClient(url).get('/')).status, 404);
+    assert.equal(await gfClient(url).getContent('/'), 'Forbidden');
+  });
+
+  // Test_Static_ServerRoot
+  it('serves index.htm for the root', async () => {
+    const dir = tempSite({ 'index.htm': 'index' });
+    for (const root of [dir, relative(process.cwd(), dir)]) {
+      const { url } = await startServer((s) => s.setServerRoot(root));
+      assert.equal(await gfClient(url).getContent('/'), 'index', root);
+    }
+  });
+
+  // Test_Static_IndexFolder
+  it('lists a directory when index folders are on', async () => {
+    const dir = tempSite({ 'test.html': 'test' });
+    const { url } = await startServer((s) => {
+      s.setIndexFolder(true);
+      s.setServerRoot(dir);
+    });
+    const c = gfClient(url);
+    const listing = await c.get('/');
+    assert.equal(listing.status, 200);
+    assert.ok(listing.body.includes('<a href="/test.html"'), listing.body);
+    assert.equal(await c.getContent('/index.html'), 'Not Found');
+    assert.equal(await c.getContent('/test.html'), 'test');
+  });
+
+  // Test_Static_IndexFiles2
+  it('uses the configured index files', async () => {
+    const dir = tempSite({ 'test.html': 'test' });
+    const { url } = await startServer((s) => {
+      s.setIndexFiles(['index.html', 'test.html']);
+      s.setServerRoot(dir);
+    });
+    const c = gfClient(url);
+    assert.equal(await c.getContent('/'), 'test');
+    assert.equal(await c.getContent('/index.html'), 'Not Found');
+    assert.equal(await c.getContent('/test.html'), 'test');
+  });
+
+  // Test_Static_AddSearchPath1
+  it('finds a file in a search path', async () => {
+    const path1 = tempSite();
+    const path2 = tempSite({ 'test.html': 'test' });
+    const { url } = await startServer((s) => {
+      s.setServerRoot(path1);
+      s.addSearchPath(path2);
+    });
+    const c = gfClient(url);
+    assert.equal(await c.getContent('/'), 'Forbidden');
+    assert.equal(await c.getContent('/test.html'), 'test');
+  });
+
+  // Test_Static_AddSearchPath2
+  it('prefers the server root over a search path', async () => {
+    const path1 = tempSite({ 'test.html': 'test1' });
+    const path2 = tempSite({ 'test.html': 'test2' });
+    const { url } = await startServer((s) => {
+      s.setServerRoot(path1);
+      s.addSearchPath(path2);
+    });
+    const c = gfClient(url);
+    assert.equal(await c.getContent('/'), 'Forbidden');
+    assert.equal(await c.getContent('/test.html'), 'test1');
+  });
+
+  // Test_Static_Rewrite
+  it('rewrites request paths before serving', async () => {
+    const dir = tempSite({ 'test1.html': 'test1', 'test2.html': 'test2' });
+    const { url } = await startServer((s) => {
+      s.setServerRoot(dir);
+      s.setRewrite('/test.html', '/test1.html');
+      s.setRewriteMap({ '/my-test1': '/test1.html', '/my-test2': '/test2.html' });
+    });
+    const c = gfClient(url);
+    assert.equal(await c.getContent('/'), 'Forbidden');
+    assert.equal(await c.getContent('/test.html'), 'test1');
+    assert.equal(await c.getContent('/test1.html'), 'test1');
+    assert.equal(await c.getContent('/test2.html'), 'test2');
+    assert.equal(await c.getContent('/my-test1'), 'test1');
+    assert.equal(await c.getContent('/my-test2'), 'test2');
   });
 });

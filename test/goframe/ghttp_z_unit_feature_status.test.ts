@@ -18,4 +18,14 @@ describe('GoFrame status handlers', () => {
     assert.equal(await c.getContent('/404'), '404');
     assert.equal(await c.getContent('/502'), '502');
   });
+
+  // Test_StatusHandler_Multi
+  it('runs every handler bound for a status', async () => {
+    const { url } = await startServer((s) => {
+      s.bindStatusHandler(502, (r) => r.response.writeOver('1'));
+      s.bindStatusHandler(502, (r) => r.response.write('2'));
+      s.bindHandler('/502', (r) => r.response.writeStatusExit(502));
+    });
+    assert.equal(await gfClient(url).getContent('/502'), '12');
+  });
 });
