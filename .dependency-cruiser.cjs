@@ -11,6 +11,7 @@ const LAYERS = [
   ['hub', 'stream', 'session'],
   ['wire'],
   ['sse', 'websocket'],
+  ['runs'],
   ['exchange'],
   ['engine'],
   ['middleware', 'controller'],

@@ -2,7 +2,9 @@
 // single-stream throughput and SSE fan-out. Writes .bench-results/summary.md (and one JSON file
 // per bench) and prints the summary.
 //
-//   BENCH_ONLY=http,sse          select: router, http, stream (alias throughput), sse
+//   BENCH_ONLY=http,sse          select: router, http, stream (alias throughput), sse, runs
+//   RUNS_RUNS=100 RUNS_FOLLOWERS=10 RUNS_RATE=50 RUNS_SECONDS=10 RUNS_RESUMES=200
+//   RUNS_IMPLS=sluice-memory,sluice-redis,resumable-stream   durable runs (bench/runs.ts)
 //   BENCH_ROUNDS=5               rounds (interleaved) for http, stream and sse
 //   BENCH_SECONDS=5              wrk duration per route and round
 //   BENCH_STREAM_SECONDS=5       single-stream duration
@@ -28,6 +30,7 @@ import {
 import { runHttpBench, runValidatedBench } from './http.js';
 import { runSseBench } from './sse-fanout.js';
 import { runStreamBench } from './stream-throughput.js';
+import { runRunsBench } from './runs.js';
 
 interface RouterResult {
   sluiceOpsPerSec: number;
@@ -37,8 +40,8 @@ interface RouterResult {
   routes: number;
 }
 
-type Section = 'router' | 'http' | 'stream' | 'sse';
-const ALL: Section[] = ['router', 'http', 'stream', 'sse'];
+type Section = 'router' | 'http' | 'stream' | 'sse' | 'runs';
+const ALL: Section[] = ['router', 'http', 'stream', 'sse', 'runs'];
 const ALIASES: Record<string, Section> = {
   throughput: 'stream',
   'sse-fanout': 'sse',
@@ -132,6 +135,9 @@ for (const section of sections) {
         break;
       case 'sse':
         parts.push((await runSseBench()).markdown);
+        break;
+      case 'runs':
+        parts.push((await runRunsBench()).markdown);
         break;
     }
   } catch (err) {

@@ -1,8 +1,9 @@
 // The Sluice showcase: `npm start`, then open http://127.0.0.1:8999/
 //   /counter.html  the seed's counter (0..99, one every 200 ms), framed as real SSE events
 //   /chat.html     a chat room over the hub; open it in two tabs (or on two instances, below)
-//   /llm.html      an LLM-style token stream started by a POST with a JSON body and an
-//                  Authorization header, read with sluice/client's stream()
+//   /llm.html      an LLM answer as a durable run: a POST starts it, sluice/client's stream()
+//                  follows it; reload mid-answer and it continues where it was, open a second
+//                  tab and both show the same answer, Stop stops the (fake) model
 // Plain HTML and inline JavaScript from examples/showcase/public (no bundler), one EventSource
 // per page at most (browsers allow six HTTP/1.1 connections per origin).
 //
@@ -11,8 +12,9 @@
 //   REDIS_URL=redis://127.0.0.1:6379 PORT=8999 npm start
 //   REDIS_URL=redis://127.0.0.1:6379 PORT=9000 npm start
 // Also: HOST (default 127.0.0.1), COUNTER_COUNT, COUNTER_INTERVAL_MS, TOKEN_INTERVAL_MS.
-// examples/llm-client.ts streams /api/chat from Node.
-import { createHub, HttpError, Server, type Hub } from '../src/index.js';
+// examples/llm-client.ts streams /api/chat from Node. With REDIS_URL, a run started on one
+// instance is followed and stopped from the other.
+import { createHub, createRuns, HttpError, Server, type Hub } from '../src/index.js';
 import { transpileClientModules } from './showcase/client-modules.js';
 
 const port = Number(process.env.PORT ?? 8999);
@@ -41,13 +43,45 @@ function resumeIndex(lastEventId: string | undefined): number {
 function answerTokens(prompt: string): string[] {
   const answer =
     `You asked: "${prompt}". Here is a streamed answer, one token at a time. ` +
-    'Each token is an SSE event with an id, so a client that loses the connection resumes with ' +
-    'Last-Event-ID and misses nothing. The request was a POST with a JSON body and an ' +
-    'Authorization header, which EventSource cannot send; sluice/client can.';
+    'It is a durable run: the model runs on the server whatever the page does, so a reload ' +
+    'continues where it was, a second tab shows the same answer, and Stop really stops the ' +
+    'model. The page follows it with sluice/client, which EventSource cannot replace.';
   return answer.match(/\S+\s*/g) ?? [];
 }
 
+/** A fake model: one token every TOKEN_INTERVAL_MS; it says so when its signal aborts. */
+async function* fakeModel(
+  prompt: string,
+  run: string,
+  signal: AbortSignal,
+): AsyncGenerator<string> {
+  signal.addEventListener(
+    'abort',
+    () => {
+      const code = (signal.reason as { code?: string } | undefined)?.code ?? 'aborted';
+      process.stdout.write(`model: run ${run} signal aborted (${code})\n`);
+    },
+    { once: true },
+  );
+  for (const token of answerTokens(prompt)) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, tokenIntervalMs);
+      signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+    if (signal.aborted) return;
+    yield token;
+  }
+}
+
+/** The owner of a run: the bearer token (a real app would use its session's user). */
+function ownerOf(r: { header(name: string): string | undefined }): string {
+  const m = /^Bearer (\S+)$/.exec(r.header('authorization') ?? '');
+  if (!m) throw new HttpError(401, 'send Authorization: Bearer <token>');
+  return m[1]!;
+}
+
 const { hub, kind } = await makeHub();
+const runs = createRuns(hub, { ttl: 10 * 60_000 });
 const clientModules = transpileClientModules();
 const s = new Server();
 s.setAddress(`${host}:${port}`);
@@ -90,30 +124,26 @@ s.get('/chat/events', async (r) => {
   await es.subscribe(hub, 'chat');
 });
 
-// (c) An LLM-style token stream: POST {"prompt"} with `Authorization: Bearer <token>`;
-// `event: token` {"text"} per word, then `event: done` {"reason"}. Ids are token indexes, so a
-// client reconnecting with Last-Event-ID gets the rest, and one that already had `done` gets 204.
+// (c) An LLM answer as a durable run. POST {"prompt"} with `Authorization: Bearer <token>`
+// starts the fake model and answers {"id"}; GET /api/chat/{id} follows it (`event: token`
+// per word, then `event: sluice-end` {"outcome"}), resuming after Last-Event-ID; POST
+// /api/chat/{id}/stop cancels it. The token is the owner: another one gets 404.
 s.post('/api/chat', async (r) => {
-  if (!/^Bearer \S+$/.test(r.header('authorization') ?? '')) {
-    throw new HttpError(401, 'send Authorization: Bearer <token>');
-  }
+  const owner = ownerOf(r);
   const { prompt } = ((await r.json()) ?? {}) as { prompt?: unknown };
   if (typeof prompt !== 'string' || prompt.trim() === '' || prompt.length > 2000) {
     throw new HttpError(400, 'send {"prompt": string of 1 to 2000 characters}');
   }
-  const tokens = answerTokens(prompt.trim());
-  const start = resumeIndex(r.header('last-event-id')) + 1;
-  if (start > tokens.length) {
-    r.response.status = 204;
-    return;
-  }
-  const es = r.response.sse();
-  for (let i = start; i < tokens.length; i++) {
-    if (!(await es.send({ id: String(i), event: 'token', data: { text: tokens[i] } }))) return;
-    await sleep(tokenIntervalMs);
-  }
-  await es.send({ id: String(tokens.length), event: 'done', data: { reason: 'stop' } });
+  const run = await runs.start(
+    async ({ id, token, signal }) => {
+      for await (const t of fakeModel(prompt.trim(), id, signal)) await token(t);
+    },
+    { owner },
+  );
+  return { id: run.id };
 });
+s.get('/api/chat/{id}', (r) => runs.follow(r, String(r.get('id')), { owner: ownerOf(r) }));
+s.post('/api/chat/{id}/stop', (r) => runs.cancel(String(r.get('id')), { owner: ownerOf(r) }));
 
 // sluice/client for the pages, transpiled from src/client at startup (see client-modules.ts).
 s.get('/sluice/*path', (r) => {
@@ -124,7 +154,10 @@ s.get('/sluice/*path', (r) => {
 });
 
 s.setServerRoot(new URL('./showcase/public/', import.meta.url).pathname);
-s.onShutdown(() => hub.close());
+s.onShutdown(async () => {
+  await runs.close();
+  await hub.close();
+});
 
 process.stdout.write(`sluice showcase on the ${kind}\n`);
 await s.run();

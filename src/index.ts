@@ -112,3 +112,22 @@ export {
   type PublishInput,
   type SubscribeOptions,
 } from './hub/index.js';
+export {
+  createRuns,
+  RUN_END_EVENT,
+  RUN_FORMATS,
+  type Runs,
+  type RunsOptions,
+  type RunContext,
+  type RunEventInput,
+  type StartOptions,
+  type RunHandle,
+  type FollowOptions,
+  type FollowRequest,
+  type RunStatus,
+  type EventsOptions,
+  type RunFormat,
+  type RunEnd,
+  type RunOutcome,
+  type RunState,
+} from './runs/index.js';

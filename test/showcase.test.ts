@@ -94,8 +94,8 @@ describe('the showcase (npm start) in Chromium', () => {
     }
     const final = snapshots.at(-1)!;
     assert.match(final, /^You asked: "Why stream\?"\. Here is a streamed answer/);
-    assert.match(final, /sluice\/client can\.$/);
-    assert.match((await page.textContent('#status')) ?? '', /^done \(stop\), \d+ tokens$/);
+    assert.match(final, /EventSource cannot replace\.$/);
+    assert.match((await page.textContent('#status')) ?? '', /^done, \d+ tokens$/);
     const partial = snapshots.filter((t) => t !== '' && t !== final);
     assert.ok(
       partial.length >= 5,
@@ -108,12 +108,12 @@ describe('the showcase (npm start) in Chromium', () => {
     await page.close();
   });
 
-  it('tokens: without a valid Authorization the page reports the typed StreamError', async () => {
+  it('tokens: without a valid Authorization the page reports the 401', async () => {
     const page = await open('/llm.html');
     await page.fill('#token', '');
     await page.click('#go');
     await page.locator('#status[data-state="error"]').waitFor({ timeout: 5000 });
-    assert.equal(await page.textContent('#status'), 'failed: SLUICE_CLIENT_STATUS (HTTP 401)');
+    assert.equal(await page.textContent('#status'), 'failed: HTTP 401');
     await page.close();
   });
 
@@ -141,6 +141,6 @@ describe('the showcase (npm start) in Chromium', () => {
       { env: { ...process.env, URL: `${base}/api/chat`, TOKEN: 'n0de' }, timeout: 15_000 },
     );
     assert.match(stdout, /^You asked: "hello node"\. Here is a streamed answer/);
-    assert.match(stdout, /sluice\/client can\.\n\[done: stop\]\n$/);
+    assert.match(stdout, /EventSource cannot replace\.\n\[done\]\n$/);
   });
 });

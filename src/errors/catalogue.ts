@@ -192,6 +192,57 @@ export const ERROR_CODES = {
     message:
       'Redis answered the command with an error (WRONGTYPE, OOM, NOSCRIPT...); it was not retried: check the key and the Redis server',
   },
+  SLUICE_RUN_NOT_FOUND: {
+    status: 404,
+    message:
+      'no such run: the id is unknown, the run expired (ttl), or it belongs to another owner',
+  },
+  SLUICE_RUN_ID: {
+    status: 400,
+    message: 'a run id must be 1 to 128 characters of A-Z, a-z, 0-9, "_" and "-"',
+  },
+  SLUICE_RUN_EXISTS: {
+    status: 409,
+    message:
+      'a run with this id already exists; run ids must be unique (omit id to get a random one)',
+  },
+  SLUICE_RUN_LIMIT: {
+    status: 503,
+    message:
+      'this process holds maxRuns runs and none can be dropped; wait for runs to end or raise maxRuns',
+  },
+  SLUICE_RUN_EVENT: {
+    status: 500,
+    message:
+      'a run event is malformed: emit takes { data, event? }, a token event carries a string, and "sluice-end" and "sluice-reset" are reserved',
+  },
+  SLUICE_RUN_HISTORY_FULL: {
+    status: 500,
+    message:
+      "the run's history is full (maxEvents or maxBytes, or the process budget maxTotalBytes), so the run failed rather than drop an event; raise the limit or emit less",
+  },
+  SLUICE_RUN_ENDED: {
+    status: 409,
+    message: 'the run has ended (done, cancelled or failed elsewhere); the producer must stop',
+  },
+  SLUICE_RUN_CANCELLED: {
+    status: 409,
+    message: 'the run was cancelled',
+  },
+  SLUICE_RUN_FAILED: {
+    status: 500,
+    message: 'the run failed (its producer threw; the details are in the server log)',
+  },
+  SLUICE_RUN_PRODUCER_LOST: {
+    status: 503,
+    message:
+      'the process producing the run stopped renewing its lease (it died, froze or lost Redis), so the run failed',
+  },
+  SLUICE_RUN_LOST: {
+    status: 503,
+    message:
+      "the run's record vanished from the store (it expired, or Redis lost its data), so the run cannot go on",
+  },
   SLUICE_STATIC_FORBIDDEN: {
     status: 403,
     message: 'the path leaves the static root or holds forbidden characters',

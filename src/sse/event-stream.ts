@@ -220,12 +220,23 @@ export class EventStream {
    * hub's broker is doing.
    */
   async subscribe(hub: Hub, topic: string): Promise<void> {
+    const from = this.lastEventId;
+    await this.attach((sink) => hub.attach(topic, sink, from ? { from } : {}), SSE_CODEC);
+  }
+
+  /**
+   * @internal Streams the frames a hub-like source pushes (`connect` attaches the sink and
+   * returns its detach), in `codec`, until the client leaves or the source ends the sink: an
+   * end with a reason cuts the stream with it, an end without one just returns (the caller
+   * may write more, then close). What `subscribe` and durable runs share.
+   */
+  async attach(connect: (sink: HubSink) => () => void, codec: HubCodec): Promise<void> {
     if (this.closed) return;
     const sink = this.#response.sink!;
     let ended!: (reason?: Error) => void;
     const done = new Promise<Error | undefined>((resolve) => (ended = resolve));
     const hubSink: HubSink = {
-      codec: SSE_CODEC,
+      codec,
       write: (frame) => {
         if ((this.#frames ??= []).push(frame) === 1) scheduleFrames(this);
       },
@@ -233,11 +244,10 @@ export class EventStream {
     };
     const onAbort = (): void => ended();
     this.#request.onAborted(onAbort);
-    const from = this.lastEventId;
     let detach: (() => void) | undefined;
     try {
       // Registers at once: a client that leaves while the hub still waits (Redis down) detaches now.
-      detach = hub.attach(topic, hubSink, from ? { from } : {});
+      detach = connect(hubSink);
       const reason = await done;
       if (reason && !sink.gone) {
         this.drainFrames();
@@ -247,6 +257,22 @@ export class EventStream {
       detach?.();
       this.#request.offAborted(onAbort);
     }
+  }
+
+  /**
+   * @internal Writes frames now (those queued this turn first) as one write, and resolves like
+   * `send()`: true when the client has room, after it drains otherwise, false once it is gone. A
+   * replay written this way is paced by the client, never cut for its size.
+   */
+  writeFrames(frames: readonly Uint8Array[]): Promise<boolean> {
+    const sink = this.#response.sink;
+    if (this.#released || !sink || sink.gone) return RESOLVED_FALSE;
+    if (this.#frames !== undefined) this.drainFrames();
+    if (frames.length > 0) {
+      const chunk = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
+      if (!sink.write(chunk)) return RESOLVED_FALSE;
+    }
+    return sink.unsent >= sink.policy.highWaterMark ? sink.ready() : RESOLVED_TRUE;
   }
 
   /** @internal Server shutdown: a jittered retry hint, then a clean end. */

@@ -44,6 +44,9 @@ import {
   type TopicState,
 } from './scripts.js';
 
+import { RUN_STORE, type RunLimits, type RunStore } from '../run-store.js';
+import { RedisRunStore } from './runs.js';
+
 export type { RedisClientLike } from './connection.js';
 
 /**
@@ -742,6 +745,20 @@ class RedisHub implements Hub {
     }
     if (cmd) await closeWithin(cmd, CLOSE_GRACE_MS);
     await this.loop?.catch(() => {});
+  }
+
+  /** @internal Durable runs on this hub's Redis (`createRuns(hub)`; see ./runs.ts). */
+  [RUN_STORE](limits: RunLimits): RunStore {
+    return new RedisRunStore(this, limits, {
+      options: this.options,
+      prefix: this.prefix,
+      publishTimeoutMs: this.publishTimeoutMs,
+      keys: (topic) => ({
+        stream: this.streamKey(topic),
+        epoch: this.epochKey(topic),
+        counter: this.counterKey(topic),
+      }),
+    });
   }
 
   private streamKey(topic: string): string {
