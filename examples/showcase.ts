@@ -178,7 +178,7 @@ s.get('/counter/events', async (r) => {
 // A ticker published to the hub every TICK_INTERVAL_MS (one topic per instance, so
 // that its numbers never interleave). A page follows it with EventSource; es.subscribe
 // replays what the page missed after its Last-Event-ID, then goes live.
-const ticks = `ticks:${port}`;
+const ticks = `ticks:${port || process.pid}`;
 let tick = 0;
 const ticker = setInterval(() => {
   const data = { n: ++tick, at: Date.now() };
@@ -215,12 +215,12 @@ s.post('/demo/resume/drop', (r) => {
 // gets it. A tab that joins late starts from the room's start, so it sees the history
 // the hub kept (the last 200 messages); a reconnecting tab sends Last-Event-ID and gets
 // what it missed.
-const opened = await hub.publish('chat', {
-  event: 'chat',
-  data: { name: 'sluice', text: 'The room is open.', at: Date.now(), via: 0 },
-});
-// The position before the first event of this history (ids are <epoch>-<numbers>).
-const roomStart = opened.replace(/-(\d+)/g, '-0');
+let roomStart = ''; // the position before the room's first event: ids are <epoch>-<n>
+const opening = { name: 'sluice', text: 'The room is open.', at: Date.now(), via: 0 };
+hub.publish('chat', { event: 'chat', data: opening }).then(
+  (id) => (roomStart = id.replace(/-(\d+)/g, '-0')),
+  () => {}, // the hub was down at startup: new tabs then get live messages only
+);
 
 s.post('/chat/send', async (r) => {
   const { name, text } = ((await r.json()) ?? {}) as { name?: unknown; text?: unknown };
@@ -238,7 +238,8 @@ s.post('/chat/send', async (r) => {
 s.get('/chat/events', async (r) => {
   const es = r.response.sse();
   const from = es.lastEventId || roomStart; // a new tab: the kept history first
-  for await (const ev of hub.subscribe('chat', { from, signal: es.signal })) {
+  const options = from ? { from, signal: es.signal } : { signal: es.signal };
+  for await (const ev of hub.subscribe('chat', options)) {
     if (!(await es.send(ev))) break;
   }
 });
@@ -359,6 +360,9 @@ s.get('/demo/stats/events', async (r) => {
   while (await es.send({ event: 'stats', data: snapshot })) await sleep(1000);
 });
 // #endregion
+
+// Which instance and hub a page talks to (shown in every page's header).
+s.get('/demo/info', () => ({ port: s.port, hub: kind }));
 
 // The code each demo page shows beside it: the regions above, as they are in this file.
 s.get('/demo/source/{name}', (r) => {

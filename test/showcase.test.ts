@@ -186,7 +186,7 @@ describe('the showcase (npm start) in Chromium', () => {
   it('every demo shows the code that serves it, exactly as it is in examples/showcase.ts', async () => {
     const pages: Array<[string, string, string]> = [
       ['/resume.html', 'resume', 'await es.subscribe(hub, ticks)'],
-      ['/chat.html', 'chat', "hub.subscribe('chat', { from, signal: es.signal })"],
+      ['/chat.html', 'chat', "hub.subscribe('chat', options)"],
       ['/llm.html', 'llm', 'runs.follow(r,'],
       ['/slow.html', 'slow', "await es.subscribe(hub, 'firehose')"],
       ['/counter.html', 'counter', "s.get('/counter/events'"],
@@ -331,12 +331,16 @@ describe('the showcase (npm start) in Chromium', () => {
       assert.equal(a.at(-1), reference);
       assert.equal(b.at(-1), reference, 'the second tab shows the whole answer');
       assert.equal(await second.locator('#answer').getAttribute('data-resumed-at'), '0');
+      if (SCREENSHOTS) {
+        await second.setViewportSize({ width: 390, height: 844 });
+        await second.evaluate(() => document.querySelector('.stage')!.scrollIntoView());
+        await screenshot(second, 'llm-phone');
+      }
       await Promise.all([first.close(), second.close()]);
     });
 
     it('Stop cancels the run on the server: the model signal aborts', async () => {
       const page = await open('/llm.html', context);
-      if (SCREENSHOTS) await page.setViewportSize({ width: 390, height: 844 });
       await ask(page, 'Please stop me');
       await page.waitForFunction(
         () => Number(document.getElementById('answer')!.dataset.tokens) >= 3,
@@ -352,8 +356,6 @@ describe('the showcase (npm start) in Chromium', () => {
       while (!/signal aborted/.test(serverOut.slice(before)) && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 20));
       assert.match(serverOut.slice(before), /model: run \S+ signal aborted \(\w+\)/);
-      await page.evaluate(() => document.querySelector('.stage')!.scrollIntoView());
-      await screenshot(page, 'llm-phone');
       await page.close();
     });
 

@@ -101,3 +101,18 @@ export function figuresPanel(root) {
   es.addEventListener('error', () => (root.dataset.state = 'reconnecting'));
   return es;
 }
+
+// The header names the instance and hub this page talks to (two instances share a Redis hub
+// with `npm run showcase:cluster`).
+void fetch('/demo/info')
+  .then((res) => (res.ok ? res.json() : undefined))
+  .then((info) => {
+    const header = document.querySelector('header.top');
+    if (!info || !header) return;
+    const badge = document.createElement('span');
+    badge.className = 'instance';
+    badge.id = 'instance';
+    badge.textContent = `:${info.port} · ${info.hub.replace(/ at .*/, '')}`;
+    badge.title = `this page talks to the instance on port ${info.port}, on the ${info.hub}`;
+    header.append(badge);
+  });
