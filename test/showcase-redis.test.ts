@@ -7,6 +7,7 @@ import { after, it } from 'node:test';
 import { createClient } from 'redis';
 import { collectEvents, stream, type StreamEvent } from '../src/client/index.js';
 import { sleep } from './helpers/server.js';
+import { launchChromium } from './helpers/chromium.js';
 import { spawnExample } from './helpers/spawn-example.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -119,6 +120,35 @@ it('npm run showcase:cluster starts two instances on one Redis hub and stops bot
     }
   }
   assert.ok(found, 'the message posted on one is in the history two replays');
+
+  // In Chromium: a tab on each instance; a message sent on one appears live on the other.
+  const browser = await launchChromium();
+  try {
+    const errors: string[] = [];
+    const [a, b] = await Promise.all([browser.newPage(), browser.newPage()]);
+    for (const page of [a, b]) page.on('pageerror', (err) => errors.push(err.message));
+    await Promise.all([a.goto(`${one}/chat.html`), b.goto(`${two}/chat.html`)]);
+    for (const page of [a, b]) {
+      await page.locator('#status[data-state="open"]').waitFor({ timeout: 10_000 });
+      assert.match((await page.locator('#instance').textContent()) ?? '', /Redis hub$/);
+    }
+    const live = `live ${Date.now()}`;
+    // Subscribing on Redis is asynchronous: the tab on two is open, but send until it sees it.
+    const seen = b.locator('#messages li.message .text', { hasText: live });
+    for (let i = 0; (await seen.count()) === 0; i++) {
+      assert.ok(i < 50, 'the message sent on one never reached the tab on two');
+      if (i % 10 === 0) {
+        await a.fill('#text', live);
+        await a.click('button[type=submit]');
+      }
+      await sleep(100);
+    }
+    const via = b.locator('#messages li.message', { hasText: live }).first().locator('.via');
+    assert.match((await via.textContent()) ?? '', new RegExp(`via :${new URL(one).port}$`));
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
 
   const exited = new Promise<number | null>((resolve) => launcher.once('exit', resolve));
   launcher.kill('SIGTERM');

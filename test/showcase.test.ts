@@ -431,8 +431,17 @@ describe('the showcase (npm start) in Chromium', () => {
       Number(document.getElementById('count')!.textContent),
     ]);
     assert.equal(shown, received - 1, 'the n-th event carries n-1: none dropped, in order');
-    // The page no longer claims that a reload resumes: it says a reload starts again at 0.
-    assert.match(await text(page, '.demo-head p'), /starts again at 0/);
+    // What the page says: a reload starts a new EventSource, which sends no id: from 0 again.
+    assert.match(await text(page, '.demo-head p'), /the count starts again at 0/);
+    await page.reload();
+    await page.waitForFunction(
+      () => Number(document.getElementById('count')!.dataset.received) >= 2,
+    );
+    const [again, first] = await page.evaluate(() => [
+      Number(document.getElementById('count')!.dataset.received),
+      Number(document.getElementById('count')!.textContent),
+    ]);
+    assert.equal(first, again - 1, 'after the reload the count started at 0');
     await page.close();
   });
 
