@@ -16,7 +16,7 @@
 // two streams per page (browsers allow six HTTP/1.1 connections per origin, across tabs).
 //
 // The hub is the embedded memory hub; with REDIS_URL set it is the Redis hub, so that two
-// instances share the chat room and the runs:
+// instances share the chat room and the runs (`npm run showcase:cluster` starts two):
 //   REDIS_URL=redis://127.0.0.1:6379 PORT=8999 npm start
 //   REDIS_URL=redis://127.0.0.1:6379 PORT=9000 npm start
 // Also: HOST (default 127.0.0.1), COUNTER_COUNT, COUNTER_INTERVAL_MS, TOKEN_INTERVAL_MS,
@@ -37,12 +37,24 @@ import {
 } from '../src/index.js';
 import { transpileClientModules } from './showcase/client-modules.js';
 
-const port = Number(process.env.PORT ?? 8999);
-const host = process.env.HOST ?? '127.0.0.1';
-const counterCount = Number(process.env.COUNTER_COUNT ?? 100);
-const counterIntervalMs = Number(process.env.COUNTER_INTERVAL_MS ?? 200);
-const tokenIntervalMs = Number(process.env.TOKEN_INTERVAL_MS ?? 80);
-const tickIntervalMs = Number(process.env.TICK_INTERVAL_MS ?? 250);
+/** A whole number from the environment, or the default; anything else stops the start. */
+function envInt(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    process.stderr.write(`showcase: ${name}=${raw}: expected a whole number, ${min} to ${max}\n`);
+    process.exit(1);
+  }
+  return n;
+}
+
+const port = envInt('PORT', 8999, 0, 65535);
+const host = process.env.HOST || '127.0.0.1';
+const counterCount = envInt('COUNTER_COUNT', 100, 1, 1_000_000);
+const counterIntervalMs = envInt('COUNTER_INTERVAL_MS', 200, 10, 60_000);
+const tokenIntervalMs = envInt('TOKEN_INTERVAL_MS', 80, 1, 60_000);
+const tickIntervalMs = envInt('TICK_INTERVAL_MS', 250, 10, 60_000);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

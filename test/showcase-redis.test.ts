@@ -84,12 +84,18 @@ it('with REDIS_URL, two showcase instances share the chat room; a client resumes
   );
 });
 
-it('npm run showcase:cluster starts two instances on one Redis hub and stops both', async () => {
+it('npm run showcase:cluster starts two instances on one Redis hub and stops both', async (t) => {
   const launcher = spawn(process.execPath, ['--import', 'tsx', 'examples/showcase-cluster.ts'], {
     env: { ...process.env, PORTS: '0,0', REDIS_URL, SHOWCASE_PREFIX: PREFIX },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  children.push(launcher);
+  const exited = new Promise<number | null>((resolve) => launcher.once('exit', resolve));
+  // Whatever happens below, SIGTERM (not SIGKILL: the launcher must stop its two instances).
+  t.after(async () => {
+    if (launcher.exitCode !== null || launcher.signalCode !== null) return;
+    launcher.kill('SIGTERM');
+    await exited;
+  });
   let out = '';
   launcher.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const urls = await new Promise<string[]>((resolve, reject) => {
@@ -150,7 +156,6 @@ it('npm run showcase:cluster starts two instances on one Redis hub and stops bot
     await browser.close();
   }
 
-  const exited = new Promise<number | null>((resolve) => launcher.once('exit', resolve));
   launcher.kill('SIGTERM');
   assert.equal(await exited, 0, 'the launcher exits cleanly once both instances stopped');
   for (const url of urls) {

@@ -455,3 +455,19 @@ describe('the showcase (npm start) in Chromium', () => {
     assert.match(stdout, /EventSource cannot replace\.\n\[done\]\n$/);
   });
 });
+
+it('a bad number in the environment stops the showcase with one line naming it', async () => {
+  const run = promisify(execFile)(process.execPath, ['--import', 'tsx', SHOWCASE], {
+    env: { ...process.env, PORT: '0', TICK_INTERVAL_MS: '0.5' },
+    timeout: 15_000,
+  });
+  const err = (await run.then(
+    () => assert.fail('it started'),
+    (e: unknown) => e,
+  )) as { code: number; stderr: string };
+  assert.equal(err.code, 1);
+  assert.equal(
+    err.stderr,
+    'showcase: TICK_INTERVAL_MS=0.5: expected a whole number, 10 to 60000\n',
+  );
+});
