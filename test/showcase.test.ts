@@ -159,7 +159,7 @@ describe('the showcase (npm start) in Chromium', () => {
     const other = await open('/resume.html');
     const figures = page.locator('#figures');
     const seen = new Set<string>();
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 15_000;
     let deliveries = 0;
     while (seen.size < 3 && Date.now() < deadline) {
       const snap = await figures.getAttribute('data-snapshot');
@@ -172,11 +172,19 @@ describe('the showcase (npm start) in Chromium', () => {
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    assert.ok(seen.size >= 3, `three different snapshots in 10 s (saw ${seen.size})`);
+    assert.ok(seen.size >= 3, `three different snapshots in 15 s (saw ${seen.size})`);
     assert.ok(deliveries > 0, 'the ticker subscriber shows up as deliveries per second');
     assert.ok((await num(page, '[data-figure="streams"]')) >= 2, 'this panel and the resume page');
     assert.match(await text(page, '[data-figure="loop"]'), /^\d+\.\d ms$/);
     assert.match(await text(page, '[data-figure="rss"]'), /^\d+\.\d MiB$/);
+    if (SCREENSHOTS) {
+      // A few more seconds of the sparkline for the picture.
+      await page.waitForFunction(
+        () => Number(document.getElementById('figures')!.dataset.updates) >= 10,
+        null,
+        { timeout: 20_000 },
+      );
+    }
     await screenshot(page, 'landing-desktop');
     await page.setViewportSize({ width: 390, height: 844 });
     await screenshot(page, 'landing-phone');
@@ -195,7 +203,7 @@ describe('the showcase (npm start) in Chromium', () => {
     for (const [path, name, call] of pages) {
       const page = await open(path);
       const pre = page.locator(`pre[data-source="${name}"][data-loaded="true"]`);
-      await pre.waitFor({ state: 'attached', timeout: 5000 });
+      await pre.waitFor({ state: 'attached', timeout: 10_000 });
       const shown = await pre.evaluate((el) => el.textContent ?? '');
       assert.equal(shown, region(name), `${path} shows the ${name} region verbatim`);
       assert.ok(shown.includes(call), `${path}: the code shown holds ${call}`);
@@ -208,19 +216,19 @@ describe('the showcase (npm start) in Chromium', () => {
     allow(/GET .*\/demo\/resume\/events\?tab=\w+ net::ERR_/);
     allow(/^\/resume\.html: Failed to load resource: net::ERR_INCOMPLETE_CHUNKED_ENCODING$/);
     const page = await open('/resume.html');
-    await page.locator('#drop:enabled').waitFor({ timeout: 5000 });
+    await page.locator('#drop:enabled').waitFor({ timeout: 10_000 });
     await page.waitForFunction(() => Number(document.getElementById('received')!.textContent) >= 5);
     const before = await num(page, '#received');
     await page.click('#drop');
     await page.waitForFunction(
       () => document.getElementById('status')!.textContent!.startsWith('reconnected'),
       null,
-      { timeout: 5000 },
+      { timeout: 10_000 },
     );
     await page.waitForFunction(
       (n) => Number(document.getElementById('received')!.textContent) >= n,
       before + 10,
-      { timeout: 5000 },
+      { timeout: 10_000 },
     );
     assert.equal(await num(page, '#drops'), 1);
     assert.equal(await num(page, '#gaps'), 0, 'no tick missing');
@@ -245,7 +253,7 @@ describe('the showcase (npm start) in Chromium', () => {
 
   it('chat: a tab that joins late sees the history, then live messages both ways', async () => {
     const alice = await open('/chat.html');
-    await alice.locator('#status[data-state="open"]').waitFor({ timeout: 5000 });
+    await alice.locator('#status[data-state="open"]').waitFor({ timeout: 10_000 });
     await alice.fill('#name', 'alice');
     const said = [`first ${Date.now()}`, 'hello <b>late joiner</b>'];
     for (const line of said) {
@@ -253,14 +261,14 @@ describe('the showcase (npm start) in Chromium', () => {
       await alice.click('button[type=submit]');
       await alice
         .locator('#messages li.message .text', { hasText: line })
-        .waitFor({ timeout: 5000 });
+        .waitFor({ timeout: 10_000 });
     }
     assert.equal(await alice.inputValue('#text'), '', 'the input was cleared');
 
     const bob = await open('/chat.html');
-    await bob.locator('#status[data-state="open"]').waitFor({ timeout: 5000 });
+    await bob.locator('#status[data-state="open"]').waitFor({ timeout: 10_000 });
     const history = bob.locator('#messages li.message.history .text');
-    await history.filter({ hasText: said[1]! }).waitFor({ timeout: 5000 });
+    await history.filter({ hasText: said[1]! }).waitFor({ timeout: 10_000 });
     const texts = await history.allTextContents();
     assert.equal(texts[0], 'The room is open.', 'from the room start');
     assert.deepEqual(texts.slice(-2), said, 'in order, as text (not markup)');
@@ -274,7 +282,7 @@ describe('the showcase (npm start) in Chromium', () => {
     await bob.fill('#text', 'hi alice');
     await bob.click('button[type=submit]');
     const live = alice.locator('#messages li.message:not(.history)').last();
-    await live.locator('.text', { hasText: 'hi alice' }).waitFor({ timeout: 5000 });
+    await live.locator('.text', { hasText: 'hi alice' }).waitFor({ timeout: 10_000 });
     assert.equal(await live.locator('.name').textContent(), 'bob');
     await screenshot(bob, 'chat-desktop');
     await Promise.all([alice.close(), bob.close()]);
@@ -365,7 +373,7 @@ describe('the showcase (npm start) in Chromium', () => {
       const page = await open('/llm.html', context);
       await page.fill('#token', '');
       await page.click('#go');
-      await page.locator('#status[data-state="error"]').waitFor({ timeout: 5000 });
+      await page.locator('#status[data-state="error"]').waitFor({ timeout: 10_000 });
       assert.equal(
         await text(page, '#status'),
         'failed: HTTP 401: send Authorization: Bearer <token>',
@@ -376,7 +384,7 @@ describe('the showcase (npm start) in Chromium', () => {
 
   it('slow reader: a client that never reads is cut at its cap, the page gets every event', async () => {
     const page = await open('/slow.html');
-    await page.locator('#start:enabled').waitFor({ timeout: 5000 });
+    await page.locator('#start:enabled').waitFor({ timeout: 10_000 });
     await page.click('#start');
     const slow = page.locator('#slow-reader');
     await page
@@ -399,7 +407,7 @@ describe('the showcase (npm start) in Chromium', () => {
     await page.waitForFunction(
       () => Number(document.getElementById('figures')!.dataset.peakUnsent) > 64 * 1024,
       null,
-      { timeout: 3000 },
+      { timeout: 5000 },
     );
     // The page still flows after the cut: a second slow reader, a second burst, all received.
     await page.click('#start');
@@ -424,7 +432,7 @@ describe('the showcase (npm start) in Chromium', () => {
     await page.waitForFunction(
       () => Number(document.getElementById('count')!.dataset.received) >= 5,
       null,
-      { timeout: 5000 },
+      { timeout: 10_000 },
     );
     const [received, shown] = await page.evaluate(() => [
       Number(document.getElementById('count')!.dataset.received),

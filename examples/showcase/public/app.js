@@ -93,7 +93,9 @@ export function figuresPanel(root) {
       const max = Math.max(1, ...history);
       spark.setAttribute(
         'points',
-        history.map((v, i) => `${(i * 100) / 59},${30 - (v / max) * 28}`).join(' '),
+        history
+          .map((v, i) => `${(i * 100) / Math.max(history.length - 1, 1)},${30 - (v / max) * 28}`)
+          .join(' '),
       );
     }
   });
