@@ -57,7 +57,7 @@ s.get('/chat', (r) => r.response.sse().subscribe(hub, 'room'));
 export async function read(url: string): Promise<number> {
   let n = 0;
   try {
-    for await (const ev of stream<{ event: 'tick'; data: { i: number } }>(url, { json: true })) n += ev.data.i;
+    for await (const ev of stream<{ tick: { i: number } }>(url, { json: true })) n += ev.data.i;
   } catch (err) {
     if (err instanceof StreamError) return err.status;
     throw err;
@@ -92,8 +92,10 @@ describe('installable from git', { timeout: 420_000 }, () => {
         '--no-audit',
         '--no-fund',
         `git+file://${top}#${head}`,
-        // The server's declarations name Node's types, as any Node server's do.
+        // The server's declarations name Node's types, as any Node server's do, and the ws
+        // library's WebSocket (r.webSocket()); with skipLibCheck on, @types/ws is not needed.
         '@types/node@20',
+        '@types/ws@8',
       ],
       dir,
     );

@@ -729,6 +729,8 @@ export class Request<P extends Params = Params> {
   /** Stores a value on the request. */
   setCtxVar(key: string, value: unknown): void {
     (this.#values ??= new Map()).set(key, value);
+    // r.log carries the id: a logger made before requestId() set it must not outlive it.
+    if (key === 'requestId') this.#log = undefined;
   }
 
   /** Ends the current handler or middleware function only (like `return`). */

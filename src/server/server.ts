@@ -982,9 +982,25 @@ export class Server extends RouteBinder {
     return this;
   }
 
-  /** Starts, then waits for SIGINT/SIGTERM and shuts down gracefully; resolves after the drain. */
+  /**
+   * Starts, then waits for SIGINT/SIGTERM and shuts down gracefully; resolves after the drain.
+   * As GoFrame's `s.Run()`, it is the program's main loop: a busy port prints one line naming the
+   * port (`sluice: the port is already in use: 8999 ...`) and exits with status 1 (`start()`
+   * rejects with `SLUICE_PORT_IN_USE` instead, for programs that handle it).
+   * @example
+   * const s = g.server();
+   * s.get('/', () => 'hello');
+   * s.setPort(Number(process.env.PORT ?? 8999));
+   * await s.run(); // until Ctrl-C
+   */
   async run(): Promise<void> {
-    await this.start();
+    try {
+      await this.start();
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'SLUICE_PORT_IN_USE') throw err;
+      process.stderr.write(`sluice: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
     const host = this.#host ?? '127.0.0.1';
     for (const { port, secure } of this.#listeners!.ports) {
       process.stdout.write(`sluice: listening on ${secure ? 'https' : 'http'}://${host}:${port}\n`);
