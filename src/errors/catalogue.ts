@@ -291,4 +291,8 @@ export const ERROR_CODES = {
   },
 } as const;
 
+/**
+ * Every `SLUICE_...` code the server side raises.
+ * @example const code: ErrorCode = 'SLUICE_BODY_TOO_LARGE';
+ */
 export type ErrorCode = keyof typeof ERROR_CODES;

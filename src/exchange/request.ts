@@ -36,6 +36,10 @@ import { EXIT, EXIT_ALL, EXIT_HOOK } from './exit.js';
 import type { ExchangeHost, RouteSchemas, RunView } from './host.js';
 import { Response } from './response.js';
 
+/**
+ * Route parameters by name (`/user/:id` gives `{ id }`); a plain route types them from its path.
+ * @example s.get('/user/:id', (r) => r.params.id);
+ */
 export type Params = Record<string, string>;
 type Fields = Record<string, unknown>;
 
