@@ -163,7 +163,7 @@ const { serveFake } = require('sluice/testing');`),
     const r = spawnSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), 'ok 0,1,2');
-    // Node 20.19+ prints no ExperimentalWarning for require(esm) of a module without top-level await.
+    // require(esm) works from Node 20.19 and 22.12 on; before, these were the errors.
     assert.doesNotMatch(r.stderr, /ERR_REQUIRE_ESM|ERR_MODULE_NOT_FOUND/);
   });
 
