@@ -58,6 +58,18 @@ describe('StreamError carries the response', () => {
     assert.doesNotMatch(err.body, /\uFFFD/);
   });
 
+  it('a body that fits keeps its own last character, even U+FFFD', async () => {
+    const srv = await scriptServer([
+      (_req, res) => {
+        res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('bad byte: \uFFFD');
+      },
+    ]);
+    after(() => srv.close());
+    const err = await failure(srv.url);
+    assert.equal(err.body, 'bad byte: \uFFFD');
+  });
+
   it('a body that trickles without end: thrown after about a second with what came', async () => {
     const srv = await scriptServer([
       (_req, res) => {

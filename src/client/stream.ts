@@ -374,8 +374,10 @@ async function readErrorBody(response: Response): Promise<string> {
     at += part.length;
     if (at === bytes.length) break;
   }
-  // A character cut at the limit becomes one U+FFFD, dropped: the text ends on a whole character.
-  return new TextDecoder().decode(bytes).replace(/\uFFFD$/, '');
+  const text = new TextDecoder().decode(bytes);
+  // A character cut at the limit decodes as one U+FFFD: dropped, so the text ends on a whole
+  // character (a body that fits keeps its own U+FFFD).
+  return size > bytes.length ? text.replace(/\uFFFD$/, '') : text;
 }
 
 async function cancelBody(response: Response): Promise<void> {
