@@ -73,7 +73,7 @@ function npm(args: string[], cwd: string): { ok: boolean; out: string } {
   return { ok: r.status === 0, out: `${r.stdout}\n${r.stderr}` };
 }
 
-describe('installable from git', { timeout: 420_000 }, () => {
+describe('installable from git', { timeout: 600_000 }, () => {
   before(() => {
     const inGit = spawnSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: root });
     if (inGit.status !== 0) {
