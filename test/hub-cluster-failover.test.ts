@@ -110,13 +110,14 @@ async function drill(durability: 'primary' | 'replicated'): Promise<Figures> {
       await cluster.kill(victim);
       killedAt.push(Date.now());
       await cluster.waitOk();
+      // Back as a replica of the promoted one ('replicated' needs a replica to confirm).
+      await cluster.revive(victim);
+      await cluster.waitReplica(victim);
       await waitFor(
         () => recoveries.length > k,
         20_000,
         "a publish on the failed primary's topics",
       );
-      await cluster.revive(victim);
-      await cluster.waitReplica(victim);
       for (const t of topics) owners.set(t, (await cluster.primaryOf(keyOf(t))).port);
       await sleep(DRILL_MS / (KILLS + 1) / 2);
     }

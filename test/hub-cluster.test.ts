@@ -69,6 +69,8 @@ function collect(it: AsyncIterable<HubEvent>): { events: HubEvent[]; done: Promi
   return { events, done };
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond()) {
@@ -249,6 +251,37 @@ describe('redis hub in shards mode', () => {
         (err: unknown) => err instanceof SluiceError && err.code === 'SLUICE_HUB_UNAVAILABLE',
       );
       assert.equal(subs[1]!.events.length, 2, 'its subscriber waits (no end, no error)');
+    } finally {
+      await hub.close();
+      await spare.stop();
+    }
+  });
+
+  it("an instance restarted empty: its topics get sluice-reset then the new events, the other instance's topics nothing", async () => {
+    const spare = await startInstances(2);
+    const p = prefix();
+    const hub = createRedisHub({ shards: spare.urls, prefix: p });
+    try {
+      const topicOn = (i: number): string => {
+        for (let k = 0; ; k++) if (keySlot(`${p}{t:y${k}}s`) % 2 === i) return `y${k}`;
+      };
+      const topics = [topicOn(0), topicOn(1)];
+      const firsts = await Promise.all(topics.map((t) => hub.publish(t, { data: 'a' })));
+      const subs = topics.map((t, i) => collect(hub.subscribe(t, { from: firsts[i]! })));
+      await sleep(200); // live
+      await spare.kill(spare.nodes[1]!);
+      await spare.revive(spare.nodes[1]!);
+      for (const t of topics) await hub.publish(t, { data: 'b' });
+      for (const s of subs) await waitFor(() => s.events.some((e) => e.data === 'b'), 10_000, 'b');
+      assert.deepEqual(
+        subs[0]!.events.map((e) => e.data),
+        ['b'],
+        'the untouched instance: no reset',
+      );
+      const moved = subs[1]!.events;
+      assert.equal(moved[0]!.event, 'sluice-reset', 'the restarted instance: a reset first');
+      assert.equal(moved.at(-1)!.data, 'b');
+      assert.notEqual(moved.at(-1)!.id.split('-')[0], firsts[1]!.split('-')[0], 'a new epoch');
     } finally {
       await hub.close();
       await spare.stop();

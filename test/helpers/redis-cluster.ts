@@ -13,7 +13,7 @@ import { createClient } from 'redis';
 import { freePort } from '../stress/lib/redis-proc.js';
 
 const live = new Set<ChildProcess>();
-process.once('exit', () => {
+function killLive(): void {
   for (const c of live) {
     try {
       c.kill('SIGKILL');
@@ -21,7 +21,15 @@ process.once('exit', () => {
       // gone
     }
   }
-});
+}
+process.once('exit', killLive);
+// A test process stopped by a signal (a runner's timeout, ^C) takes its servers with it too.
+for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.once(sig, () => {
+    killLive();
+    process.kill(process.pid, sig);
+  });
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -301,6 +309,8 @@ export interface Instances {
   nodes: Node[];
   urls: string[];
   kill(node: Node): Promise<void>;
+  /** Starts a killed instance again on its port (empty: no persistence). */
+  revive(node: Node): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -319,5 +329,14 @@ export async function startInstances(n: number): Promise<Instances> {
     await stop();
     throw err;
   }
-  return { nodes, urls: nodes.map((x) => x.url), kill: (x) => kill(x.child), stop };
+  return {
+    nodes,
+    urls: nodes.map((x) => x.url),
+    kill: (x) => kill(x.child),
+    async revive(x) {
+      x.child = await launch(x.args);
+      x.pid = x.child.pid!;
+    },
+    stop,
+  };
 }
