@@ -97,6 +97,8 @@ async function drill(durability: 'primary' | 'replicated'): Promise<Figures> {
         }
       }
     });
+    const idle: { name: string; got: HubEvent[][] }[] = [];
+    const idleReaders: Promise<void>[] = [];
     for (let k = 0; k < KILLS; k++) {
       await sleep(DRILL_MS / (KILLS + 1) / 2);
       // The primary of a topic, with a replica in sync to take over.
@@ -107,6 +109,27 @@ async function drill(durability: 'primary' | 'replicated'): Promise<Figures> {
       );
       assert.ok(victimTopics.size > 0);
       for (const i of victimTopics) everVictim.add(i);
+      // A topic of the victim that nobody publishes to until the failover is over: a reader
+      // idle at the moment of the kill must notice the new primary all the same.
+      for (let j = 0; ; j++) {
+        const name = `idle-${k}-${j}`;
+        if ((await cluster.primaryOf(keyOf(name))).port !== victim.port) continue;
+        const from = await hubs[0]!.publish(name, { data: 'start' });
+        const got = hubs.map(() => [] as HubEvent[]);
+        idle.push({ name, got });
+        hubs.forEach((hub, h) =>
+          idleReaders.push(
+            (async () => {
+              for await (const ev of hub.subscribe(name, { from })) {
+                got[h]!.push(ev);
+                if (ev.data === 'end') return;
+              }
+            })(),
+          ),
+        );
+        await sleep(300); // live
+        break;
+      }
       await cluster.kill(victim);
       killedAt.push(Date.now());
       await cluster.waitOk();
@@ -125,8 +148,9 @@ async function drill(durability: 'primary' | 'replicated'): Promise<Figures> {
     stop = true;
     await Promise.all(publishers);
     for (const t of topics) await hubs[0]!.publish(t, { data: 'end' });
+    for (const { name } of idle) await hubs[0]!.publish(name, { data: 'end' });
     await Promise.race([
-      Promise.all(readers),
+      Promise.all([...readers, ...idleReaders]),
       sleep(20_000).then(() => {
         throw new Error('not every subscriber got the end marker');
       }),
@@ -158,6 +182,15 @@ async function drill(durability: 'primary' | 'replicated'): Promise<Figures> {
           if (everVictim.has(i)) assert.ok(r > 0, `hub ${h} ${topics[i]}: the failover signalled`);
           else assert.equal(r, 0, `hub ${h} ${topics[i]}: not on a failed primary, no reset`);
         }
+      }
+    }
+    for (const { name, got } of idle) {
+      for (const events of got) {
+        assert.equal(events.at(-1)?.data, 'end', `${name}: continued`);
+        const r = events.filter((e) => e.event === 'sluice-reset').length;
+        if (durability === 'primary')
+          assert.equal(r, 1, `${name}: idle at the kill, signalled once`);
+        else assert.equal(r, 0, `${name}: nothing could be lost, no reset`);
       }
     }
     return {

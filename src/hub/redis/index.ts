@@ -261,6 +261,8 @@ class Shard {
   readonly channels = new Map<string, RTopic>();
   /** Cluster: a wake came while the loop was not waiting. */
   woken = false;
+  /** Cluster: a connection dropped since the last recovery (the server may be another now). */
+  stale = false;
 
   constructor(
     readonly addr: string,
@@ -377,8 +379,16 @@ class RedisHub implements Hub {
     const { cmd, blk, errors } = await openConnections(shard.connect);
     this.errors ??= errors;
     if (this.closed || shard.retired) return; // never connected: nothing to close
-    cmd.on('error', () => {}); // reconnects by itself; failures surface on commands
-    blk.on('error', () => {});
+    // Reconnects by itself; failures surface on commands. A cluster's loop reads without
+    // blocking, so a connection may drop and come back between two reads, unseen: mark it.
+    const dropped = (): void => {
+      if (this.mode !== 'cluster') return;
+      shard.stale = true;
+      shard.woken = true;
+      shard.wake?.();
+    };
+    cmd.on('error', dropped);
+    blk.on('error', dropped);
     shard.cmd = cmd;
     shard.blk = blk;
     try {
@@ -499,6 +509,10 @@ class RedisHub implements Hub {
       const to = this.route(t.key);
       if (to === t.shard) continue;
       const from = t.shard;
+      // Leaving a primary that is down (a failover, not a migration): check before reading on.
+      if (from && !from.cmd?.isReady && from.runId !== '' && t.lastId !== undefined) {
+        t.suspect ??= from.runId;
+      }
       from?.topics.delete(t);
       t.shard = to;
       to?.topics.add(t);
@@ -1006,6 +1020,12 @@ class RedisHub implements Hub {
     await this.recover(shard, false);
     let lastSweep = Date.now();
     while (!this.closed && !shard.retired) {
+      if (shard.stale) {
+        shard.stale = false;
+        await this.recover(shard, true);
+        for (const t of shard.topics) shard.dirty.add(t);
+        continue;
+      }
       for (const t of [...shard.topics]) {
         if (t.suspect !== undefined && t.lastId !== undefined && this.owns(shard, t)) {
           try {

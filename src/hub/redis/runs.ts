@@ -280,13 +280,13 @@ export class RedisRunStore implements RunStore {
       if (this.startError) throw this.startError;
       const cmd = this.cmd;
       const exec = this.seed.exec;
-      const sent = !this.ready
-        ? undefined
-        : exec
-          ? exec(routingKey(args), args)
-          : cmd?.isReady
-            ? cmd.sendCommand(args)
-            : undefined;
+      // A sharded hub's commands need only that hub's connections (the subscriber here only
+      // speeds up cancels; the cancel set backs it up).
+      const sent = exec
+        ? exec(routingKey(args), args)
+        : this.ready && cmd?.isReady
+          ? cmd.sendCommand(args)
+          : undefined;
       if (sent) {
         try {
           return await sent;
@@ -528,7 +528,7 @@ export class RedisRunStore implements RunStore {
    * run that vanished ends its followers.
    */
   private async tick(): Promise<void> {
-    if (!this.ready || this.ticking || this.closed) return;
+    if ((!this.ready && !this.seed.exec) || this.ticking || this.closed) return;
     this.ticking = true;
     const budget = this.limits.leaseMs / 2;
     try {
