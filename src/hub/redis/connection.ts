@@ -121,7 +121,10 @@ export function isErrorReply(err: unknown, errors: RedisErrorClasses): boolean {
  */
 const TRANSIENT = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|MOVED|ASK)\b/;
 
-/** True for a Redis Cluster redirect (`MOVED`, `ASK`): the key's slot is served elsewhere. */
+/**
+ * True for a Redis Cluster redirect (`MOVED`, `ASK`): the key's slot is served elsewhere.
+ * @example isRedirect(new Error('MOVED 3999 127.0.0.1:6381')) // true
+ */
 export function isRedirect(err: unknown): boolean {
   return /^(MOVED|ASK)\b/.test((err as Error)?.message ?? '');
 }

@@ -4,7 +4,10 @@
  * the parsing of `CLUSTER SLOTS` into a slot-to-primary table.
  */
 
-/** Slots in a Redis Cluster. */
+/**
+ * Slots in a Redis Cluster.
+ * @example keySlot(key) < SLOT_COUNT // always
+ */
 export const SLOT_COUNT = 16384;
 
 const CRC_TABLE = (() => {
@@ -27,6 +30,7 @@ function crc16(bytes: Uint8Array): number {
 /**
  * The part of a key Redis Cluster hashes: the text between the first `{` and the first `}`
  * after it when that is not empty, else the whole key.
+ * @example hashTag('app:{t:room}s') // 't:room'
  */
 export function hashTag(key: string): string {
   const open = key.indexOf('{');
@@ -44,7 +48,10 @@ export function keySlot(key: string): number {
   return crc16(Buffer.from(hashTag(key), 'utf8')) % SLOT_COUNT;
 }
 
-/** One primary of a cluster as `CLUSTER SLOTS` names it. */
+/**
+ * One primary of a cluster as `CLUSTER SLOTS` names it.
+ * @example { addr: '10.0.0.5:6379', host: '10.0.0.5', port: 6379 }
+ */
 export interface ClusterPrimary {
   /** `host:port`, the shard's name in the hub. */
   addr: string;
@@ -56,6 +63,7 @@ export interface ClusterPrimary {
  * The owner of every slot from a `CLUSTER SLOTS` reply (`[start, end, [host, port, id], ...]`
  * per range; RESP2 arrays): one `host:port` per slot, `undefined` for a slot no range covers.
  * An empty host (a node that does not know its own address) is read as `fallbackHost`.
+ * @example parseClusterSlots(await cmd.sendCommand(['CLUSTER', 'SLOTS']), '127.0.0.1').owners[0]
  */
 export function parseClusterSlots(
   reply: unknown,
@@ -83,6 +91,7 @@ export function parseClusterSlots(
 /**
  * The URL of a cluster node from a root node's URL: same scheme and credentials, the node's
  * host and port.
+ * @example nodeUrl('redis://u:p@10.0.0.5:6379', '10.0.0.6', 6380) // 'redis://u:p@10.0.0.6:6380'
  */
 export function nodeUrl(rootUrl: string, host: string, port: number): string {
   const u = new URL(rootUrl);
