@@ -287,4 +287,25 @@ describe('redis hub in shards mode', () => {
       await spare.stop();
     }
   });
+
+  it("durability 'replicated' with no replica: the publish rejects with SLUICE_HUB_NOT_REPLICATED (503), and the event, which the primary has, is still delivered", async () => {
+    const hub = createRedisHub({
+      shards: [instances.urls[0]!],
+      prefix: prefix(),
+      durability: 'replicated',
+      replicaTimeoutMs: 50,
+    });
+    try {
+      const first = await hub.publish('lonely', { data: 'x' }).catch((err: unknown) => err);
+      assert.ok(first instanceof SluiceError && first.code === 'SLUICE_HUB_NOT_REPLICATED');
+      assert.equal(first.status, 503);
+      const it = hub.subscribe('lonely', { from: '0-0-0' })[Symbol.asyncIterator]();
+      const got = await take(it, 2);
+      assert.equal(got[0]!.event, 'sluice-reset');
+      assert.equal(got[1]!.data, 'x');
+      await it.return?.();
+    } finally {
+      await hub.close();
+    }
+  });
 });
