@@ -1,9 +1,10 @@
 // The failover drill: a private Redis Cluster (3 primaries + 3 replicas, node timeout 1 s), two
-// hubs (each what one Sluice process holds: its own connections and read loops) subscribed to
-// topics on every primary while one of them publishes; a primary is SIGKILLed mid-stream, its
+// hubs in this process (each with its own connections and read loops) and a third Sluice process
+// (test/fixtures/cluster-subscriber.ts) subscribed to topics on every primary while one hub
+// publishes; a primary is SIGKILLed mid-stream, its
 // replica is promoted, then the killed node is started again and rejoins as a replica.
 // - durability 'replicated': every acknowledged event is delivered exactly once, in order, to
-//   every subscriber on both hubs, with no reset;
+//   every subscriber on every hub, with no reset;
 // - durability 'primary': the topics of the failed primary get a `sluice-reset` (the failover
 //   may have lost acknowledged events: never silent), every other topic is untouched, and no
 //   event is ever delivered twice.
@@ -15,13 +16,20 @@ import { after, describe, it } from 'node:test';
 import { createRedisHub } from '../src/hub/redis/index.js';
 import type { Hub, HubEvent } from '../src/index.js';
 import { startCluster, type Node } from './helpers/redis-cluster.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
 
 const DRILL_MS = Number(process.env.CLUSTER_DRILL_MS ?? 2500);
 const KILLS = Number(process.env.CLUSTER_DRILL_KILLS ?? 1);
 const TOPICS = 6;
 
 const cluster = await startCluster();
-after(() => cluster.stop());
+const children = new Set<ChildProcess>();
+after(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  await cluster.stop();
+});
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -65,6 +73,38 @@ async function drill(durability: 'primary' | 'replicated'): Promise<Figures> {
     }
     const starts = await Promise.all(topics.map((t) => hubs[0]!.publish(t, { data: 'start' })));
     const seen = hubs.map(() => topics.map(() => [] as HubEvent[]));
+    // A third subscriber in a Sluice process of its own.
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('./fixtures/cluster-subscriber.ts', import.meta.url)),
+      ],
+      {
+        env: {
+          ...process.env,
+          ROOTS: cluster.urls.join(','),
+          PREFIX: prefix,
+          DURABILITY: durability,
+          FROM: JSON.stringify(Object.fromEntries(topics.map((t, i) => [t, starts[i]!]))),
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    children.add(child);
+    const childLines = createInterface({ input: child.stdout! });
+    let childLive!: () => void;
+    let childDone!: (v: Record<string, [string | undefined, string][]>) => void;
+    const live = new Promise<void>((r) => (childLive = r));
+    const childResult = new Promise<Record<string, [string | undefined, string][]>>(
+      (r) => (childDone = r),
+    );
+    childLines.on('line', (l) => {
+      if (l === 'LIVE') childLive();
+      else if (l.startsWith('{')) childDone(JSON.parse(l) as never);
+    });
+    await live;
     const readers = hubs.flatMap((hub, h) =>
       topics.map(async (t, i) => {
         for await (const ev of hub.subscribe(t, { from: starts[i]! })) {
@@ -155,9 +195,20 @@ async function drill(durability: 'primary' | 'replicated'): Promise<Figures> {
         throw new Error('not every subscriber got the end marker');
       }),
     ]);
+    const fromChild = await Promise.race([
+      childResult,
+      sleep(20_000).then(() => {
+        throw new Error('the subscriber process did not get every end marker');
+      }),
+    ]);
+    seen.push(
+      topics.map((t) =>
+        (fromChild[t] ?? []).map(([event, data]) => ({ id: '', event, data }) as HubEvent),
+      ),
+    );
     let resets = 0;
     let missing = 0;
-    for (let h = 0; h < hubs.length; h++) {
+    for (let h = 0; h < seen.length; h++) {
       for (let i = 0; i < topics.length; i++) {
         const events = seen[h]![i]!;
         const data = events.filter((e) => e.event !== 'sluice-reset').map((e) => e.data);
@@ -206,7 +257,7 @@ async function drill(durability: 'primary' | 'replicated'): Promise<Figures> {
 }
 
 describe('redis cluster failover drill', () => {
-  it("durability 'replicated': a primary SIGKILLed mid-stream, every acknowledged event reaches every subscriber on both hubs exactly once, in order, no reset", async () => {
+  it("durability 'replicated': a primary SIGKILLed mid-stream, every acknowledged event reaches every subscriber (two hubs here, one in its own process) exactly once, in order, no reset", async () => {
     const f = await drill('replicated');
     console.log(`# FIGURES cluster-failover-replicated ${JSON.stringify(f)}`);
     assert.ok(f.acked > 0);
