@@ -2,7 +2,9 @@
 // single-stream throughput and SSE fan-out. Writes .bench-results/summary.md (and one JSON file
 // per bench) and prints the summary.
 //
-//   BENCH_ONLY=http,sse          select: router, http, stream (alias throughput), sse, runs
+//   BENCH_ONLY=http,sse          select: router, http, stream (alias throughput), sse, runs, cluster
+//   CLUSTER_PROCS=1,3 CLUSTER_SUBS=2000 CLUSTER_TOPICS=50 CLUSTER_RATE=500 CLUSTER_SECONDS=8
+//   CLUSTER_BACKENDS=single,cluster    fan-out across processes, one Redis vs a cluster (bench/cluster.ts)
 //   RUNS_RUNS=100 RUNS_FOLLOWERS=10 RUNS_RATE=50 RUNS_SECONDS=10 RUNS_RESUMES=200
 //   RUNS_IMPLS=sluice-memory,sluice-redis,resumable-stream   durable runs (bench/runs.ts)
 //   BENCH_ROUNDS=5               rounds (interleaved) for http, stream and sse
@@ -31,6 +33,7 @@ import { runHttpBench, runValidatedBench } from './http.js';
 import { runSseBench } from './sse-fanout.js';
 import { runStreamBench } from './stream-throughput.js';
 import { runRunsBench } from './runs.js';
+import { runClusterBench } from './cluster.js';
 
 interface RouterResult {
   sluiceOpsPerSec: number;
@@ -40,8 +43,8 @@ interface RouterResult {
   routes: number;
 }
 
-type Section = 'router' | 'http' | 'stream' | 'sse' | 'runs';
-const ALL: Section[] = ['router', 'http', 'stream', 'sse', 'runs'];
+type Section = 'router' | 'http' | 'stream' | 'sse' | 'runs' | 'cluster';
+const ALL: Section[] = ['router', 'http', 'stream', 'sse', 'runs', 'cluster'];
 const ALIASES: Record<string, Section> = {
   throughput: 'stream',
   'sse-fanout': 'sse',
@@ -138,6 +141,9 @@ for (const section of sections) {
         break;
       case 'runs':
         parts.push((await runRunsBench()).markdown);
+        break;
+      case 'cluster':
+        parts.push((await runClusterBench()).markdown);
         break;
     }
   } catch (err) {

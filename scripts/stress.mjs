@@ -2,7 +2,8 @@
 // The stress tier (`npm run test:stress`; never in .ci/run). Loopback only, bounded: with the
 // defaults about 20 minutes. Each stage runs in its own process; the figures table is printed
 // at the end. Knobs (environment):
-//   STRESS_ONLY=cycles,soak,faults,slowhttp,fuzz   stages to run (default all)
+//   STRESS_ONLY=cycles,soak,faults,cluster,slowhttp,fuzz   stages to run (default all)
+//   STRESS_CLUSTER_MS=60000 STRESS_CLUSTER_KILLS=6   Redis Cluster failover drill (length, primaries killed)
 //   STRESS_CLIENTS=10000 STRESS_CYCLES=3            connect/leave cycles
 //   STRESS_SOAK_MS=600000 STRESS_SOAK_STREAMS=2000 STRESS_SOAK_RPS=200 STRESS_SOAK_RECONNECTS=1000
 //   STRESS_FREEZE_MS=10000 STRESS_FAULT_CLIENTS=200 Redis fault drills (SIGSTOP length, clients)
@@ -17,16 +18,49 @@ const fuzz = Number(env.STRESS_FUZZ_COUNT ?? 200_000);
 const node = `"${process.execPath}"`;
 const raise = 'ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn);';
 const stages = [
-  { name: 'cycles', cmd: `${raise} exec ${node} --expose-gc --import tsx test/stress/cycles.ts`, bound: 8 * 60_000 },
-  { name: 'soak', cmd: `${raise} exec ${node} --expose-gc --import tsx test/stress/soak.ts`, bound: soakMs + 3 * 60_000 },
+  {
+    name: 'cycles',
+    cmd: `${raise} exec ${node} --expose-gc --import tsx test/stress/cycles.ts`,
+    bound: 8 * 60_000,
+  },
+  {
+    name: 'soak',
+    cmd: `${raise} exec ${node} --expose-gc --import tsx test/stress/soak.ts`,
+    bound: soakMs + 3 * 60_000,
+  },
   {
     name: 'faults',
     cmd: `exec ${node} scripts/test.mjs hub-faults`,
-    env: { HUB_FAULTS_FREEZE_MS: env.STRESS_FREEZE_MS ?? '10000', HUB_FAULTS_CLIENTS: env.STRESS_FAULT_CLIENTS ?? '200', HUB_FAULTS_JSON: '1' },
+    env: {
+      HUB_FAULTS_FREEZE_MS: env.STRESS_FREEZE_MS ?? '10000',
+      HUB_FAULTS_CLIENTS: env.STRESS_FAULT_CLIENTS ?? '200',
+      HUB_FAULTS_JSON: '1',
+    },
     bound: 5 * 60_000,
   },
-  { name: 'slowhttp', cmd: `${raise} exec ${node} --import tsx test/stress/slowhttp.ts`, bound: 3 * Number(env.STRESS_SLOW_SECONDS ?? 30) * 1000 + 5 * 60_000 },
-  { name: 'fuzz', cmd: `exec ${node} scripts/test.mjs hardening-property`, env: { FUZZ_COUNT: String(fuzz) }, bound: Math.max(5 * 60_000, fuzz * 10) },
+  {
+    name: 'cluster',
+    cmd: `exec ${node} scripts/test.mjs hub-cluster-failover`,
+    env: {
+      CLUSTER_DRILL_MS: env.STRESS_CLUSTER_MS ?? '60000',
+      CLUSTER_DRILL_KILLS: env.STRESS_CLUSTER_KILLS ?? '6',
+    },
+    bound:
+      2 * Number(env.STRESS_CLUSTER_MS ?? 60_000) +
+      Number(env.STRESS_CLUSTER_KILLS ?? 6) * 2 * 30_000 +
+      2 * 60_000,
+  },
+  {
+    name: 'slowhttp',
+    cmd: `${raise} exec ${node} --import tsx test/stress/slowhttp.ts`,
+    bound: 3 * Number(env.STRESS_SLOW_SECONDS ?? 30) * 1000 + 5 * 60_000,
+  },
+  {
+    name: 'fuzz',
+    cmd: `exec ${node} scripts/test.mjs hardening-property`,
+    env: { FUZZ_COUNT: String(fuzz) },
+    bound: Math.max(5 * 60_000, fuzz * 10),
+  },
 ];
 const only = env.STRESS_ONLY ? env.STRESS_ONLY.split(',') : undefined;
 const results = [];
@@ -37,13 +71,20 @@ for (const st of stages) {
   process.stdout.write(`\n=== stress: ${st.name} ===\n`);
   const figures = [];
   const code = await new Promise((resolve) => {
-    const child = spawn('bash', ['-c', st.cmd], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...env, ...st.env }, detached: true });
-    const timer = setTimeout(() => {
-      process.stdout.write(`stress: ${st.name} over its bound (${st.bound} ms): killed\n`);
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {}
-    }, Number(env.STRESS_STAGE_TIMEOUT_MS ?? st.bound));
+    const child = spawn('bash', ['-c', st.cmd], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...env, ...st.env },
+      detached: true,
+    });
+    const timer = setTimeout(
+      () => {
+        process.stdout.write(`stress: ${st.name} over its bound (${st.bound} ms): killed\n`);
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {}
+      },
+      Number(env.STRESS_STAGE_TIMEOUT_MS ?? st.bound),
+    );
     let all = '';
     child.stdout.on('data', (c) => {
       process.stdout.write(c);
@@ -55,12 +96,19 @@ for (const st of stages) {
       resolve(c ?? sig);
     });
   });
-  results.push({ stage: st.name, ok: code === 0, seconds: Math.round((Date.now() - t0) / 1000), figures });
+  results.push({
+    stage: st.name,
+    ok: code === 0,
+    seconds: Math.round((Date.now() - t0) / 1000),
+    figures,
+  });
 }
 
 process.stdout.write('\n=== stress figures ===\n');
 for (const r of results) {
-  process.stdout.write(`${r.ok ? 'PASS' : 'FAIL'}  ${r.stage.padEnd(9)} ${String(r.seconds).padStart(5)} s\n`);
+  process.stdout.write(
+    `${r.ok ? 'PASS' : 'FAIL'}  ${r.stage.padEnd(9)} ${String(r.seconds).padStart(5)} s\n`,
+  );
   for (const [name, json] of r.figures) {
     let v;
     try {
@@ -70,7 +118,12 @@ for (const r of results) {
     }
     const list = Array.isArray(v) ? v : [v];
     for (const item of list) {
-      const text = typeof item === 'object' ? Object.entries(item).map(([k, x]) => `${k}=${x}`).join(' ') : String(item);
+      const text =
+        typeof item === 'object'
+          ? Object.entries(item)
+              .map(([k, x]) => `${k}=${x}`)
+              .join(' ')
+          : String(item);
       process.stdout.write(`        ${name}: ${text}\n`);
     }
   }

@@ -173,6 +173,11 @@ export const ERROR_CODES = {
     status: 503,
     message: 'the broker is unreachable; the publish never reached it',
   },
+  SLUICE_HUB_NOT_REPLICATED: {
+    status: 503,
+    message:
+      'the event reached the Redis primary but no replica confirmed it in time (durability: replicated); it may still be delivered',
+  },
   SLUICE_HUB_RESERVED_EVENT: {
     status: 500,
     message: 'the event name "sluice-reset" is reserved for the hub; publish under another name',

@@ -114,11 +114,20 @@ export function isErrorReply(err: unknown, errors: RedisErrorClasses): boolean {
 }
 
 /**
- * Error replies that mean "not now" rather than "never": the server is loading its dataset
- * (after a restart), busy in a long script, or has lost its primary. The command was not run,
- * so it is retried like a lost connection.
+ * Error replies that mean "not now" or "not here" rather than "never": the server is loading
+ * its dataset (after a restart), busy in a long script, has lost its primary, or (Redis
+ * Cluster) the slot is down, moving, or held by another node. The command was not run, so it
+ * is retried like a lost connection (after the slot table is read again, for a redirect).
  */
-const TRANSIENT = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN)\b/;
+const TRANSIENT = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|MOVED|ASK)\b/;
+
+/**
+ * True for a Redis Cluster redirect (`MOVED`, `ASK`): the key's slot is served elsewhere.
+ * @example isRedirect(new Error('MOVED 3999 127.0.0.1:6381')) // true
+ */
+export function isRedirect(err: unknown): boolean {
+  return /^(MOVED|ASK)\b/.test((err as Error)?.message ?? '');
+}
 
 /** True for an error reply that names a passing server state (see `TRANSIENT`). */
 export function isTransientReply(err: unknown): boolean {

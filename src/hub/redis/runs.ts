@@ -5,7 +5,8 @@
  * hub's reader parses), so followers on any node replay and go live through the hub's one
  * `XREAD` loop; but they are appended by this file's scripts, which check the run's state and
  * caps and never trim. Keys, under the hub's prefix:
- * - `r:{sluice-run:<id>}`: the run's record (a hash: state, owner digest, counts, producer node,
+ * - `r:{sluice-run:<id>}` (sharded hubs: `{t:sluice-run:<id>}r`, the topic's hash tag, so the
+ *   scripts that touch it and the topic's keys together run on one slot): the run's record (a hash: state, owner digest, counts, producer node,
  *   the end), expiring `ttl` after the end (and `ttl + leaseMs` after the last sign of life
  *   while running); the topic's keys expire a minute after it;
  * - `rn:<node>`: a producing process's lease (`PX leaseMs`, renewed every `leaseMs / 4`);
@@ -47,8 +48,22 @@ export interface RedisRunSeed {
   options: { url?: string; client?: RedisClientLike };
   prefix: string;
   publishTimeoutMs: number;
-  /** The hub's keys of a topic. */
-  keys(topic: string): { stream: string; epoch: string; counter: string };
+  /** The hub's keys of a topic, and the key of the run record whose topic it is. */
+  keys(topic: string): {
+    stream: string;
+    epoch: string;
+    counter: string;
+    record: string;
+    /** Redis Cluster: the topic's shard channel, told of every entry (KEYS[5] of the scripts). */
+    notify?: string;
+  };
+  /**
+   * A sharded hub (cluster, `shards`): sends one command to the shard that holds `key`, or
+   * `undefined` when it has no connection now. Absent: the store's own connection is used.
+   */
+  exec?: (key: string, args: string[]) => Promise<unknown> | undefined;
+  /** A sharded hub: the URL to subscribe to a cancel channel on. */
+  subscriberUrl?: (channel: string) => string;
 }
 
 /** A node-redis connection that can subscribe (the second connection is used for pub/sub). */
@@ -100,6 +115,7 @@ else
   id = redis.call('XADD', KEYS[2], '*', 'd', ARGV[7], 'n', n, 'h', e)
 end
 redis.call('SET', KEYS[4], n)
+if KEYS[5] then redis.call('SPUBLISH', KEYS[5], '') end
 local full = e .. '-' .. id
 redis.call('HSET', KEYS[1], 'ev', ev, 'by', by, 'sq', seq, 'li', full)
 if ARGV[5] == '1' then redis.call('HINCRBY', KEYS[1], 'tk', 1) end
@@ -122,6 +138,7 @@ local n = (tonumber(redis.call('GET', KEYS[4])) or 0) + 1
 local data = string.sub(ARGV[2], 1, -2) .. ',"tokens":' .. (m[4] or '0') .. '}'
 local id = redis.call('XADD', KEYS[2], '*', 'd', data, 'n', n, 'h', e, 'e', 'sluice-end')
 redis.call('SET', KEYS[4], n)
+if KEYS[5] then redis.call('SPUBLISH', KEYS[5], '') end
 redis.call('HSET', KEYS[1], 'st', ARGV[1], 'ea', ARGV[3], 'ei', e .. '-' .. id, 'en', data)
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 for i = 2, 4 do redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[4]) + tonumber(ARGV[7])) end
@@ -197,7 +214,10 @@ export class RedisRunStore implements RunStore {
   }
 
   private async start(): Promise<void> {
-    const { cmd, blk, errors } = await openConnections(this.seed.options);
+    const sharded = this.seed.subscriberUrl;
+    const { cmd, blk, errors } = await openConnections(
+      sharded ? { url: sharded(this.channel(this.node)) } : this.seed.options,
+    );
     this.errors = errors;
     if (this.closed) return;
     cmd.on('error', () => {});
@@ -223,7 +243,9 @@ export class RedisRunStore implements RunStore {
   private keys(id: string): string[] {
     const topic = RUN_TOPIC_PREFIX + id;
     const k = this.seed.keys(topic);
-    return [`${this.seed.prefix}r:{${topic}}`, k.stream, k.epoch, k.counter];
+    const keys = [k.record, k.stream, k.epoch, k.counter];
+    if (k.notify !== undefined) keys.push(k.notify);
+    return keys;
   }
 
   private leaseKey(node: string): string {
@@ -257,9 +279,17 @@ export class RedisRunStore implements RunStore {
       if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED');
       if (this.startError) throw this.startError;
       const cmd = this.cmd;
-      if (this.ready && cmd?.isReady) {
+      const exec = this.seed.exec;
+      // A sharded hub's commands need only that hub's connections (the subscriber here only
+      // speeds up cancels; the cancel set backs it up).
+      const sent = exec
+        ? exec(routingKey(args), args)
+        : this.ready && cmd?.isReady
+          ? cmd.sendCommand(args)
+          : undefined;
+      if (sent) {
         try {
-          return await cmd.sendCommand(args);
+          return await sent;
         } catch (err) {
           if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED', undefined, { cause: err });
           if (this.errors && isErrorReply(err, this.errors) && !isTransientReply(err)) {
@@ -498,7 +528,7 @@ export class RedisRunStore implements RunStore {
    * run that vanished ends its followers.
    */
   private async tick(): Promise<void> {
-    if (!this.ready || this.ticking || this.closed) return;
+    if ((!this.ready && !this.seed.exec) || this.ticking || this.closed) return;
     this.ticking = true;
     const budget = this.limits.leaseMs / 2;
     try {
@@ -581,12 +611,13 @@ export class RedisRunStore implements RunStore {
     clearInterval(this.timer);
     // Give the lease back: nothing of this node lingers in Redis.
     if (this.ready && this.cmd?.isReady) {
-      await Promise.race([
-        this.cmd
-          .sendCommand(['DEL', this.leaseKey(this.node), this.cancelSet(this.node)])
-          .catch(() => {}),
-        sleep(250),
-      ]);
+      const keys = [this.leaseKey(this.node), this.cancelSet(this.node)];
+      const exec = this.seed.exec;
+      // Sharded: the two keys may live on two shards.
+      const gone = exec
+        ? Promise.all(keys.map((k) => exec(k, ['DEL', k])?.catch(() => {})))
+        : this.cmd.sendCommand(['DEL', ...keys]).catch(() => {});
+      await Promise.race([gone, sleep(250)]);
     }
     this.closed = true;
     const { cmd, sub } = this;
@@ -605,6 +636,11 @@ function parseEndText(text: string): RunEnd {
   } catch {
     return { outcome: 'failed' };
   }
+}
+
+/** The key a command is routed by on a sharded hub: an `EVAL`'s first key, else the first argument. */
+function routingKey(args: string[]): string {
+  return args[0] === 'EVAL' ? args[3]! : args[1]!;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -10,8 +10,9 @@
  * otherwise do just that), and all or nothing: a refused `XADD` (WRONGTYPE, OOM) spends no
  * number. The number lets a reader that fell behind the trimming see that entries vanished
  * unread; the epoch in each entry (`h`) lets a reader see the history replaced under it (keys
- * deleted while it was connected). ARGV: epoch candidate, max length, data[, event].
- * Reply: { epoch, stream id }.
+ * deleted while it was connected). On Redis Cluster KEYS[4] is the topic's shard channel: the
+ * readers there learn of the entry from it (`SPUBLISH`, same slot, same atomic step).
+ * ARGV: epoch candidate, max length, data[, event]. Reply: { epoch, stream id }.
  */
 export const PUBLISH_SCRIPT = `
 local e = redis.call('GET', KEYS[2])
@@ -24,6 +25,7 @@ else
   id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'd', ARGV[3], 'n', n, 'h', e)
 end
 redis.call('SET', KEYS[3], n)
+if KEYS[4] then redis.call('SPUBLISH', KEYS[4], '') end
 return {e, id}
 `;
 
