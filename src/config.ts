@@ -14,6 +14,20 @@ export interface TlsCredentials {
   ca?: string | Uint8Array;
 }
 
+/**
+ * Which proxies to believe: `false` (none: the default), `true` (every hop: the client-most
+ * address wins), a number N (the N proxies nearest the server), an address or CIDR range or one
+ * of `'loopback'`, `'linklocal'`, `'uniquelocal'` (a string, comma-separated, or a list), or a
+ * function `(addr, hop) => boolean` (hop 0 is the peer).
+ * @example const trust: TrustProxy = ['loopback', '10.0.0.0/8'];
+ */
+export type TrustProxy =
+  | boolean
+  | number
+  | string
+  | readonly string[]
+  | ((addr: string, hop: number) => boolean);
+
 export interface ServerConfig {
   /** Time to receive the request headers (ms). Default 30 000. */
   headerTimeout: number;
@@ -39,8 +53,13 @@ export interface ServerConfig {
   unsentBudget: number;
   /** Most open connections; beyond it new ones are refused. Default 15 000. */
   maxConnections: number;
-  /** Trust X-Forwarded-For / X-Forwarded-Proto: false, true (any hop) or the number of proxies in front. Default false. */
-  trustProxy: boolean | number;
+  /**
+   * Which proxies' `X-Forwarded-For`/`X-Forwarded-Proto` (or RFC 7239 `Forwarded`) to believe for
+   * `r.ip` and `r.protocol`: `false`, `true` (any hop), the number of proxies in front, or a trust
+   * list of addresses, CIDR ranges, `'loopback'`, `'linklocal'`, `'uniquelocal'` (array or
+   * comma-separated), or `(addr, hop) => boolean`. Default false.
+   */
+  trustProxy: TrustProxy;
   /** Pino-compatible logger. Default: warnings and errors as JSON lines on stderr. */
   logger: Logger | undefined;
   /** Keep the request in AsyncLocalStorage so g.currentRequest() works (costs a little per request). Default false. */

@@ -101,6 +101,7 @@ export {
   type UploadConfig,
   type CookieDefaults,
   type SessionConfig,
+  type TrustProxy,
 } from './config.js';
 export type { Logger } from './logger.js';
 export {

@@ -18,6 +18,7 @@ import {
 } from '../config.js';
 import { createDefaultLogger, guardLogger, type Logger } from '../logger.js';
 import { HttpError, SluiceError } from '../errors/index.js';
+import { compileTrust } from '../http/forwarded.js';
 import {
   Router,
   parseBindPattern,
@@ -218,6 +219,7 @@ export class Server extends RouteBinder {
   setConfig(config: Partial<ServerConfig>): this {
     if (this.#listeners) throw new SluiceError('SLUICE_SERVER_RUNNING');
     checkConfig(config);
+    if (config.trustProxy !== undefined) compileTrust(config.trustProxy);
     this.#config = { ...this.#config, ...config };
     this.#core.reconfigure(this.#config, guardLogger(this.#config.logger ?? createDefaultLogger()));
     this.#applyDevWarnings();
