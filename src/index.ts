@@ -104,6 +104,7 @@ export {
   type TrustProxy,
 } from './config.js';
 export type { Logger } from './logger.js';
+export type { TelemetryOptions } from './telemetry/index.js';
 export {
   createHub,
   RESET_EVENT,

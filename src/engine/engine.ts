@@ -38,6 +38,8 @@ export class Engine implements ExchangeHost {
   readonly inflight = new Set<Run>();
   flushObserver:
     ((r: ExchangeRequest, chunks: ReadonlyArray<string | Uint8Array>) => void) | undefined;
+  /** Told when each request starts and ends (telemetry); undefined costs one check each. */
+  requestObserver: RequestObserver | undefined;
   #drained: (() => void) | undefined;
 
   constructor(config: ServerConfig, logger: Logger) {
@@ -65,6 +67,7 @@ export class Engine implements ExchangeHost {
 
   #run(run: Run): void {
     this.inflight.add(run);
+    if (this.requestObserver) run.observed = this.requestObserver.start(run.r);
     this.#hooksThen(run, run.hooks?.beforeServe, this.#startChain);
   }
 
@@ -268,6 +271,10 @@ export class Engine implements ExchangeHost {
 
   #done(run: Run): void {
     this.inflight.delete(run);
+    if (this.requestObserver && run.observed !== undefined) {
+      this.requestObserver.end(run.r, run.observed);
+      run.observed = undefined;
+    }
     if (this.inflight.size === 0 && this.#drained) this.#drained();
   }
 
@@ -375,6 +382,17 @@ export class Engine implements ExchangeHost {
       };
     });
   }
+}
+
+/**
+ * What telemetry implements to see requests: `start` when the engine takes a request (its
+ * route is matched: `r.routePattern`), `end` once the response is finished (for a stream, when
+ * it ends), with whatever `start` returned.
+ * @example engine.requestObserver = { start: () => performance.now(), end: (r, t0) => record(r, t0) };
+ */
+export interface RequestObserver {
+  start(r: Request): unknown;
+  end(r: Request, started: unknown): void;
 }
 
 /** The matched hooks of a request, from the bound ones (undefined when none applies). */

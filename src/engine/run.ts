@@ -16,6 +16,8 @@ export class Run implements RunView {
   index = -1;
   error: unknown = undefined;
   returned: unknown = undefined;
+  /** What the request observer's `start` returned (telemetry only). */
+  observed: unknown = undefined;
 
   constructor(
     r: Request,

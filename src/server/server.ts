@@ -19,6 +19,7 @@ import {
 import { createDefaultLogger, guardLogger, type Logger } from '../logger.js';
 import { HttpError, SluiceError } from '../errors/index.js';
 import { compileTrust } from '../http/forwarded.js';
+import { attachTelemetry, type TelemetryOptions } from '../telemetry/index.js';
 import {
   Router,
   parseBindPattern,
@@ -574,6 +575,31 @@ export class Server extends RouteBinder {
   /** Runs `fn` during shutdown, after streams ended (close a hub here). */
   onShutdown(fn: () => unknown): this {
     this.#onShutdown.push(fn);
+    return this;
+  }
+
+  /**
+   * Turns on OpenTelemetry metrics and traces (see README, "Observability"), through
+   * `@opentelemetry/api` (an optional peer, imported only now): a span and a duration per
+   * request by route pattern and status, open streams, deliveries, unsent bytes, cuts by reason,
+   * hub publish/deliver counts and lag. `prometheus: '/metrics'` also serves every metric in
+   * Prometheus text format there (needs `@opentelemetry/sdk-metrics` and
+   * `@opentelemetry/exporter-prometheus`). Rejects with `SLUICE_TELEMETRY_MISSING` when a
+   * package is not installed. Call it once, before `start()`; shutdown detaches it.
+   * @example await s.enableTelemetry({ prometheus: '/metrics' });
+   */
+  async enableTelemetry(options: TelemetryOptions = {}): Promise<this> {
+    const telemetry = await attachTelemetry(this.#core, options);
+    const scrape = telemetry.scrape;
+    if (options.prometheus !== undefined && scrape) {
+      this.bindHandler(`GET:${options.prometheus}`, async (r) => {
+        const text = await scrape();
+        r.response.header().set('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
+        r.response.header().set('Cache-Control', 'no-store');
+        r.response.write(text);
+      });
+    }
+    this.onShutdown(() => telemetry.stop());
     return this;
   }
 

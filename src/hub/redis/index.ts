@@ -18,6 +18,7 @@ import {
   type Entry,
 } from '../entry.js';
 import { newEpoch, parseId } from '../event-id.js';
+import { hubStats } from '../stats.js';
 import { QueueSubscriber, SinkSubscriber, detachOf, type Subscriber } from '../subscriber.js';
 import type { Detach, Hub, HubEvent, HubSink, PublishInput, SubscribeOptions } from '../types.js';
 import {
@@ -298,6 +299,7 @@ class RedisHub implements Hub {
         if (this.connected && cmd?.isReady) {
           try {
             const reply = (await cmd.sendCommand(args)) as [string, string];
+            hubStats.published++;
             return `${String(reply[0])}-${String(reply[1])}`;
           } catch (err) {
             if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED', undefined, { cause: err });
@@ -636,6 +638,8 @@ class RedisHub implements Hub {
     if (n !== undefined) t.lastN = n;
     t.lastId = sid;
     const [hi, lo] = splitStreamId(sid);
+    // The stream id's first part is the XADD time (Redis's clock) in ms.
+    if (hubStats.onLag) hubStats.onLag(Math.max(0, Date.now() - hi));
     const entry = makeEntry(`${t.epoch!}-${sid}`, event, data, hi, lo);
     for (const sub of t.subs) sub.deliver(entry);
     return true;
