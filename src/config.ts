@@ -22,11 +22,7 @@ export interface TlsCredentials {
  * @example const trust: TrustProxy = ['loopback', '10.0.0.0/8'];
  */
 export type TrustProxy =
-  | boolean
-  | number
-  | string
-  | readonly string[]
-  | ((addr: string, hop: number) => boolean);
+  boolean | number | string | readonly string[] | ((addr: string, hop: number) => boolean);
 
 export interface ServerConfig {
   /** Time to receive the request headers (ms). Default 30 000. */
@@ -51,6 +47,13 @@ export interface ServerConfig {
   writeStallTimeout: number;
   /** Budget of unsent bytes across all streams; past it the worst laggers are cut first. Default 256 MiB. */
   unsentBudget: number;
+  /**
+   * Concurrent streams one client may hold (SSE, `stream()`, `flush()`...): `max`, the client's
+   * key (default `r.ip`, so set `trustProxy` behind a proxy; or the authenticated user, say) and
+   * the `Retry-After` seconds of the 429 (`SLUICE_TOO_MANY_STREAMS`) past it (default 5). A key
+   * function returning `undefined` exempts the request. Default: no limit (`undefined`).
+   */
+  streamsPerClient: StreamsPerClient | undefined;
   /** Most open connections; beyond it new ones are refused. Default 15 000. */
   maxConnections: number;
   /**
@@ -112,6 +115,27 @@ export interface ServerConfig {
   session: SessionConfig | undefined;
 }
 
+/** What a per-client key function sees of a request (a Sluice `Request` is one). */
+export interface ClientKeyRequest {
+  readonly ip: string;
+  readonly path: string;
+  header(name: string): string | undefined;
+  getCtxVar<T = unknown>(key: string): T | undefined;
+}
+
+/**
+ * The per-client stream limit (`setConfig({ streamsPerClient })`).
+ * @example s.setConfig({ streamsPerClient: { max: 8, key: (r) => r.header('x-user') ?? r.ip } })
+ */
+export interface StreamsPerClient {
+  /** Streams one client may hold at once (a positive integer). */
+  max: number;
+  /** The client's key. Default `r.ip`. `undefined` exempts the request. */
+  key?: (r: ClientKeyRequest) => string | undefined;
+  /** Seconds in the 429's `Retry-After`. Default 5. */
+  retryAfter?: number;
+}
+
 /** The upload limits `setConfig({ upload })` takes (each optional). */
 export interface UploadConfig {
   maxFileSize?: number;
@@ -170,6 +194,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   writeStallTimeout: 30_000,
   unsentBudget: 256 * 1024 * 1024,
   maxConnections: 15_000,
+  streamsPerClient: undefined,
   trustProxy: false,
   logger: undefined,
   requestContext: false,
@@ -212,6 +237,7 @@ export function checkConfig(config: Partial<ServerConfig>): void {
     if (typeof def === 'number' && (typeof value !== 'number' || !(value >= 0))) {
       throw new SluiceError('SLUICE_CONFIG', `${key} must be a non-negative number`);
     }
+    if (key === 'streamsPerClient') checkStreamsPerClient(value as StreamsPerClient);
     const choices = CHOICES[key as keyof ServerConfig];
     if (choices && !choices.includes(value)) {
       throw new SluiceError(
@@ -220,6 +246,15 @@ export function checkConfig(config: Partial<ServerConfig>): void {
       );
     }
   }
+}
+
+function checkStreamsPerClient(v: StreamsPerClient): void {
+  if (typeof v !== 'object' || v === null || !Number.isInteger(v.max) || v.max < 1)
+    throw new SluiceError('SLUICE_CONFIG', 'streamsPerClient.max must be a positive integer');
+  if (v.key !== undefined && typeof v.key !== 'function')
+    throw new SluiceError('SLUICE_CONFIG', 'streamsPerClient.key must be a function');
+  if (v.retryAfter !== undefined && !(Number.isInteger(v.retryAfter) && v.retryAfter >= 0))
+    throw new SluiceError('SLUICE_CONFIG', 'streamsPerClient.retryAfter must be whole seconds');
 }
 
 /**

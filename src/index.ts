@@ -81,12 +81,21 @@ export {
   handlerResponse,
   accessLog,
   requestId,
+  rateLimit,
+  MemoryRateLimitStore,
+  RedisRateLimitStore,
+  fromConnect,
 } from './middleware/index.js';
 export type {
   CorsOptions,
   CompressOptions,
   AccessLogOptions,
   HandlerResponseBody,
+  RateLimitOptions,
+  RateLimitStore,
+  RateLimitTake,
+  RateLimitRedisClient,
+  ConnectMiddleware,
 } from './middleware/index.js';
 export {
   HttpError,
@@ -102,6 +111,8 @@ export {
   type CookieDefaults,
   type SessionConfig,
   type TrustProxy,
+  type StreamsPerClient,
+  type ClientKeyRequest,
 } from './config.js';
 export type { Logger } from './logger.js';
 export type { TelemetryOptions } from './telemetry/index.js';

@@ -41,6 +41,8 @@ export class Engine implements ExchangeHost {
   /** Told when each request starts and ends (telemetry); undefined costs one check each. */
   requestObserver: RequestObserver | undefined;
   #drained: (() => void) | undefined;
+  /** Open streams per client key (only with `streamsPerClient`); an entry leaves at zero. */
+  readonly streamsByClient = new Map<string, number>();
 
   constructor(config: ServerConfig, logger: Logger) {
     this.config = config;
@@ -271,6 +273,7 @@ export class Engine implements ExchangeHost {
 
   #done(run: Run): void {
     this.inflight.delete(run);
+    if (run.streamKey !== undefined) this.#releaseStream(run.streamKey);
     if (this.requestObserver && run.observed !== undefined) {
       this.requestObserver.end(run.r, run.observed);
       run.observed = undefined;
@@ -326,6 +329,30 @@ export class Engine implements ExchangeHost {
       { err, method: r.method, path: r.path },
       'error after the response was committed; the stream was ended',
     );
+  }
+
+  // ---- per-client stream limit ---------------------------------------------------------------------
+
+  /** Counts the stream a request opens against its client's limit (one per request). */
+  admitStream(request: ExchangeRequest): number | undefined {
+    const limit = this.config.streamsPerClient;
+    if (!limit) return undefined;
+    const r = request as Request;
+    const run = r.run as Run | undefined;
+    if (!run || run.streamKey !== undefined) return undefined;
+    const key = limit.key ? limit.key(r) : r.ip;
+    if (key === undefined) return undefined;
+    const open = this.streamsByClient.get(key) ?? 0;
+    if (open >= limit.max) return limit.retryAfter ?? 5;
+    this.streamsByClient.set(key, open + 1);
+    run.streamKey = key;
+    return undefined;
+  }
+
+  #releaseStream(key: string): void {
+    const open = (this.streamsByClient.get(key) ?? 1) - 1;
+    if (open <= 0) this.streamsByClient.delete(key);
+    else this.streamsByClient.set(key, open);
   }
 
   // ---- hooks -------------------------------------------------------------------------------------
