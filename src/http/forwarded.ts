@@ -81,7 +81,10 @@ export function clientIp(
     if (!list) return peer;
     xff = list;
   }
-  return proxyaddr({ socket: { remoteAddress: peer }, headers: { 'x-forwarded-for': xff } } as never, trust);
+  return proxyaddr(
+    { socket: { remoteAddress: peer }, headers: { 'x-forwarded-for': xff } } as never,
+    trust,
+  );
 }
 
 /**
@@ -101,7 +104,8 @@ export function requestScheme(
   const trust = compileTrust(trustProxy);
   if (!trust || !trust(peer, 0)) return 'http';
   let list = entries(forwardedProto);
-  if (list.length === 0 && forwardedProto === undefined) list = forwardedParam(joined(forwarded), 'proto');
+  if (list.length === 0 && forwardedProto === undefined)
+    list = forwardedParam(joined(forwarded), 'proto');
   if (list.length === 0) return 'http';
   const at = typeof trustProxy === 'number' ? Math.max(0, list.length - trustProxy) : 0;
   return list[at]?.toLowerCase() === 'https' ? 'https' : 'http';
