@@ -115,7 +115,10 @@ export interface ServerConfig {
   session: SessionConfig | undefined;
 }
 
-/** What a per-client key function sees of a request (a Sluice `Request` is one). */
+/**
+ * What a per-client key function sees of a request (a Sluice `Request` is one).
+ * @example const byUser = (r: ClientKeyRequest) => r.getCtxVar<string>('userId') ?? r.ip;
+ */
 export interface ClientKeyRequest {
   readonly ip: string;
   readonly path: string;

@@ -10,7 +10,10 @@ import { HttpError } from '../errors/index.js';
 import type { Request } from '../exchange/request.js';
 import type { Middleware } from '../engine/types.js';
 
-/** What a store answers for one request. */
+/**
+ * What a store answers for one request.
+ * @example const { allowed, remaining } = await store.take('203.0.113.7', 1, 10, 20);
+ */
 export interface RateLimitTake {
   /** True when the tokens were taken (the request goes on). */
   allowed: boolean;
@@ -32,7 +35,10 @@ export interface RateLimitStore {
   ): RateLimitTake | Promise<RateLimitTake>;
 }
 
-/** What `rateLimit()` takes. */
+/**
+ * What `rateLimit()` takes.
+ * @example const options: RateLimitOptions = { rate: 10, burst: 20, key: (r) => r.header('x-api-key') };
+ */
 export interface RateLimitOptions {
   /** Tokens added per second (the sustained request rate). */
   rate: number;
@@ -131,7 +137,10 @@ export function rateLimit(options: RateLimitOptions): Middleware {
   };
 }
 
-/** The part of a node-redis client the Redis store uses (v4 and v5 both have it). */
+/**
+ * The part of a node-redis client the Redis store uses (v4 and v5 both have it).
+ * @example const client: RateLimitRedisClient = await createClient({ url }).connect();
+ */
 export interface RateLimitRedisClient {
   sendCommand(args: string[]): Promise<unknown>;
 }

@@ -34,7 +34,10 @@ import { hubStats } from '../hub/stats.js';
 
 type Api = typeof import('@opentelemetry/api');
 
-/** What `s.enableTelemetry()` takes. */
+/**
+ * What `s.enableTelemetry()` takes.
+ * @example await s.enableTelemetry({ meterProvider, tracerProvider, prometheus: '/metrics' });
+ */
 export interface TelemetryOptions {
   /** Where metrics go. Default: the global one (`metrics.setGlobalMeterProvider`, an SDK's). */
   meterProvider?: MeterProvider;
