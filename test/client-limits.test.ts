@@ -16,7 +16,8 @@ import {
   type Request,
 } from '../src/index.js';
 import { stream } from '../src/client/index.js';
-import { startServer, waitFor } from './helpers/server.js';
+import { memoryLogger, startServer, waitFor } from './helpers/server.js';
+import { startRedis } from './stress/lib/redis-proc.js';
 
 /** Opens an SSE request on a raw socket from `localAddress`; resolves the status line and headers. */
 function openStream(
@@ -240,7 +241,6 @@ void describe('rateLimit()', () => {
     const client = createClient({ url: 'redis://127.0.0.1:6379' });
     await client.connect();
     client.destroy();
-    const { memoryLogger } = await import('./helpers/server.js');
     const log = memoryLogger();
     const { url } = await startServer(
       (s) => {
@@ -253,6 +253,65 @@ void describe('rateLimit()', () => {
     assert.equal((await fetch(url)).status, 200);
     assert.ok(
       log.records.some((rec) => rec.level === 'warn' && /store failed/.test(rec.msg ?? '')),
+    );
+  });
+
+  void it('Redis frozen (SIGSTOP): a request waits at most storeTimeout, then passes with a warning', async () => {
+    const redis = await startRedis('none');
+    const client = createClient({ url: redis.url });
+    client.on('error', () => {}); // the reconnects while it is stopped at the end
+    await client.connect();
+    after(async () => {
+      client.destroy();
+      await redis.stop();
+    });
+    const log = memoryLogger();
+    const { url } = await startServer(
+      (s) => {
+        s.use(
+          rateLimit({
+            rate: 1,
+            burst: 1,
+            storeTimeout: 300,
+            store: new RedisRateLimitStore(client),
+          }),
+        );
+        s.get('/', () => 'ok');
+      },
+      { logger: log },
+    );
+    assert.equal((await fetch(url)).status, 200);
+    const frozen = redis.freeze(1500);
+    const started = Date.now();
+    assert.equal((await fetch(url)).status, 200);
+    const waited = Date.now() - started;
+    assert.ok(waited >= 250 && waited < 1200, `waited ${waited} ms`);
+    assert.ok(
+      log.records.some((rec) => rec.level === 'warn' && /store failed/.test(rec.msg ?? '')),
+    );
+    await frozen;
+  });
+
+  void it('a key function fed a huge header costs a bounded bucket key', async () => {
+    const seen: string[] = [];
+    const store = {
+      inner: new MemoryRateLimitStore(),
+      take(key: string, cost: number, rate: number, burst: number) {
+        seen.push(key);
+        return this.inner.take(key, cost, rate, burst);
+      },
+    };
+    const { url } = await startServer((s) => {
+      s.use(rateLimit({ rate: 1, burst: 1, store, key: (r) => r.header('x-key') }));
+      s.get('/', () => 'ok');
+    });
+    const huge = 'k'.repeat(8000);
+    assert.equal((await fetch(url, { headers: { 'x-key': huge } })).status, 200);
+    assert.equal((await fetch(url, { headers: { 'x-key': huge } })).status, 429, 'the same bucket');
+    assert.equal((await fetch(url, { headers: { 'x-key': huge + 'x' } })).status, 200, 'another');
+    assert.ok(
+      seen.every((k) => k.length <= 128),
+      'keys stay short',
     );
   });
 

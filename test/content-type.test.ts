@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isJsonType, parseContentType } from '../src/http/content-type.js';
+import fc from 'fast-check';
+import { isJsonType, parseContentType, parseContentTypeStrict } from '../src/http/content-type.js';
 
 const plain = (v: ReturnType<typeof parseContentType>) =>
   v ? { type: v.type, params: { ...v.params } } : v;
@@ -80,6 +81,55 @@ void describe('parseContentType', () => {
     assert.equal(parseContentType('\u00a0application/json'), null);
     assert.equal(parseContentType('application/json\u2028'), null);
     assert.deepEqual({ ...parseContentType('a/b; c="x=y"; d=1')?.params }, { c: 'x=y', d: '1' });
+  });
+
+  void it("gives exactly the strict parser's answer on any input (differential, property)", () => {
+    const norm = (v: ReturnType<typeof parseContentType>) =>
+      v ? { type: v.type, params: { ...v.params } } : null;
+    const piece = fc.constantFrom(
+      'text',
+      'a',
+      'B',
+      '/',
+      '+json',
+      ';',
+      '; ',
+      ' ;',
+      ';;',
+      '=',
+      '"',
+      '\\',
+      ' ',
+      '\t',
+      'charset',
+      'utf-8',
+      'x=1',
+      'x=2',
+      '"q;=r"',
+      ',',
+      '\u000b',
+      '\u00a0',
+      '\u2028',
+      'é',
+      '\u007f',
+      '\u0000',
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.array(piece, { maxLength: 12 }).map((xs) => xs.join('')),
+          fc.string(),
+        ),
+        (header) => {
+          assert.deepEqual(
+            norm(parseContentType(header)),
+            norm(parseContentTypeStrict(header)),
+            JSON.stringify(header),
+          );
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 
   void it('allows obs-text (0x80-0xFF) in quoted strings', () => {

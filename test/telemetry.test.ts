@@ -2,7 +2,8 @@
 // requests, streams and hubs produced, and the Prometheus endpoint is scraped with fetch and
 // its exposition text parsed.
 import { after, describe, it } from 'node:test';
-import { propagation } from '@opentelemetry/api';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -195,6 +196,29 @@ void describe('telemetry: metrics and traces through @opentelemetry/api', () => 
     const lag = (await o.points('sluice.hub.lag'))[0]?.value as Histogram | undefined;
     assert.ok((lag?.count ?? 0) >= 2, 'the Redis hub recorded its lag');
     assert.ok((lag?.max ?? 99) < 5, 'lag in seconds, small on one machine');
+  });
+
+  void it("makes the request's span the active one in the handler, so the handler's own spans are its children", async () => {
+    const o = otel();
+    const manager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(manager);
+    after(() => context.disable());
+    const { s, url } = await startServer((s) => {
+      s.get('/work/:id', async (r) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const span = o.tracerProvider.getTracer('app').startSpan('query');
+        span.end();
+        return { traceId: trace.getActiveSpan()?.spanContext().traceId, id: r.params.id };
+      });
+    });
+    await s.enableTelemetry({ tracerProvider: o.tracerProvider, metrics: false });
+    const body = (await (await fetch(`${url}/work/1`)).json()) as { traceId: string };
+    const spans = o.spans.getFinishedSpans();
+    const request = spans.find((sp) => sp.name === 'GET /work/:id')!;
+    const query = spans.find((sp) => sp.name === 'query')!;
+    assert.equal(body.traceId, request.spanContext().traceId);
+    assert.equal(query.parentSpanContext?.spanId, request.spanContext().spanId);
+    await assert.rejects(s.enableTelemetry(), /already called/);
   });
 
   void it('serves every metric in Prometheus text format', async () => {

@@ -69,7 +69,16 @@ export class Engine implements ExchangeHost {
 
   #run(run: Run): void {
     this.inflight.add(run);
-    if (this.requestObserver) run.observed = this.requestObserver.start(run.r);
+    const observer = this.requestObserver;
+    if (observer) {
+      run.observed = observer.start(run.r);
+      if (observer.enter) {
+        observer.enter(run.observed, () =>
+          this.#hooksThen(run, run.hooks?.beforeServe, this.#startChain),
+        );
+        return;
+      }
+    }
     this.#hooksThen(run, run.hooks?.beforeServe, this.#startChain);
   }
 
@@ -340,7 +349,8 @@ export class Engine implements ExchangeHost {
     const r = request as Request;
     const run = r.run as Run | undefined;
     if (!run || run.streamKey !== undefined) return undefined;
-    const key = limit.key ? limit.key(r) : r.ip;
+    // No address (a fetch wire without one) is no client to count: exempt rather than shared.
+    const key = limit.key ? limit.key(r) : r.ip || undefined;
     if (key === undefined) return undefined;
     const open = this.streamsByClient.get(key) ?? 0;
     if (open >= limit.max) return limit.retryAfter ?? 5;
@@ -419,6 +429,8 @@ export class Engine implements ExchangeHost {
  */
 export interface RequestObserver {
   start(r: Request): unknown;
+  /** Runs the request's chain inside the observer's context (the span made active), if given. */
+  enter?(started: unknown, run: () => void): void;
   end(r: Request, started: unknown): void;
 }
 

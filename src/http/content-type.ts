@@ -57,7 +57,7 @@ export function parseContentType(header: string | undefined): ContentType | null
   } catch {
     // refused: the strict parser decides
   }
-  return parseStrict(header);
+  return parseContentTypeStrict(header);
 }
 
 /** Anything but HTAB and printable ASCII (checked only on quoted values: the library lets VT in). */
@@ -90,7 +90,12 @@ function countEquals(s: string): number {
   return n;
 }
 
-function parseStrict(header: string): ContentType | null {
+/**
+ * The strict parser alone (the rules; `parseContentType` asks it whenever the library's answer
+ * could differ). Exported for the differential test.
+ * @example parseContentTypeStrict('a/b; c=1; c=2') // null
+ */
+export function parseContentTypeStrict(header: string): ContentType | null {
   const value = trimOws(header);
   const m = MEDIA_TYPE.exec(value);
   if (!m) return null;

@@ -86,7 +86,11 @@ export abstract class Subscriber {
   }
 
   protected replay(entries: readonly Entry[]): void {
-    for (const e of entries) if (!this.removed) this.push(e);
+    for (const e of entries) {
+      if (this.removed) break;
+      hubStats.delivered++;
+      this.push(e);
+    }
   }
 
   /** Hands one entry to the consumer. */

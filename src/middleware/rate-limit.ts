@@ -6,6 +6,7 @@
  * and `RateLimit-Policy` headers. Buckets live in a store: in memory by default (bounded, least
  * recently used evicted), or in Redis (`RedisRateLimitStore`) for many processes.
  */
+import { createHash } from 'node:crypto';
 import { HttpError } from '../errors/index.js';
 import type { Request } from '../exchange/request.js';
 import type { Middleware } from '../engine/types.js';
@@ -50,6 +51,28 @@ export interface RateLimitOptions {
   store?: RateLimitStore;
   /** The policy's name in the `RateLimit` headers. Default `"default"`. */
   name?: string;
+  /**
+   * Longest wait for an asynchronous store (ms); past it the request goes through and a warning
+   * is logged, as when the store fails (a frozen Redis must not freeze the API). Default 1000.
+   */
+  storeTimeout?: number;
+}
+
+/** Keys longer than this are hashed, so a key function fed a 16 KiB header costs 43 bytes a bucket. */
+const MAX_KEY = 128;
+
+function bucketKey(key: string): string {
+  return key.length <= MAX_KEY ? key : `#${createHash('sha256').update(key).digest('base64url')}`;
+}
+
+/** The store's answer, or a rejection after `ms` (the timer never holds the process open). */
+function within<T>(pending: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the store took longer than ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
 }
 
 interface Bucket {
@@ -114,12 +137,14 @@ export function rateLimit(options: RateLimitOptions): Middleware {
   const name = options.name ?? 'default';
   if (!/^[a-z][a-z0-9_-]*$/i.test(name)) throw new RangeError('rateLimit: name must be a token');
   const policy = `"${name}";q=${Math.floor(burst)};w=${Math.ceil(burst / rate)}`;
+  const storeTimeout = options.storeTimeout ?? 1000;
   return async (r) => {
     const key = keyOf(r);
     if (key === undefined) return r.middleware.next();
     let took: RateLimitTake;
     try {
-      took = await store.take(key, 1, rate, burst);
+      const answer = store.take(bucketKey(key), 1, rate, burst);
+      took = answer instanceof Promise ? await within(answer, storeTimeout) : answer;
     } catch (err) {
       r.log.warn({ err }, 'rateLimit: the store failed; the request was let through');
       return r.middleware.next();

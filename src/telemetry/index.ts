@@ -18,6 +18,7 @@
  */
 import type {
   Attributes,
+  Context,
   Histogram,
   Meter,
   MeterProvider,
@@ -176,6 +177,8 @@ function instrument(meter: Meter, source: TelemetrySource): Instruments {
 interface Started {
   t0: number;
   span: Span | undefined;
+  /** The context carrying the span (with the caller's trace as its parent). */
+  context: Context | undefined;
 }
 
 /**
@@ -188,6 +191,9 @@ export async function attachTelemetry(
   source: TelemetrySource,
   options: TelemetryOptions = {},
 ): Promise<Telemetry> {
+  if (source.requestObserver) {
+    throw new SluiceError('SLUICE_CONFIG', 'enableTelemetry() was already called on this server');
+  }
   const api = await load<Api>('@opentelemetry/api', 'telemetry');
   const sets: Instruments[] = [];
   let scrape: Telemetry['scrape'];
@@ -224,6 +230,7 @@ export async function attachTelemetry(
   const observer: RequestObserver = {
     start(r: Request): Started {
       let span: Span | undefined;
+      let context: Context | undefined;
       if (tracer) {
         const method = methodOf(r.method);
         const route = r.routePattern;
@@ -239,9 +246,19 @@ export async function attachTelemetry(
           { kind: SERVER, attributes },
           parent,
         );
+        context = api.trace.setSpan(parent, span);
       }
-      return { t0: performance.now(), span };
+      return { t0: performance.now(), span, context };
     },
+    // The span is the active one while the chain runs, so a handler's own spans (and outgoing
+    // calls an instrumentation propagates) are its children. Needs the SDK's context manager.
+    enter: tracer
+      ? (started: unknown, run: () => void): void => {
+          const context = (started as Started).context;
+          if (context) api.context.with(context, run);
+          else run();
+        }
+      : undefined,
     end(r: Request, started: unknown): void {
       const { t0, span } = started as Started;
       const status = r.response.status;
