@@ -115,7 +115,7 @@ export {
   type ClientKeyRequest,
 } from './config.js';
 export type { Logger } from './logger.js';
-export type { TelemetryOptions } from './telemetry/index.js';
+export type { TelemetryOptions, MeterProviderLike, TracerProviderLike } from './telemetry/index.js';
 export {
   createHub,
   RESET_EVENT,

@@ -36,14 +36,31 @@ import { hubStats } from '../hub/stats.js';
 type Api = typeof import('@opentelemetry/api');
 
 /**
+ * An OpenTelemetry `MeterProvider`, typed by shape so that Sluice's published types do not
+ * need `@opentelemetry/api` installed.
+ * @example const meterProvider: MeterProviderLike = new MeterProvider({ readers: [reader] });
+ */
+export interface MeterProviderLike {
+  getMeter(name: string): unknown;
+}
+
+/**
+ * An OpenTelemetry `TracerProvider`, typed by shape (see `MeterProviderLike`).
+ * @example const tracerProvider: TracerProviderLike = new BasicTracerProvider();
+ */
+export interface TracerProviderLike {
+  getTracer(name: string): unknown;
+}
+
+/**
  * What `s.enableTelemetry()` takes.
  * @example await s.enableTelemetry({ meterProvider, tracerProvider, prometheus: '/metrics' });
  */
 export interface TelemetryOptions {
-  /** Where metrics go. Default: the global one (`metrics.setGlobalMeterProvider`, an SDK's). */
-  meterProvider?: MeterProvider;
-  /** Where spans go. Default: the global one. */
-  tracerProvider?: TracerProvider;
+  /** Where metrics go (an OTel `MeterProvider`). Default: the global one (an SDK's). */
+  meterProvider?: MeterProviderLike;
+  /** Where spans go (an OTel `TracerProvider`). Default: the global one. */
+  tracerProvider?: TracerProviderLike;
   /** Record a span per request. Default true. */
   traces?: boolean;
   /** Record metrics. Default true. */
@@ -198,7 +215,7 @@ export async function attachTelemetry(
   const sets: Instruments[] = [];
   let scrape: Telemetry['scrape'];
   if (options.metrics !== false) {
-    const provider = options.meterProvider ?? api.metrics.getMeterProvider();
+    const provider = (options.meterProvider ?? api.metrics.getMeterProvider()) as MeterProvider;
     sets.push(instrument(provider.getMeter('sluice'), source));
   }
   if (options.prometheus !== undefined) {
@@ -223,7 +240,9 @@ export async function attachTelemetry(
   const tracer: Tracer | undefined =
     options.traces === false
       ? undefined
-      : (options.tracerProvider ?? api.trace.getTracerProvider()).getTracer('sluice');
+      : ((options.tracerProvider ?? api.trace.getTracerProvider()) as TracerProvider).getTracer(
+          'sluice',
+        );
   const SERVER = api.SpanKind.SERVER;
   const ERROR = api.SpanStatusCode.ERROR;
 
