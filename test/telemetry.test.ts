@@ -152,6 +152,12 @@ void describe('telemetry: metrics and traces through @opentelemetry/api', () => 
     const after = await o.points('sluice.stream.cuts');
     assert.equal(after.find((p) => p.attributes['reason'] === 'client_closed')?.value, 1);
     assert.equal((await o.points('sluice.stream.open'))[0]?.value, 0);
+    // The same counters, as s.stats() gives them (for a live panel).
+    const stats = s.stats();
+    assert.equal(stats.cuts['SLUICE_STREAM_OVERFLOW'], 1);
+    assert.equal(stats.cuts['client_closed'], 1);
+    assert.ok(stats.deliveries >= deliveries);
+    assert.equal(stats.unsent, 0);
   });
 
   void it('counts hub publishes and deliveries, and the Redis hub lag', async () => {

@@ -20,6 +20,7 @@ import { createDefaultLogger, guardLogger, type Logger } from '../logger.js';
 import { HttpError, SluiceError } from '../errors/index.js';
 import { compileTrust } from '../http/forwarded.js';
 import { attachTelemetry, type TelemetryOptions } from '../telemetry/index.js';
+import { hubStats } from '../hub/stats.js';
 import {
   Router,
   parseBindPattern,
@@ -1092,12 +1093,30 @@ export class Server extends RouteBinder {
     return injectRequest(this.#onRequest, this.#onCheckContinue, this.#config, options);
   }
 
-  /** @internal open streams and in-flight requests, for tests and the stats endpoint */
-  stats(): { inflight: number; streams: number; maxUnsent: number } {
+  /**
+   * @internal The server's figures now, for tests, the stats endpoint and a live panel: in-flight
+   * requests, open streams, unsent bytes (the largest backlog and the total), writes to streams
+   * and abnormal ends by reason since start, and this process's hub publishes and deliveries (the
+   * counters telemetry reads).
+   */
+  stats(): {
+    inflight: number;
+    streams: number;
+    maxUnsent: number;
+    unsent: number;
+    deliveries: number;
+    cuts: Record<string, number>;
+    hub: { published: number; delivered: number };
+  } {
+    const registry = this.#core.registry;
     return {
       inflight: this.#core.inflight.size,
-      streams: this.#core.registry.size,
-      maxUnsent: this.#core.registry.maxUnsent(),
+      streams: registry.size,
+      maxUnsent: registry.maxUnsent(),
+      unsent: registry.totalUnsent(),
+      deliveries: registry.writes,
+      cuts: Object.fromEntries(registry.cuts),
+      hub: { published: hubStats.published, delivered: hubStats.delivered },
     };
   }
 }
