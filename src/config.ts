@@ -24,6 +24,11 @@ export interface TlsCredentials {
 export type TrustProxy =
   boolean | number | string | readonly string[] | ((addr: string, hop: number) => boolean);
 
+/**
+ * Everything `s.setConfig()` and `new Server(options)` accept; README's "Limits and guarantees"
+ * gives every default and what happens past it.
+ * @example s.setConfig({ bodyLimit: 1 << 20, trustProxy: 1, shutdownTimeout: 10_000 });
+ */
 export interface ServerConfig {
   /** Time to receive the request headers (ms). Default 30 000. */
   headerTimeout: number;
@@ -184,6 +189,10 @@ export interface SessionStorageLike {
   remove(id: string): Promise<void>;
 }
 
+/**
+ * The defaults of every {@link ServerConfig} field (frozen).
+ * @example s.setConfig({ bodyLimit: DEFAULT_CONFIG.bodyLimit * 4 });
+ */
 export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   headerTimeout: 30_000,
   requestTimeout: 120_000,

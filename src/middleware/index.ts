@@ -22,6 +22,13 @@ export {
 } from './rate-limit.js';
 export { GOFRAME_CODES, type HandlerResponseBody } from './handler-response.js';
 
+/**
+ * The shipped middleware under one name, as GoFrame's `ghttp.MiddlewareHandlerResponse` and
+ * friends: `handlerResponse`, `cors`, `compress`, `accessLog`, `requestId`, `jsonBody`,
+ * `rateLimit`, `fromConnect`.
+ * @example
+ * s.use(middleware.requestId(), middleware.accessLog(), middleware.cors());
+ */
 export const middleware = {
   handlerResponse,
   cors,
