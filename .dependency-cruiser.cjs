@@ -15,7 +15,7 @@ const LAYERS = [
   ['exchange'],
   ['engine'],
   ['middleware', 'controller'],
-  ['openapi'],
+  ['openapi', 'telemetry'],
   ['server'],
   ['testing', 'g.ts'],
   ['index.ts'],

@@ -15,6 +15,16 @@ export interface TlsCredentials {
 }
 
 /**
+ * Which proxies to believe: `false` (none: the default), `true` (every hop: the client-most
+ * address wins), a number N (the N proxies nearest the server), an address or CIDR range or one
+ * of `'loopback'`, `'linklocal'`, `'uniquelocal'` (a string, comma-separated, or a list), or a
+ * function `(addr, hop) => boolean` (hop 0 is the peer).
+ * @example const trust: TrustProxy = ['loopback', '10.0.0.0/8'];
+ */
+export type TrustProxy =
+  boolean | number | string | readonly string[] | ((addr: string, hop: number) => boolean);
+
+/**
  * Everything `s.setConfig()` and `new Server(options)` accept; README's "Limits and guarantees"
  * gives every default and what happens past it.
  * @example s.setConfig({ bodyLimit: 1 << 20, trustProxy: 1, shutdownTimeout: 10_000 });
@@ -42,10 +52,22 @@ export interface ServerConfig {
   writeStallTimeout: number;
   /** Budget of unsent bytes across all streams; past it the worst laggers are cut first. Default 256 MiB. */
   unsentBudget: number;
+  /**
+   * Concurrent streams one client may hold (SSE, `stream()`, `flush()`...): `max`, the client's
+   * key (default `r.ip`, so set `trustProxy` behind a proxy; or the authenticated user, say) and
+   * the `Retry-After` seconds of the 429 (`SLUICE_TOO_MANY_STREAMS`) past it (default 5). A key
+   * function returning `undefined` exempts the request. Default: no limit (`undefined`).
+   */
+  streamsPerClient: StreamsPerClient | undefined;
   /** Most open connections; beyond it new ones are refused. Default 15 000. */
   maxConnections: number;
-  /** Trust X-Forwarded-For / X-Forwarded-Proto: false, true (any hop) or the number of proxies in front. Default false. */
-  trustProxy: boolean | number;
+  /**
+   * Which proxies' `X-Forwarded-For`/`X-Forwarded-Proto` (or RFC 7239 `Forwarded`) to believe for
+   * `r.ip` and `r.protocol`: `false`, `true` (any hop), the number of proxies in front, or a trust
+   * list of addresses, CIDR ranges, `'loopback'`, `'linklocal'`, `'uniquelocal'` (array or
+   * comma-separated), or `(addr, hop) => boolean`. Default false.
+   */
+  trustProxy: TrustProxy;
   /** Pino-compatible logger. Default: warnings and errors as JSON lines on stderr. */
   logger: Logger | undefined;
   /** Keep the request in AsyncLocalStorage so g.currentRequest() works (costs a little per request). Default false. */
@@ -96,6 +118,30 @@ export interface ServerConfig {
    * lifetime in ms (default 24 h) and the storage (default: in memory).
    */
   session: SessionConfig | undefined;
+}
+
+/**
+ * What a per-client key function sees of a request (a Sluice `Request` is one).
+ * @example const byUser = (r: ClientKeyRequest) => r.getCtxVar<string>('userId') ?? r.ip;
+ */
+export interface ClientKeyRequest {
+  readonly ip: string;
+  readonly path: string;
+  header(name: string): string | undefined;
+  getCtxVar<T = unknown>(key: string): T | undefined;
+}
+
+/**
+ * The per-client stream limit (`setConfig({ streamsPerClient })`).
+ * @example s.setConfig({ streamsPerClient: { max: 8, key: (r) => r.header('x-user') ?? r.ip } })
+ */
+export interface StreamsPerClient {
+  /** Streams one client may hold at once (a positive integer). */
+  max: number;
+  /** The client's key. Default `r.ip`. `undefined` exempts the request. */
+  key?: (r: ClientKeyRequest) => string | undefined;
+  /** Seconds in the 429's `Retry-After`. Default 5. */
+  retryAfter?: number;
 }
 
 /** The upload limits `setConfig({ upload })` takes (each optional). */
@@ -160,6 +206,7 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   writeStallTimeout: 30_000,
   unsentBudget: 256 * 1024 * 1024,
   maxConnections: 15_000,
+  streamsPerClient: undefined,
   trustProxy: false,
   logger: undefined,
   requestContext: false,
@@ -202,6 +249,7 @@ export function checkConfig(config: Partial<ServerConfig>): void {
     if (typeof def === 'number' && (typeof value !== 'number' || !(value >= 0))) {
       throw new SluiceError('SLUICE_CONFIG', `${key} must be a non-negative number`);
     }
+    if (key === 'streamsPerClient') checkStreamsPerClient(value as StreamsPerClient);
     const choices = CHOICES[key as keyof ServerConfig];
     if (choices && !choices.includes(value)) {
       throw new SluiceError(
@@ -210,6 +258,15 @@ export function checkConfig(config: Partial<ServerConfig>): void {
       );
     }
   }
+}
+
+function checkStreamsPerClient(v: StreamsPerClient): void {
+  if (typeof v !== 'object' || v === null || !Number.isInteger(v.max) || v.max < 1)
+    throw new SluiceError('SLUICE_CONFIG', 'streamsPerClient.max must be a positive integer');
+  if (v.key !== undefined && typeof v.key !== 'function')
+    throw new SluiceError('SLUICE_CONFIG', 'streamsPerClient.key must be a function');
+  if (v.retryAfter !== undefined && !(Number.isInteger(v.retryAfter) && v.retryAfter >= 0))
+    throw new SluiceError('SLUICE_CONFIG', 'streamsPerClient.retryAfter must be whole seconds');
 }
 
 /**

@@ -81,12 +81,21 @@ export {
   handlerResponse,
   accessLog,
   requestId,
+  rateLimit,
+  MemoryRateLimitStore,
+  RedisRateLimitStore,
+  fromConnect,
 } from './middleware/index.js';
 export type {
   CorsOptions,
   CompressOptions,
   AccessLogOptions,
   HandlerResponseBody,
+  RateLimitOptions,
+  RateLimitStore,
+  RateLimitTake,
+  RateLimitRedisClient,
+  ConnectMiddleware,
 } from './middleware/index.js';
 export {
   HttpError,
@@ -101,8 +110,12 @@ export {
   type UploadConfig,
   type CookieDefaults,
   type SessionConfig,
+  type TrustProxy,
+  type StreamsPerClient,
+  type ClientKeyRequest,
 } from './config.js';
 export type { Logger } from './logger.js';
+export type { TelemetryOptions, MeterProviderLike, TracerProviderLike } from './telemetry/index.js';
 export {
   createHub,
   RESET_EVENT,

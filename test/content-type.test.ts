@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isJsonType, parseContentType } from '../src/http/content-type.js';
+import fc from 'fast-check';
+import { isJsonType, parseContentType, parseContentTypeStrict } from '../src/http/content-type.js';
 
 const plain = (v: ReturnType<typeof parseContentType>) =>
   v ? { type: v.type, params: { ...v.params } } : v;
@@ -33,9 +34,11 @@ void describe('parseContentType', () => {
     }
   });
 
-  void it('gives the params a null prototype', () => {
+  void it('gives the params nothing inherited, so __proto__ is an ordinary name', () => {
     const got = parseContentType('a/b; __proto__=x');
-    assert.equal(Object.getPrototypeOf(got?.params), null);
+    // fast-content-type-parse's map has a prototype with no keys at all (not Object.prototype).
+    assert.equal(Object.getPrototypeOf(Object.getPrototypeOf(got?.params)), null);
+    assert.equal('toString' in (parseContentType('a/b; c=d')?.params ?? {}), false);
     assert.equal(got?.params['__proto__'], 'x');
   });
 
@@ -70,6 +73,63 @@ void describe('parseContentType', () => {
     ];
     for (const header of table)
       assert.equal(plain(parseContentType(header)), null, JSON.stringify(header));
+  });
+
+  void it('keeps the strict rules the library lacks: a repeated parameter, VT, Unicode spaces', () => {
+    assert.equal(parseContentType('a/b; c=1; c=2'), null);
+    assert.equal(parseContentType('a/b; c="x\u000by"'), null);
+    assert.equal(parseContentType('\u00a0application/json'), null);
+    assert.equal(parseContentType('application/json\u2028'), null);
+    assert.deepEqual({ ...parseContentType('a/b; c="x=y"; d=1')?.params }, { c: 'x=y', d: '1' });
+  });
+
+  void it("gives exactly the strict parser's answer on any input (differential, property)", () => {
+    const norm = (v: ReturnType<typeof parseContentType>) =>
+      v ? { type: v.type, params: { ...v.params } } : null;
+    const piece = fc.constantFrom(
+      'text',
+      'a',
+      'B',
+      '/',
+      '+json',
+      ';',
+      '; ',
+      ' ;',
+      ';;',
+      '=',
+      '"',
+      '\\',
+      ' ',
+      '\t',
+      'charset',
+      'utf-8',
+      'x=1',
+      'x=2',
+      '"q;=r"',
+      ',',
+      '\u000b',
+      '\u00a0',
+      '\u2028',
+      'é',
+      '\u007f',
+      '\u0000',
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.array(piece, { maxLength: 12 }).map((xs) => xs.join('')),
+          fc.string(),
+        ),
+        (header) => {
+          assert.deepEqual(
+            norm(parseContentType(header)),
+            norm(parseContentTypeStrict(header)),
+            JSON.stringify(header),
+          );
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 
   void it('allows obs-text (0x80-0xFF) in quoted strings', () => {

@@ -16,6 +16,10 @@ describe('public exports', () => {
       'createHub',
       'EventStream',
       'encodeEvent',
+      'fromConnect',
+      'rateLimit',
+      'MemoryRateLimitStore',
+      'RedisRateLimitStore',
     ]) {
       assert.ok(names.includes(name), `missing ${name}`);
     }

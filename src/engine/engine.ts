@@ -38,7 +38,11 @@ export class Engine implements ExchangeHost {
   readonly inflight = new Set<Run>();
   flushObserver:
     ((r: ExchangeRequest, chunks: ReadonlyArray<string | Uint8Array>) => void) | undefined;
+  /** Told when each request starts and ends (telemetry); undefined costs one check each. */
+  requestObserver: RequestObserver | undefined;
   #drained: (() => void) | undefined;
+  /** Open streams per client key (only with `streamsPerClient`); an entry leaves at zero. */
+  readonly streamsByClient = new Map<string, number>();
 
   constructor(config: ServerConfig, logger: Logger) {
     this.config = config;
@@ -65,6 +69,16 @@ export class Engine implements ExchangeHost {
 
   #run(run: Run): void {
     this.inflight.add(run);
+    const observer = this.requestObserver;
+    if (observer) {
+      run.observed = observer.start(run.r);
+      if (observer.enter) {
+        observer.enter(run.observed, () =>
+          this.#hooksThen(run, run.hooks?.beforeServe, this.#startChain),
+        );
+        return;
+      }
+    }
     this.#hooksThen(run, run.hooks?.beforeServe, this.#startChain);
   }
 
@@ -268,6 +282,11 @@ export class Engine implements ExchangeHost {
 
   #done(run: Run): void {
     this.inflight.delete(run);
+    if (run.streamKey !== undefined) this.#releaseStream(run.streamKey);
+    if (this.requestObserver && run.observed !== undefined) {
+      this.requestObserver.end(run.r, run.observed);
+      run.observed = undefined;
+    }
     if (this.inflight.size === 0 && this.#drained) this.#drained();
   }
 
@@ -319,6 +338,31 @@ export class Engine implements ExchangeHost {
       { err, method: r.method, path: r.path },
       'error after the response was committed; the stream was ended',
     );
+  }
+
+  // ---- per-client stream limit ---------------------------------------------------------------------
+
+  /** Counts the stream a request opens against its client's limit (one per request). */
+  admitStream(request: ExchangeRequest): number | undefined {
+    const limit = this.config.streamsPerClient;
+    if (!limit) return undefined;
+    const r = request as Request;
+    const run = r.run as Run | undefined;
+    if (!run || run.streamKey !== undefined) return undefined;
+    // No address (a fetch wire without one) is no client to count: exempt rather than shared.
+    const key = limit.key ? limit.key(r) : r.ip || undefined;
+    if (key === undefined) return undefined;
+    const open = this.streamsByClient.get(key) ?? 0;
+    if (open >= limit.max) return limit.retryAfter ?? 5;
+    this.streamsByClient.set(key, open + 1);
+    run.streamKey = key;
+    return undefined;
+  }
+
+  #releaseStream(key: string): void {
+    const open = (this.streamsByClient.get(key) ?? 1) - 1;
+    if (open <= 0) this.streamsByClient.delete(key);
+    else this.streamsByClient.set(key, open);
   }
 
   // ---- hooks -------------------------------------------------------------------------------------
@@ -375,6 +419,19 @@ export class Engine implements ExchangeHost {
       };
     });
   }
+}
+
+/**
+ * What telemetry implements to see requests: `start` when the engine takes a request (its
+ * route is matched: `r.routePattern`), `end` once the response is finished (for a stream, when
+ * it ends), with whatever `start` returned.
+ * @example engine.requestObserver = { start: () => performance.now(), end: (r, t0) => record(r, t0) };
+ */
+export interface RequestObserver {
+  start(r: Request): unknown;
+  /** Runs the request's chain inside the observer's context (the span made active), if given. */
+  enter?(started: unknown, run: () => void): void;
+  end(r: Request, started: unknown): void;
 }
 
 /** The matched hooks of a request, from the bound ones (undefined when none applies). */

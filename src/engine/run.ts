@@ -16,6 +16,10 @@ export class Run implements RunView {
   index = -1;
   error: unknown = undefined;
   returned: unknown = undefined;
+  /** The client key its stream counts under (`streamsPerClient`), once one opened. */
+  streamKey: string | undefined = undefined;
+  /** What the request observer's `start` returned (telemetry only). */
+  observed: unknown = undefined;
 
   constructor(
     r: Request,

@@ -29,6 +29,25 @@ export const ERROR_CODES = {
     status: 500,
     message: 'an option passed to the server is not valid',
   },
+  SLUICE_TELEMETRY_MISSING: {
+    status: 500,
+    message:
+      'telemetry needs @opentelemetry/api (and, for the Prometheus endpoint, @opentelemetry/sdk-metrics and @opentelemetry/exporter-prometheus); install them',
+  },
+  SLUICE_TOO_MANY_STREAMS: {
+    status: 429,
+    message:
+      'this client has too many streams open; close one, or retry after the Retry-After delay (maxStreamsPerClient)',
+  },
+  SLUICE_RATE_LIMITED: {
+    status: 429,
+    message: 'too many requests; retry after the Retry-After delay',
+  },
+  SLUICE_CONNECT_UNSUPPORTED: {
+    status: 500,
+    message:
+      "Connect/Express middleware needs Node's request and response objects: it runs on HTTP/1.1 listeners, not on HTTP/2 streams, s.fetch or inject()",
+  },
   SLUICE_SERVER_RUNNING: {
     status: 500,
     message: 'the server is already listening; configure it before start()',

@@ -46,6 +46,11 @@ export interface ExchangeHost {
   beforeOutput(r: ExchangeRequest): Promise<void> | undefined;
   /** `r.middleware.next()`: runs the rest of the chain. */
   next(r: ExchangeRequest): Promise<void>;
+  /**
+   * Admits a stream about to open for this request (the per-client limit): `undefined` when it
+   * may open, else the `Retry-After` seconds of the refusal.
+   */
+  admitStream(r: ExchangeRequest): number | undefined;
   /** Sees the chunks of every flush (the seed-frame warning), when one is installed. */
   readonly flushObserver:
     ((r: ExchangeRequest, chunks: ReadonlyArray<string | Uint8Array>) => void) | undefined;

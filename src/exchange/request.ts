@@ -184,6 +184,8 @@ export class Request<P extends Params = Params> {
       wire.encrypted,
       wire.headers['x-forwarded-proto'],
       this.env.config.trustProxy,
+      wire.remoteAddress,
+      wire.headers['forwarded'],
     );
   }
 
@@ -206,13 +208,14 @@ export class Request<P extends Params = Params> {
     return this.wire.headers;
   }
 
-  /** The client's address (from X-Forwarded-For only with `trustProxy`). */
+  /** The client's address (from X-Forwarded-For or Forwarded, only through the proxies `trustProxy` trusts). */
   get ip(): string {
     const wire = this.wire;
     return clientIp(
       wire.remoteAddress,
       wire.headers['x-forwarded-for'],
       this.env.config.trustProxy,
+      wire.headers['forwarded'],
     );
   }
 

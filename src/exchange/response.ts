@@ -578,6 +578,12 @@ export class Response {
    */
   openSink(): Sink | undefined {
     if (this.#state === BUFFERING) {
+      const retryAfter = this.#host.admitStream(this.#request);
+      if (retryAfter !== undefined) {
+        // Thrown before anything is committed, so the engine answers the 429 (with this header).
+        this.header().set('Retry-After', String(retryAfter));
+        throw HttpError.fromCode('SLUICE_TOO_MANY_STREAMS');
+      }
       void this.runBeforeOutput();
       this.#commit();
     }

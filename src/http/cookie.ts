@@ -2,6 +2,7 @@
  * `Set-Cookie` serialisation and `Cookie` header parsing (RFC 6265, with the SameSite and
  * Partitioned attributes browsers ship).
  */
+import { parseCookie } from 'cookie';
 import { SluiceError } from '../errors/index.js';
 
 /** Attributes of a `Set-Cookie`. Every one is left out unless given. */
@@ -111,54 +112,38 @@ export function serializeCookie(name: string, value: string, opts: CookieOptions
 }
 
 /**
- * Parses a `Cookie` request header into a null-prototype map.
+ * Parses a `Cookie` request header into a map with no inherited keys.
  *
- * Pairs split on `;`; spaces and tabs around names and values are trimmed; a value wrapped in
- * double quotes is unwrapped; pairs without `=` or with an empty name are skipped. The first
- * occurrence of a name wins (browsers send the most specific path first). Values are decoded
- * leniently: `decodeURIComponent` when it succeeds, the raw value otherwise. `undefined` or
- * `""` gives an empty map.
+ * The `cookie` package (v1) does the scan (measured 2x faster than the parser this replaced:
+ * `bench/micro/parsers.ts`); Sluice keeps its own rules on top: a value wrapped in double quotes
+ * is unwrapped (RFC 6265's `DQUOTE *cookie-octet DQUOTE`), and a pair with an empty name is
+ * dropped. Pairs split on `;`; spaces and tabs around names and values are trimmed; pairs
+ * without `=` are skipped; the first occurrence of a name wins (browsers send the most specific
+ * path first); values are decoded leniently (`decodeURIComponent` when it succeeds, the raw value
+ * otherwise). `undefined` or `""` gives an empty map. The map's prototype has no keys of its
+ * own, so `__proto__` and `constructor` are ordinary cookie names.
  * @example parseCookieHeader('sid=a%20b; theme="dark"; sid=old') // { sid: 'a b', theme: 'dark' }
  */
 export function parseCookieHeader(header: string | undefined): Record<string, string> {
-  const out = Object.create(null) as Record<string, string>;
-  if (!header) return out;
-  const n = header.length;
-  let start = 0;
-  while (start < n) {
-    let end = header.indexOf(';', start);
-    if (end < 0) end = n;
-    const eq = header.indexOf('=', start);
-    if (eq >= 0 && eq < end) {
-      const name = trimOws(header.slice(start, eq));
-      if (name !== '' && !(name in out)) {
-        let value = trimOws(header.slice(eq + 1, end));
-        if (value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
-          value = value.slice(1, -1);
-        out[name] = decodeLenient(value);
-      }
-    }
-    start = end + 1;
-  }
+  if (!header) return Object.create(null) as Record<string, string>;
+  const out = parseCookie(header, DECODE) as Record<string, string>;
+  if (out[''] !== undefined) delete out[''];
   return out;
 }
 
-function decodeLenient(value: string): string {
+const DECODE = { decode: decodeCookieValue };
+
+function decodeCookieValue(raw: string): string {
+  const value =
+    raw.length >= 2 && raw.charCodeAt(0) === 0x22 && raw.charCodeAt(raw.length - 1) === 0x22
+      ? raw.slice(1, -1)
+      : raw;
   if (!value.includes('%')) return value;
   try {
     return decodeURIComponent(value);
   } catch {
     return value;
   }
-}
-
-// A loop, not /^[ \t]+|[ \t]+$/: that regex is quadratic on long runs of spaces.
-function trimOws(s: string): string {
-  let start = 0;
-  let end = s.length;
-  while (start < end && (s[start] === ' ' || s[start] === '\t')) start++;
-  while (end > start && (s[end - 1] === ' ' || s[end - 1] === '\t')) end--;
-  return s.slice(start, end);
 }
 
 function invalid(detail: string): never {

@@ -16,6 +16,7 @@ import {
   type EntryHolder,
 } from './entry.js';
 import { newEpoch, parseId } from './event-id.js';
+import { hubStats } from './stats.js';
 import { QueueSubscriber, SinkSubscriber, detachOf, type Subscriber } from './subscriber.js';
 import type { Detach, Hub, HubEvent, HubSink, PublishInput, SubscribeOptions } from './types.js';
 
@@ -245,6 +246,7 @@ class MemoryHub implements Hub {
     const seq = ++topic.seq;
     const entry = makeEntry(`${topic.epoch}-${seq}`, event, data, seq, 0);
     this.remember(topic, entry);
+    hubStats.published++;
     for (const sub of topic.subs) if (seq > sub.floorHi) sub.deliver(entry);
     this.dropIfIdle(topic);
     return entry.id;

@@ -5,6 +5,7 @@
  */
 import { SluiceError } from '../errors/index.js';
 import type { Entry } from './entry.js';
+import { hubStats } from './stats.js';
 import type { Detach, HubEvent, HubSink } from './types.js';
 
 /** Live events held per subscriber while its replay is being fetched (Redis) before cut-off. */
@@ -57,6 +58,7 @@ export abstract class Subscriber {
     }
     if (!e.reset && (e.hi < this.floorHi || (e.hi === this.floorHi && e.lo <= this.floorLo)))
       return;
+    hubStats.delivered++;
     this.push(e);
   }
 
@@ -84,7 +86,11 @@ export abstract class Subscriber {
   }
 
   protected replay(entries: readonly Entry[]): void {
-    for (const e of entries) if (!this.removed) this.push(e);
+    for (const e of entries) {
+      if (this.removed) break;
+      hubStats.delivered++;
+      this.push(e);
+    }
   }
 
   /** Hands one entry to the consumer. */

@@ -5,17 +5,38 @@ import { compress } from './compress.js';
 import { handlerResponse } from './handler-response.js';
 import { requestId } from './request-id.js';
 import { jsonBody } from './json-body.js';
+import { rateLimit } from './rate-limit.js';
+import { fromConnect } from './from-connect.js';
 
 export type { AccessLogOptions } from './access-log.js';
 export type { CorsOptions } from './cors.js';
 export type { CompressOptions } from './compress.js';
+export type { ConnectMiddleware } from './from-connect.js';
+export {
+  MemoryRateLimitStore,
+  RedisRateLimitStore,
+  type RateLimitOptions,
+  type RateLimitStore,
+  type RateLimitTake,
+  type RateLimitRedisClient,
+} from './rate-limit.js';
 export { GOFRAME_CODES, type HandlerResponseBody } from './handler-response.js';
 
 /**
  * The shipped middleware under one name, as GoFrame's `ghttp.MiddlewareHandlerResponse` and
- * friends: `handlerResponse`, `cors`, `compress`, `accessLog`, `requestId`, `jsonBody`.
+ * friends: `handlerResponse`, `cors`, `compress`, `accessLog`, `requestId`, `jsonBody`,
+ * `rateLimit`, `fromConnect`.
  * @example
  * s.use(middleware.requestId(), middleware.accessLog(), middleware.cors());
  */
-export const middleware = { handlerResponse, cors, compress, accessLog, requestId, jsonBody };
-export { accessLog, compress, cors, handlerResponse, requestId, jsonBody };
+export const middleware = {
+  handlerResponse,
+  cors,
+  compress,
+  accessLog,
+  requestId,
+  jsonBody,
+  rateLimit,
+  fromConnect,
+};
+export { accessLog, compress, cors, handlerResponse, requestId, jsonBody, rateLimit, fromConnect };

@@ -18,6 +18,9 @@ import {
 } from '../config.js';
 import { createDefaultLogger, guardLogger, type Logger } from '../logger.js';
 import { HttpError, SluiceError } from '../errors/index.js';
+import { compileTrust } from '../http/forwarded.js';
+import { attachTelemetry, type TelemetryOptions } from '../telemetry/index.js';
+import { hubStats } from '../hub/stats.js';
 import {
   Router,
   parseBindPattern,
@@ -244,6 +247,7 @@ export class Server extends RouteBinder {
   setConfig(config: Partial<ServerConfig>): this {
     if (this.#listeners) throw new SluiceError('SLUICE_SERVER_RUNNING');
     checkConfig(config);
+    if (config.trustProxy !== undefined) compileTrust(config.trustProxy);
     this.#config = { ...this.#config, ...config };
     this.#core.reconfigure(this.#config, guardLogger(this.#config.logger ?? createDefaultLogger()));
     this.#applyDevWarnings();
@@ -598,6 +602,31 @@ export class Server extends RouteBinder {
   /** Runs `fn` during shutdown, after streams ended (close a hub here). */
   onShutdown(fn: () => unknown): this {
     this.#onShutdown.push(fn);
+    return this;
+  }
+
+  /**
+   * Turns on OpenTelemetry metrics and traces (see README, "Observability"), through
+   * `@opentelemetry/api` (an optional peer, imported only now): a span and a duration per
+   * request by route pattern and status, open streams, deliveries, unsent bytes, cuts by reason,
+   * hub publish/deliver counts and lag. `prometheus: '/metrics'` also serves every metric in
+   * Prometheus text format there (needs `@opentelemetry/sdk-metrics` and
+   * `@opentelemetry/exporter-prometheus`). Rejects with `SLUICE_TELEMETRY_MISSING` when a
+   * package is not installed. Call it once, before `start()`; shutdown detaches it.
+   * @example await s.enableTelemetry({ prometheus: '/metrics' });
+   */
+  async enableTelemetry(options: TelemetryOptions = {}): Promise<this> {
+    const telemetry = await attachTelemetry(this.#core, options);
+    const scrape = telemetry.scrape;
+    if (options.prometheus !== undefined && scrape) {
+      this.bindHandler(`GET:${options.prometheus}`, async (r) => {
+        const text = await scrape();
+        r.response.header().set('Content-Type', 'text/plain; version=0.0.4; charset=utf-8');
+        r.response.header().set('Cache-Control', 'no-store');
+        r.response.write(text);
+      });
+    }
+    this.onShutdown(() => telemetry.stop());
     return this;
   }
 
@@ -1106,12 +1135,30 @@ export class Server extends RouteBinder {
     return injectRequest(this.#onRequest, this.#onCheckContinue, this.#config, options);
   }
 
-  /** @internal open streams and in-flight requests, for tests and the stats endpoint */
-  stats(): { inflight: number; streams: number; maxUnsent: number } {
+  /**
+   * @internal The server's figures now, for tests, the stats endpoint and a live panel: in-flight
+   * requests, open streams, unsent bytes (the largest backlog and the total), writes to streams
+   * and abnormal ends by reason since start, and this process's hub publishes and deliveries (the
+   * counters telemetry reads).
+   */
+  stats(): {
+    inflight: number;
+    streams: number;
+    maxUnsent: number;
+    unsent: number;
+    deliveries: number;
+    cuts: Record<string, number>;
+    hub: { published: number; delivered: number };
+  } {
+    const registry = this.#core.registry;
     return {
       inflight: this.#core.inflight.size,
-      streams: this.#core.registry.size,
-      maxUnsent: this.#core.registry.maxUnsent(),
+      streams: registry.size,
+      maxUnsent: registry.maxUnsent(),
+      unsent: registry.totalUnsent(),
+      deliveries: registry.writes,
+      cuts: Object.fromEntries(registry.cuts),
+      hub: { published: hubStats.published, delivered: hubStats.delivered },
     };
   }
 }

@@ -17,7 +17,17 @@ export interface SweptStream {
   cut(reason: Error): void;
 }
 
+/** Most distinct cut reasons counted (codes are few; anything else is counted as `error`). */
+const MAX_REASONS = 32;
+
 export class StreamRegistry {
+  /**
+   * Writes that reached a stream (frames, chunks), counted always: a field increment, read by
+   * the telemetry's observable counters (`s.enableTelemetry()`), so observing costs nothing here.
+   */
+  writes = 0;
+  /** Streams ended abnormally, by reason (a `SLUICE_...` code, `client_closed` or `error`). */
+  readonly cuts = new Map<string, number>();
   readonly #sinks = new Set<SweptStream>();
   #timer: NodeJS.Timeout | undefined;
   readonly #budget: number;
@@ -52,6 +62,25 @@ export class StreamRegistry {
   /** A snapshot of the open streams. */
   list(): SweptStream[] {
     return [...this.#sinks];
+  }
+
+  /** Counts one abnormal end under its reason. */
+  countCut(reason: Error): void {
+    const code =
+      reason instanceof SluiceError
+        ? reason.code
+        : reason.name === 'ClientClosedError'
+          ? 'client_closed'
+          : 'error';
+    const key = this.cuts.has(code) || this.cuts.size < MAX_REASONS ? code : 'error';
+    this.cuts.set(key, (this.cuts.get(key) ?? 0) + 1);
+  }
+
+  /** Unsent bytes over every open stream. */
+  totalUnsent(): number {
+    let total = 0;
+    for (const o of this.#sinks) total += o.unsent;
+    return total;
   }
 
   /** Largest unsent byte count of any stream (for the stats endpoint and tests). */

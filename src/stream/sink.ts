@@ -122,6 +122,7 @@ export class Sink implements ChannelEvents {
     const channel = this.channel;
     const before = channel.unsent;
     this.wrote = true;
+    this.#registry.writes++;
     if (!channel.write(chunk) && this.blockedSince === 0) this.blockedSince = Date.now();
     // A writer that awaited ready() writes below the high-water mark; writing again above it
     // means it did not wait, and its backlog is what the cap bounds.
@@ -238,6 +239,7 @@ export class Sink implements ChannelEvents {
     this.#settle(false);
     const owner = this.owner;
     this.owner = undefined;
+    if (this.reason) this.#registry.countCut(this.reason);
     if (owner && this.reason) owner.onStreamGone(this.reason);
   }
 

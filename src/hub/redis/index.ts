@@ -21,6 +21,7 @@ import {
   type Entry,
 } from '../entry.js';
 import { newEpoch, parseId } from '../event-id.js';
+import { hubStats } from '../stats.js';
 import { QueueSubscriber, SinkSubscriber, detachOf, type Subscriber } from '../subscriber.js';
 import type { Detach, Hub, HubEvent, HubSink, PublishInput, SubscribeOptions } from '../types.js';
 import {
@@ -591,6 +592,7 @@ class RedisHub implements Hub {
           try {
             const reply = (await sent) as [string, string];
             id = `${String(reply[0])}-${String(reply[1])}`;
+            hubStats.published++;
           } catch (err) {
             if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED', undefined, { cause: err });
             if (this.isFinalReply(err)) throw redisError(err);
@@ -1207,6 +1209,8 @@ class RedisHub implements Hub {
     if (n !== undefined) t.lastN = n;
     t.lastId = sid;
     const [hi, lo] = splitStreamId(sid);
+    // The stream id's first part is the XADD time (Redis's clock) in ms.
+    if (hubStats.onLag) hubStats.onLag(Math.max(0, Date.now() - hi));
     const entry = makeEntry(`${t.epoch!}-${sid}`, event, data, hi, lo);
     for (const sub of t.subs) sub.deliver(entry);
     return true;
