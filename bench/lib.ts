@@ -353,6 +353,19 @@ export function procStat(pid: number): ProcStat | undefined {
   }
 }
 
+/**
+ * Write-type syscalls the process has made (write, writev, sendmsg...: `syscw` of
+ * /proc/<pid>/io), all its threads included. Per delivery it shows what coalescing saves.
+ */
+export function procWrites(pid: number): number | undefined {
+  try {
+    const m = readFileSync(`/proc/${pid}/io`, 'utf8').match(/^syscw:\s+(\d+)/m);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resident set size in bytes, from /proc/<pid>/status. */
 export function procRss(pid: number): number | undefined {
   try {

@@ -35,6 +35,7 @@ import {
   nodeArgs,
   procRss,
   procStat,
+  procWrites,
   range,
   rotate,
   sleep,
@@ -140,6 +141,8 @@ interface Sample extends ClientResult {
   usPerDelivery: number;
   /** Server RSS growth per connected client, bytes. */
   rssPerConn: number;
+  /** Server write syscalls per delivered event (1: one write per socket per event). */
+  writesPerDelivery: number;
 }
 
 async function oneRun(
@@ -185,6 +188,7 @@ async function oneRun(
     await sleep(500);
     const rss1 = procRss(srv.child.pid) ?? NaN;
     const cpu0 = procStat(srv.child.pid);
+    const w0 = procWrites(srv.child.pid);
     client.send('start');
     srv.child.send(`start ${rate} ${seconds}`);
     // "In time": what arrived by the planned end of the broadcast plus the grace period. A
@@ -192,6 +196,7 @@ async function oneRun(
     const planned = Math.round(rate * seconds);
     await sleep(seconds * 1000 + graceMs);
     const cpu1 = procStat(srv.child.pid);
+    const w1 = procWrites(srv.child.pid);
     client.send(`report ${planned}`);
     const res = await client.waitFor(/^result (.*)$/, 30_000);
     const r = JSON.parse(res[1]!) as ClientResult;
@@ -203,6 +208,8 @@ async function oneRun(
       serverCpuS,
       usPerDelivery: r.received > 0 ? (serverCpuS / r.received) * 1e6 : NaN,
       rssPerConn: (rss1 - rss0) / ok,
+      writesPerDelivery:
+        w0 !== undefined && w1 !== undefined && r.received > 0 ? (w1 - w0) / r.received : NaN,
     };
   } finally {
     await client?.stop();
@@ -381,7 +388,7 @@ export async function runSseBench(): Promise<SseReport> {
           console.error(
             `[sse] round ${round + 1}/${rounds} ${server.name.padEnd(18)} ${String(rate).padStart(4)}/s x ${s.clients}: ` +
               `delivered ${fmt(s.delivered * 100)}%  p50 ${fmtMs(s.p50Ms)}  p99 ${fmtMs(s.p99Ms)}  gaps ${s.gaps}  dups ${s.duplicates}  ` +
-              `${fmt(s.usPerDelivery, 2)} us/delivery  ${fmt(s.rssPerConn / 1024)} KiB/conn  ` +
+              `${fmt(s.usPerDelivery, 2)} us/delivery  ${fmt(s.writesPerDelivery, 2)} writes/delivery  ${fmt(s.rssPerConn / 1024)} KiB/conn  ` +
               `client ${fmt(s.clientCpuPct, 0)}% ${fmt(s.clientUsPerEvent, 2)} us/event` +
               (s.clientCpuPct > CLIENT_CPU_LIMIT
                 ? `  CLIENT > ${CLIENT_CPU_LIMIT}%: client-bound?`
