@@ -1,6 +1,7 @@
-// SSE fan-out: N clients (default 1,000) on one server receiving a broadcast at R events/s
-// (default 100; issue 6 steps it up: SSE_RATES=100,500,1000,2000), for BENCH_SSE_SECONDS
-// (default 10) after every client is connected. Issue 4: a plain loop calling each framework's
+// SSE fan-out: N clients (default 1,000) on one server receiving a broadcast at R events/s,
+// stepped up a ladder on the same connections (SSE_RATES, default 10,100,500,1000), for
+// BENCH_SSE_SECONDS (default 5) per step after every client is connected. Summary: server CPU
+// per delivery at each rate and the highest rate sustained (p99 < 100 ms, nothing missed). Issue 4: a plain loop calling each framework's
 // send on every open stream. Issue 6: `sluice-hub`, es.subscribe(hub, topic) + hub.publish().
 //
 // Server pinned to one core, the load client to the other; rounds interleaved. The load client is
@@ -16,7 +17,7 @@
 // `go-net-http` (bench/go/sse-server) is a hand-written Go net/http server doing what node-http does.
 //
 //   node --import tsx bench/sse-fanout.ts
-//   BENCH_ROUNDS=5 BENCH_SSE_SECONDS=10 SSE_CLIENTS=1000 SSE_RATES=100 SSE_SERVERS=node-http,sluice
+//   BENCH_ROUNDS=5 BENCH_SSE_SECONDS=5 SSE_CLIENTS=1000 SSE_RATES=10,100,500,1000 SSE_SERVERS=node-http,sluice
 //   SSE_CLIENT=go|go-net|node   (go: epoll transport; go-net: goroutine per connection)
 import { join } from 'node:path';
 import {
@@ -145,15 +146,35 @@ interface Sample extends ClientResult {
   writesPerDelivery: number;
 }
 
-async function oneRun(
+/** Waits until the server's CPU falls below 15% of its core over 250 ms (at most `maxMs`). */
+async function settle(pid: number, maxMs: number): Promise<void> {
+  const until = Date.now() + maxMs;
+  while (Date.now() < until) {
+    const a = procStat(pid);
+    await sleep(250);
+    const b = procStat(pid);
+    if (!a || !b || (b.cpu - a.cpu) / 0.25 < 0.15) return;
+  }
+}
+
+/** Below this share delivered, higher rates of the same session are not run (saturated). */
+const SATURATED = 0.5;
+
+/**
+ * One server, one set of `clients` connections, the broadcast stepped through `rates` (ascending)
+ * on the same connections: the client's counters and the server's sequence restart at each step,
+ * and each step starts once the previous one is over (grace period, then the server idle). Steps
+ * above a rate that delivered less than half are skipped: the server is saturated below them.
+ */
+async function oneSession(
   server: SseServer,
   lc: LoadClient,
   clients: number,
-  rate: number,
+  rates: number[],
   seconds: number,
   graceMs: number,
   round: number,
-): Promise<Sample> {
+): Promise<Sample[]> {
   let srv;
   if (server.go) {
     const built = goBuild(server.go);
@@ -165,6 +186,7 @@ async function oneRun(
   await sleep(300);
   const rss0 = procRss(srv.child.pid) ?? NaN;
   let client;
+  const out: Sample[] = [];
   try {
     client = spawnPinned(CLIENT_CPU, lc.cmd, lc.args, {
       PORT: String(srv.port),
@@ -187,34 +209,75 @@ async function oneRun(
       console.error(`[sse] ${server.name}: only ${registered}/${ok} streams registered`);
     await sleep(500);
     const rss1 = procRss(srv.child.pid) ?? NaN;
-    const cpu0 = procStat(srv.child.pid);
-    const w0 = procWrites(srv.child.pid);
-    client.send('start');
-    srv.child.send(`start ${rate} ${seconds}`);
-    // "In time": what arrived by the planned end of the broadcast plus the grace period. A
-    // server whose event loop falls behind sends late; its late events do not count.
-    const planned = Math.round(rate * seconds);
-    await sleep(seconds * 1000 + graceMs);
-    const cpu1 = procStat(srv.child.pid);
-    const w1 = procWrites(srv.child.pid);
-    client.send(`report ${planned}`);
-    const res = await client.waitFor(/^result (.*)$/, 30_000);
-    const r = JSON.parse(res[1]!) as ClientResult;
-    const serverCpuS = cpu0 && cpu1 ? cpu1.cpu - cpu0.cpu : NaN;
-    return {
-      ...r,
-      round,
-      rate,
-      serverCpuS,
-      usPerDelivery: r.received > 0 ? (serverCpuS / r.received) * 1e6 : NaN,
-      rssPerConn: (rss1 - rss0) / ok,
-      writesPerDelivery:
-        w0 !== undefined && w1 !== undefined && r.received > 0 ? (w1 - w0) / r.received : NaN,
-    };
+    for (const rate of rates) {
+      await settle(srv.child.pid, 5000);
+      const cpu0 = procStat(srv.child.pid);
+      const w0 = procWrites(srv.child.pid);
+      client.lines.length = 0;
+      client.send('start');
+      // Only once the client has reset its counters: an event it read before the reset would
+      // make the next ones look like gaps.
+      await client.waitFor(/^started$/, 10_000);
+      srv.child.send(`start ${rate} ${seconds}`);
+      // "In time": what arrived by the planned end of the broadcast plus the grace period. A
+      // server whose event loop falls behind sends late; its late events do not count.
+      const planned = Math.round(rate * seconds);
+      await sleep(seconds * 1000 + graceMs);
+      const cpu1 = procStat(srv.child.pid);
+      const w1 = procWrites(srv.child.pid);
+      client.send(`report ${planned}`);
+      const res = await client.waitFor(/^result (.*)$/, 30_000);
+      const r = JSON.parse(res[1]!) as ClientResult;
+      const serverCpuS = cpu0 && cpu1 ? cpu1.cpu - cpu0.cpu : NaN;
+      const sample: Sample = {
+        ...r,
+        round,
+        rate,
+        serverCpuS,
+        usPerDelivery: r.received > 0 ? (serverCpuS / r.received) * 1e6 : NaN,
+        rssPerConn: (rss1 - rss0) / ok,
+        writesPerDelivery:
+          w0 !== undefined && w1 !== undefined && r.received > 0 ? (w1 - w0) / r.received : NaN,
+      };
+      out.push(sample);
+      logSample(server.name, sample, round);
+      if (sample.delivered < SATURATED) break;
+      // The server may still be writing the last step's backlog: wait for the end of it.
+      await srv.child.waitFor(/^done /, 60_000).catch(() => {});
+      srv.child.lines.length = 0;
+    }
+    return out;
   } finally {
     await client?.stop();
     await srv.child.stop();
   }
+}
+
+/** One run at one rate on fresh connections (the load-client check). */
+async function oneRun(
+  server: SseServer,
+  lc: LoadClient,
+  clients: number,
+  rate: number,
+  seconds: number,
+  graceMs: number,
+  round: number,
+): Promise<Sample> {
+  const [s] = await oneSession(server, lc, clients, [rate], seconds, graceMs, round);
+  if (!s) throw new Error('no sample');
+  return s;
+}
+
+let roundsTotal = 0;
+function logSample(name: string, s: Sample, round: number): void {
+  if (round < 0) return;
+  console.error(
+    `[sse] round ${round + 1}/${roundsTotal} ${name.padEnd(18)} ${String(s.rate).padStart(4)}/s x ${s.clients}: ` +
+      `delivered ${fmt(s.delivered * 100)}%  p50 ${fmtMs(s.p50Ms)}  p99 ${fmtMs(s.p99Ms)}  gaps ${s.gaps}  dups ${s.duplicates}  ` +
+      `${fmt(s.usPerDelivery, 2)} us/delivery  ${fmt(s.writesPerDelivery, 2)} writes/delivery  ${fmt(s.rssPerConn / 1024)} KiB/conn  ` +
+      `client ${fmt(s.clientCpuPct, 0)}% ${fmt(s.clientUsPerEvent, 2)} us/event` +
+      (s.clientCpuPct > CLIENT_CPU_LIMIT ? `  CLIENT > ${CLIENT_CPU_LIMIT}%: client-bound?` : ''),
+  );
 }
 
 export interface SseRow {
@@ -235,6 +298,7 @@ export interface SseRow {
   clientCpuMedian: number;
   clientCpuMax: number;
   clientUsPerEventMedian: number;
+  writesPerDeliveryMedian: number;
   samples: Sample[];
 }
 
@@ -248,6 +312,66 @@ export interface SseReport {
 
 function clientCpuCell(median: number, max: number): string {
   return `${fmt(median, 0)}%${max > CLIENT_CPU_LIMIT ? ` **(max ${fmt(max, 0)}% > ${CLIENT_CPU_LIMIT}%: client-bound?)**` : ''}`;
+}
+
+/** A rate is sustained when, over the rounds (median), p99 < 100 ms and nothing was missed. */
+export function sustained(r: SseRow): boolean {
+  return (
+    r.rounds > 0 &&
+    r.deliveredMedian >= 0.9995 &&
+    r.gapsMedian === 0 &&
+    r.p99MsMedian < SUSTAINED_P99_MS
+  );
+}
+
+const SUSTAINED_P99_MS = 100;
+
+/** Highest rate of the ladder each server sustained (undefined: not even the lowest). */
+export function maxSustained(rows: SseRow[], server: string): number | undefined {
+  let best: number | undefined;
+  for (const r of rows) if (r.server === server && sustained(r)) best = Math.max(best ?? 0, r.rate);
+  return best;
+}
+
+/**
+ * The capacity summary: per server, server CPU per delivery at each rate of the ladder (with
+ * the client's CPU beside it and a flag past the limit), and the highest rate it sustained.
+ */
+function capacityMarkdown(
+  names: string[],
+  rates: number[],
+  rows: SseRow[],
+  rounds: number,
+): string[] {
+  const cell = (r: SseRow | undefined): string => {
+    if (!r) return 'saturated below';
+    const flag = r.clientCpuMax > CLIENT_CPU_LIMIT ? ' **(client > 60%)**' : '';
+    const ok = sustained(r) ? '' : ' ✗';
+    return `${fmt(r.usPerDeliveryMedian, 2)} us (client ${fmt(r.clientCpuMedian, 0)}%)${ok}${flag}`;
+  };
+  const out: string[] = [
+    '### Server capacity: CPU per delivery by rate, and max sustained rate',
+    '',
+    `Median of ${rounds} rounds. ✗: not sustained at that rate (p99 ≥ ${SUSTAINED_P99_MS} ms, a delivery missed or late, or a gap). Max sustained = highest rate of the ladder sustained; "saturated below" = not run in any round because a lower rate delivered < ${SATURATED * 100}%.`,
+    '',
+  ];
+  const body = names
+    .filter((n) => rows.some((r) => r.server === n))
+    .map((n) => {
+      const best = maxSustained(rows, n);
+      return [
+        n,
+        ...rates.map((rate) => cell(rows.find((r) => r.server === n && r.rate === rate))),
+        best === undefined ? `< ${fmtInt(rates[0]!)}/s` : `${fmtInt(best)}/s`,
+      ];
+    });
+  out.push(
+    table(
+      ['server', ...rates.map((r) => `${fmtInt(r)}/s`), 'max sustained (p99 < 100 ms, 0 missed)'],
+      body,
+    ),
+  );
+  return out;
 }
 
 interface ClientCheck {
@@ -326,10 +450,12 @@ function checkMarkdown(c: ClientCheck, clients: number, goLabel: string): string
 
 export async function runSseBench(): Promise<SseReport> {
   const rounds = envInt('BENCH_ROUNDS', 5);
-  const seconds = envInt('BENCH_SSE_SECONDS', 10);
+  const seconds = envInt('BENCH_SSE_SECONDS', 5);
   const clients = envInt('SSE_CLIENTS', 1000);
   const graceMs = envInt('SSE_GRACE_MS', 2000);
-  const rates = (envList('SSE_RATES') ?? ['100']).map(Number);
+  const rates = (envList('SSE_RATES') ?? ['10', '100', '500', '1000'])
+    .map(Number)
+    .sort((a, b) => a - b);
   const selected = envList('SSE_SERVERS');
   const all = [...SSE_SERVERS];
   const before = beforeDist();
@@ -375,32 +501,24 @@ export async function runSseBench(): Promise<SseReport> {
     await sleep(300);
   }
 
+  roundsTotal = rounds;
   for (let round = 0; round < rounds; round++) {
     for (const server of rotate(servers, round)) {
-      for (const rate of rates) {
-        if (skipped[server.name]) continue;
-        try {
-          const s = await oneRun(server, lc, clients, rate, seconds, graceMs, round);
-          const key = `${server.name} ${rate}`;
+      if (skipped[server.name]) continue;
+      try {
+        const got = await oneSession(server, lc, clients, rates, seconds, graceMs, round);
+        for (const s of got) {
+          const key = `${server.name} ${s.rate}`;
           const list = samples.get(key) ?? [];
           list.push(s);
           samples.set(key, list);
-          console.error(
-            `[sse] round ${round + 1}/${rounds} ${server.name.padEnd(18)} ${String(rate).padStart(4)}/s x ${s.clients}: ` +
-              `delivered ${fmt(s.delivered * 100)}%  p50 ${fmtMs(s.p50Ms)}  p99 ${fmtMs(s.p99Ms)}  gaps ${s.gaps}  dups ${s.duplicates}  ` +
-              `${fmt(s.usPerDelivery, 2)} us/delivery  ${fmt(s.writesPerDelivery, 2)} writes/delivery  ${fmt(s.rssPerConn / 1024)} KiB/conn  ` +
-              `client ${fmt(s.clientCpuPct, 0)}% ${fmt(s.clientUsPerEvent, 2)} us/event` +
-              (s.clientCpuPct > CLIENT_CPU_LIMIT
-                ? `  CLIENT > ${CLIENT_CPU_LIMIT}%: client-bound?`
-                : ''),
-          );
-        } catch (err) {
-          const msg = (err as Error).message;
-          skipped[server.name] = /listening/.test(msg) ? `failed to start: ${msg}` : msg;
-          console.error(`[sse] skipping ${server.name}: ${skipped[server.name]}`);
         }
-        await sleep(300);
+      } catch (err) {
+        const msg = (err as Error).message;
+        skipped[server.name] = /listening/.test(msg) ? `failed to start: ${msg}` : msg;
+        console.error(`[sse] skipping ${server.name}: ${skipped[server.name]}`);
       }
+      await sleep(300);
     }
   }
 
@@ -432,6 +550,7 @@ export async function runSseBench(): Promise<SseReport> {
         clientCpuMedian: median(list.map((s) => s.clientCpuPct)),
         clientCpuMax: Math.max(...list.map((s) => s.clientCpuPct)),
         clientUsPerEventMedian: median(list.map((s) => s.clientUsPerEvent)),
+        writesPerDeliveryMedian: median(list.map((s) => s.writesPerDelivery)),
         samples: list,
       });
     }
@@ -445,6 +564,15 @@ export async function runSseBench(): Promise<SseReport> {
     '',
   ];
   if (note) lines.push(`_${note}._`, '');
+  lines.push(
+    ...capacityMarkdown(
+      servers.map((s) => s.name),
+      rates,
+      rows,
+      rounds,
+    ),
+    '',
+  );
   for (const rate of rates) {
     lines.push(`### ${fmtInt(rate)} events/s`, '');
     lines.push(
@@ -459,6 +587,7 @@ export async function runSseBench(): Promise<SseReport> {
           'dups',
           'server CPU / delivery',
           'vs node:http',
+          'writes / delivery',
           'RSS / idle conn',
           'client CPU',
           'client CPU / event',
@@ -475,6 +604,7 @@ export async function runSseBench(): Promise<SseReport> {
             fmtInt(r.duplicatesMedian),
             `${fmt(r.usPerDeliveryMedian, 2)} us`,
             Number.isFinite(r.ratioCost) ? `${r.ratioCost.toFixed(2)}x` : '–',
+            fmt(r.writesPerDeliveryMedian, 2),
             `${fmt(r.rssPerConnMedian / 1024)} KiB`,
             clientCpuCell(r.clientCpuMedian, r.clientCpuMax),
             `${fmt(r.clientUsPerEventMedian, 2)} us`,
