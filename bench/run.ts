@@ -2,7 +2,8 @@
 // single-stream throughput and SSE fan-out. Writes .bench-results/summary.md (and one JSON file
 // per bench) and prints the summary.
 //
-//   BENCH_ONLY=http,sse          select: router, http, stream (alias throughput), sse, runs
+//   BENCH_ONLY=http,sse          select: router, http, stream (alias throughput), sse, idle, runs
+//   SSE_IDLE_CONNS=5000,20000 SSE_IDLE_ROUNDS=3 SSE_IDLE_SERVERS=...   RSS per idle SSE connection
 //   RUNS_RUNS=100 RUNS_FOLLOWERS=10 RUNS_RATE=50 RUNS_SECONDS=10 RUNS_RESUMES=200
 //   RUNS_IMPLS=sluice-memory,sluice-redis,resumable-stream   durable runs (bench/runs.ts)
 //   BENCH_ROUNDS=5               rounds (interleaved) for http, stream and sse
@@ -28,7 +29,7 @@ import {
   writeResult,
 } from './lib.js';
 import { runHttpBench, runValidatedBench } from './http.js';
-import { runSseBench } from './sse-fanout.js';
+import { runIdleRssBench, runSseBench } from './sse-fanout.js';
 import { runStreamBench } from './stream-throughput.js';
 import { runRunsBench } from './runs.js';
 
@@ -40,12 +41,13 @@ interface RouterResult {
   routes: number;
 }
 
-type Section = 'router' | 'http' | 'stream' | 'sse' | 'runs';
-const ALL: Section[] = ['router', 'http', 'stream', 'sse', 'runs'];
+type Section = 'router' | 'http' | 'stream' | 'sse' | 'idle' | 'runs';
+const ALL: Section[] = ['router', 'http', 'stream', 'sse', 'idle', 'runs'];
 const ALIASES: Record<string, Section> = {
   throughput: 'stream',
   'sse-fanout': 'sse',
   fanout: 'sse',
+  'sse-idle': 'idle',
 };
 
 function selected(): Section[] {
@@ -135,6 +137,9 @@ for (const section of sections) {
         break;
       case 'sse':
         parts.push((await runSseBench()).markdown);
+        break;
+      case 'idle':
+        parts.push((await runIdleRssBench()).markdown);
         break;
       case 'runs':
         parts.push((await runRunsBench()).markdown);

@@ -37,6 +37,7 @@ import {
   procRss,
   procStat,
   procWrites,
+  raiseNofile,
   range,
   rotate,
   sleep,
@@ -642,4 +643,135 @@ if (isMain(import.meta.url)) {
     console.error(`[sse] ${(err as Error).message}`);
     process.exitCode = 1;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Idle memory: RSS per idle SSE connection at 5,000 and 20,000 connections (SSE_IDLE_CONNS).
+
+export interface IdleRow {
+  server: string;
+  conns: number;
+  rounds: number;
+  /** Median RSS growth per registered connection, bytes. */
+  perConnMedian: number;
+  perConnMin: number;
+  perConnMax: number;
+  /** Median difference to node-http's median at the same count, bytes. */
+  vsRaw: number;
+}
+
+async function idleRun(server: SseServer, lc: LoadClient, conns: number): Promise<number> {
+  const srv = server.go
+    ? await startServerProgram((goBuild(server.go) as { bin: string }).bin, [], server.env ?? {})
+    : await startServer(join(BENCH_DIR, 'servers', server.file!), server.env ?? {});
+  let client;
+  try {
+    await sleep(500);
+    const rss0 = procRss(srv.child.pid) ?? NaN;
+    client = spawnPinned(CLIENT_CPU, lc.cmd, lc.args, {
+      PORT: String(srv.port),
+      CLIENTS: String(conns),
+      SSE_PATH: '/sse',
+    });
+    const m = await client.waitFor(/^connected (\d+) (\d+)/, 120_000);
+    const ok = Number(m[1]);
+    if (ok < conns) throw new Error(`only ${ok}/${conns} connected (${m[2]} failed)`);
+    let registered = 0;
+    for (let i = 0; i < 120 && registered < ok; i++) {
+      await sleep(500);
+      srv.child.send('count');
+      const count = await srv.child.waitFor(/^clients (\d+)/, 10_000);
+      registered = Number(count[1]);
+      srv.child.lines.length = 0;
+    }
+    if (registered < ok) throw new Error(`only ${registered}/${ok} streams registered`);
+    await settle(srv.child.pid, 5000);
+    await sleep(1000);
+    return ((procRss(srv.child.pid) ?? NaN) - rss0) / registered;
+  } finally {
+    await client?.stop();
+    await srv.child.stop();
+  }
+}
+
+/**
+ * RSS per idle SSE connection (server RSS growth / connections, after they are all registered
+ * and the server is idle), at each count of SSE_IDLE_CONNS (default 5000,20000), for
+ * SSE_IDLE_SERVERS (default node-http, sluice, sluice-hub, go-net-http), SSE_IDLE_ROUNDS rounds
+ * (default 3) interleaved. Target: Sluice <= node-http + 1 KiB.
+ */
+export async function runIdleRssBench(): Promise<{ markdown: string; rows: IdleRow[] }> {
+  const counts = (envList('SSE_IDLE_CONNS') ?? ['5000', '20000']).map(Number);
+  const rounds = envInt('SSE_IDLE_ROUNDS', 3);
+  const names = envList('SSE_IDLE_SERVERS') ?? ['node-http', 'sluice', 'sluice-hub', 'go-net-http'];
+  const servers = SSE_SERVERS.filter((s) => names.includes(s.name));
+  const { client: lc } = pickLoadClient();
+  const nofile = raiseNofile(Math.max(...counts) * 2 + 1024);
+  const samples = new Map<string, number[]>();
+  const skipped: Record<string, string> = {};
+  for (let round = 0; round < rounds; round++) {
+    for (const conns of counts) {
+      for (const server of rotate(servers, round)) {
+        const key = `${server.name} ${conns}`;
+        if (skipped[key] || (server.go && 'error' in goBuild(server.go))) continue;
+        if (conns + 256 > nofile) {
+          // Server and client each need one descriptor per connection (and a few more).
+          skipped[key] =
+            `open-file limit ${nofile} (could not be raised: prlimit needs CAP_SYS_RESOURCE) is below ${fmtInt(conns)} connections + 256`;
+          continue;
+        }
+        try {
+          const per = await idleRun(server, lc, conns);
+          (samples.get(key) ?? samples.set(key, []).get(key)!).push(per);
+          console.error(
+            `[sse-idle] round ${round + 1}/${rounds} ${server.name.padEnd(12)} ${fmtInt(conns).padStart(6)} conns: ${fmt(per / 1024, 2)} KiB/conn`,
+          );
+        } catch (err) {
+          skipped[key] = (err as Error).message;
+          console.error(`[sse-idle] ${key}: ${skipped[key]}`);
+        }
+        await sleep(500);
+      }
+    }
+  }
+  const rows: IdleRow[] = [];
+  for (const conns of counts) {
+    const raw = median(samples.get(`node-http ${conns}`) ?? []);
+    for (const server of servers) {
+      const xs = samples.get(`${server.name} ${conns}`);
+      if (!xs?.length) continue;
+      const [lo, hi] = range(xs);
+      const med = median(xs);
+      rows.push({
+        server: server.name,
+        conns,
+        rounds: xs.length,
+        perConnMedian: med,
+        perConnMin: lo,
+        perConnMax: hi,
+        vsRaw: med - raw,
+      });
+    }
+  }
+  const kib = (b: number): string => `${fmt(b / 1024, 2)} KiB`;
+  const lines = [
+    '## SSE: RSS per idle connection',
+    '',
+    `${machineNote()}; server RSS growth / registered connections once all are connected and the server is idle; ${rounds} interleaved rounds (median, range); open-file limit ${nofile}. Target: Sluice at most node:http + 1 KiB.`,
+    '',
+    table(
+      ['server', 'connections', 'RSS / idle conn', 'range', 'vs node:http'],
+      rows.map((r) => [
+        r.server,
+        fmtInt(r.conns),
+        kib(r.perConnMedian),
+        `${kib(r.perConnMin)}–${kib(r.perConnMax)}`,
+        r.server === 'node-http' ? '–' : `${r.vsRaw >= 0 ? '+' : ''}${kib(r.vsRaw)}`,
+      ]),
+    ),
+    '',
+    ...Object.entries(skipped).map(([k, why]) => `- **${k} skipped**: ${why}`),
+  ];
+  writeResult('sse-idle.json', { date: new Date().toISOString(), counts, rounds, rows, skipped });
+  return { markdown: lines.join('\n'), rows };
 }
