@@ -2,7 +2,8 @@
 // single-stream throughput and SSE fan-out. Writes .bench-results/summary.md (and one JSON file
 // per bench) and prints the summary.
 //
-//   BENCH_ONLY=http,sse          select: router, http, stream (alias throughput), sse, idle, runs
+//   BENCH_ONLY=http,sse          select: router, http, h2, stream (alias throughput), sse, idle, runs
+//   H2_CONNECTIONS=50 H2_STREAMS=20 H2_SERVERS=node-http2,sluice-h2   HTTP/2 (h2load, h2c)
 //   SSE_IDLE_CONNS=5000,20000 SSE_IDLE_ROUNDS=3 SSE_IDLE_SERVERS=...   RSS per idle SSE connection
 //   RUNS_RUNS=100 RUNS_FOLLOWERS=10 RUNS_RATE=50 RUNS_SECONDS=10 RUNS_RESUMES=200
 //   RUNS_IMPLS=sluice-memory,sluice-redis,resumable-stream   durable runs (bench/runs.ts)
@@ -29,6 +30,7 @@ import {
   writeResult,
 } from './lib.js';
 import { runHttpBench, runValidatedBench } from './http.js';
+import { runH2Bench } from './h2.js';
 import { runIdleRssBench, runSseBench } from './sse-fanout.js';
 import { runStreamBench } from './stream-throughput.js';
 import { runRunsBench } from './runs.js';
@@ -41,13 +43,14 @@ interface RouterResult {
   routes: number;
 }
 
-type Section = 'router' | 'http' | 'stream' | 'sse' | 'idle' | 'runs';
-const ALL: Section[] = ['router', 'http', 'stream', 'sse', 'idle', 'runs'];
+type Section = 'router' | 'http' | 'h2' | 'stream' | 'sse' | 'idle' | 'runs';
+const ALL: Section[] = ['router', 'http', 'h2', 'stream', 'sse', 'idle', 'runs'];
 const ALIASES: Record<string, Section> = {
   throughput: 'stream',
   'sse-fanout': 'sse',
   fanout: 'sse',
   'sse-idle': 'idle',
+  http2: 'h2',
 };
 
 function selected(): Section[] {
@@ -131,6 +134,9 @@ for (const section of sections) {
       case 'http':
         parts.push((await runHttpBench()).markdown);
         parts.push((await runValidatedBench()).markdown);
+        break;
+      case 'h2':
+        parts.push((await runH2Bench()).markdown);
         break;
       case 'stream':
         parts.push((await runStreamBench()).markdown);
