@@ -29,7 +29,7 @@ import {
   table,
   writeResult,
 } from './lib.js';
-import { runHttpBench, runValidatedBench } from './http.js';
+import { runHttpBench, runValidatedBench, runValidationCostBench } from './http.js';
 import { runH2Bench } from './h2.js';
 import { runIdleRssBench, runSseBench } from './sse-fanout.js';
 import { runStreamBench } from './stream-throughput.js';
@@ -134,6 +134,7 @@ for (const section of sections) {
       case 'http':
         parts.push((await runHttpBench()).markdown);
         parts.push((await runValidatedBench()).markdown);
+        parts.push((await runValidationCostBench()).markdown);
         break;
       case 'h2':
         parts.push((await runH2Bench()).markdown);
