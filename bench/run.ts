@@ -41,6 +41,13 @@ interface RouterResult {
   rounds: number;
   lookupsPerRound: number;
   routes: number;
+  kinds?: Array<{
+    kind: string;
+    sluiceOpsPerSec: number;
+    findMyWayOpsPerSec: number;
+    ratio: number;
+  }>;
+  lengths?: Array<{ pathLength: number; sluiceNsPerLookup: number; findMyWayNsPerLookup: number }>;
 }
 
 type Section = 'router' | 'http' | 'h2' | 'stream' | 'sse' | 'idle' | 'runs';
@@ -94,9 +101,30 @@ async function routerSection(): Promise<string> {
             `${(out.sluiceOpsPerSec / out.findMyWayOpsPerSec).toFixed(2)}x`,
           ],
           ['find-my-way', m(out.findMyWayOpsPerSec), '1.00x'],
+          ...(out.kinds ?? []).map((k) => [
+            `sluice, ${k.kind} paths only`,
+            `${m(k.sluiceOpsPerSec)} (find-my-way ${m(k.findMyWayOpsPerSec)})`,
+            `${k.ratio.toFixed(2)}x`,
+          ]),
         ],
       ),
       '',
+      ...(out.lengths?.length
+        ? [
+            'By path length (`/api/v1/users/:id/posts`, the id grown; linear = ns per lookup grows in proportion):',
+            '',
+            table(
+              ['path length', 'sluice', 'find-my-way', 'sluice ns / char'],
+              out.lengths.map((l) => [
+                l.pathLength.toLocaleString('en-US'),
+                `${l.sluiceNsPerLookup.toFixed(0)} ns`,
+                `${l.findMyWayNsPerLookup.toFixed(0)} ns`,
+                (l.sluiceNsPerLookup / l.pathLength).toFixed(2),
+              ]),
+            ),
+            '',
+          ]
+        : []),
     ].join('\n');
   }
   return `## Router\n\n\`\`\`\n${JSON.stringify(out, null, 2)}\n\`\`\`\n`;
