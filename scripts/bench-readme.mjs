@@ -110,6 +110,7 @@ if (sse) {
     ]);
   }
   const sustained = (server) => {
+    if (!sse.rows.some((r) => r.server === server)) return '–';
     let top;
     for (const r of sse.rows)
       if (
