@@ -2,7 +2,8 @@
 // single-stream throughput and SSE fan-out. Writes .bench-results/summary.md (and one JSON file
 // per bench) and prints the summary.
 //
-//   BENCH_ONLY=http,sse          select: router, http, h2, stream (alias throughput), sse, idle, runs
+//   BENCH_ONLY=http,sse          select: router, http, h2, stream (alias throughput), sse, ws, idle, runs
+//   WS_RATES=100,500 WS_CLIENTS=1000   WebSocket fan-out (bench/ws-client.ts, Node + ws)
 //   H2_CONNECTIONS=50 H2_STREAMS=20 H2_SERVERS=node-http2,sluice-h2   HTTP/2 (h2load, h2c)
 //   SSE_IDLE_CONNS=5000,20000 SSE_IDLE_ROUNDS=3 SSE_IDLE_SERVERS=...   RSS per idle SSE connection
 //   RUNS_RUNS=100 RUNS_FOLLOWERS=10 RUNS_RATE=50 RUNS_SECONDS=10 RUNS_RESUMES=200
@@ -32,7 +33,7 @@ import {
 } from './lib.js';
 import { runHttpBench, runValidatedBench, runValidationCostBench } from './http.js';
 import { runH2Bench } from './h2.js';
-import { runIdleRssBench, runSseBench } from './sse-fanout.js';
+import { runIdleRssBench, runSseBench, runWsBench } from './sse-fanout.js';
 import { runStreamBench } from './stream-throughput.js';
 import { runRunsBench } from './runs.js';
 
@@ -51,14 +52,15 @@ interface RouterResult {
   lengths?: Array<{ pathLength: number; sluiceNsPerLookup: number; findMyWayNsPerLookup: number }>;
 }
 
-type Section = 'router' | 'http' | 'h2' | 'stream' | 'sse' | 'idle' | 'runs';
-const ALL: Section[] = ['router', 'http', 'h2', 'stream', 'sse', 'idle', 'runs'];
+type Section = 'router' | 'http' | 'h2' | 'stream' | 'sse' | 'ws' | 'idle' | 'runs';
+const ALL: Section[] = ['router', 'http', 'h2', 'stream', 'sse', 'ws', 'idle', 'runs'];
 const ALIASES: Record<string, Section> = {
   throughput: 'stream',
   'sse-fanout': 'sse',
   fanout: 'sse',
   'sse-idle': 'idle',
   http2: 'h2',
+  websocket: 'ws',
 };
 
 function selected(): Section[] {
@@ -172,6 +174,9 @@ for (const section of sections) {
         break;
       case 'sse':
         parts.push((await runSseBench()).markdown);
+        break;
+      case 'ws':
+        parts.push((await runWsBench()).markdown);
         break;
       case 'idle':
         parts.push((await runIdleRssBench()).markdown);

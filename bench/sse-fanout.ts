@@ -55,6 +55,8 @@ interface SseServer {
   /** ...or a Go program in bench/go, built at bench time. */
   go?: string;
   env?: Record<string, string>;
+  /** The stream's path (default /sse). */
+  path?: string;
 }
 
 export const SSE_SERVERS: SseServer[] = [
@@ -192,7 +194,7 @@ async function oneSession(
     client = spawnPinned(CLIENT_CPU, lc.cmd, lc.args, {
       PORT: String(srv.port),
       CLIENTS: String(clients),
-      SSE_PATH: '/sse',
+      SSE_PATH: server.path ?? '/sse',
     });
     const m = await client.waitFor(/^connected (\d+) (\d+)/, 60_000);
     const ok = Number(m[1]);
@@ -773,5 +775,128 @@ export async function runIdleRssBench(): Promise<{ markdown: string; rows: IdleR
     ...Object.entries(skipped).map(([k, why]) => `- **${k} skipped**: ${why}`),
   ];
   writeResult('sse-idle.json', { date: new Date().toISOString(), counts, rounds, rows, skipped });
+  return { markdown: lines.join('\n'), rows };
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket fan-out (issue 13): a hand-written `ws` server against Sluice's subscribeWebSocket
+// over the memory hub, the same ladder and control protocol, driven by bench/ws-client.ts (Node:
+// its CPU is in every row, flagged past 60%).
+
+const WS_SERVERS: SseServer[] = [
+  { name: 'ws-raw', file: 'ws-raw.ts', path: '/ws' },
+  { name: 'sluice-ws-hub', file: 'sluice-ws-hub.ts', path: '/ws' },
+];
+
+/** WS_RATES (default 100,500), WS_CLIENTS (default 1,000), BENCH_ROUNDS, BENCH_SSE_SECONDS. */
+export async function runWsBench(): Promise<{ markdown: string; rows: SseRow[] }> {
+  const rounds = envInt('BENCH_ROUNDS', 5);
+  const seconds = envInt('BENCH_SSE_SECONDS', 5);
+  const clients = envInt('WS_CLIENTS', 1000);
+  const graceMs = envInt('SSE_GRACE_MS', 2000);
+  const rates = (envList('WS_RATES') ?? ['100', '500']).map(Number).sort((a, b) => a - b);
+  const lc: LoadClient = {
+    kind: 'node-ws',
+    label: 'Node + ws (bench/ws-client.ts)',
+    cmd: process.execPath,
+    args: nodeArgs(join(BENCH_DIR, 'ws-client.ts')),
+  };
+  const samples = new Map<string, Sample[]>();
+  const skipped: Record<string, string> = {};
+  roundsTotal = rounds;
+  for (let round = 0; round < rounds; round++) {
+    for (const server of rotate(WS_SERVERS, round)) {
+      if (skipped[server.name]) continue;
+      try {
+        for (const s of await oneSession(server, lc, clients, rates, seconds, graceMs, round)) {
+          const key = `${server.name} ${s.rate}`;
+          (samples.get(key) ?? samples.set(key, []).get(key)!).push(s);
+        }
+      } catch (err) {
+        skipped[server.name] = (err as Error).message;
+        console.error(`[ws] skipping ${server.name}: ${skipped[server.name]}`);
+      }
+      await sleep(300);
+    }
+  }
+  const rows: SseRow[] = [];
+  const body: string[][] = [];
+  for (const rate of rates) {
+    const base = median((samples.get(`ws-raw ${rate}`) ?? []).map((s) => s.usPerDelivery));
+    for (const server of WS_SERVERS) {
+      const list = samples.get(`${server.name} ${rate}`);
+      if (!list?.length) continue;
+      const d = list.map((s) => s.delivered);
+      const [dlo, dhi] = range(d);
+      const cost = median(list.map((s) => s.usPerDelivery));
+      const row: SseRow = {
+        server: server.name,
+        rate,
+        rounds: list.length,
+        deliveredMedian: median(d),
+        deliveredMin: dlo,
+        deliveredMax: dhi,
+        p50MsMedian: median(list.map((s) => s.p50Ms)),
+        p99MsMedian: median(list.map((s) => s.p99Ms)),
+        p99MsMax: Math.max(...list.map((s) => s.p99Ms)),
+        gapsMedian: median(list.map((s) => s.gaps)),
+        duplicatesMedian: median(list.map((s) => s.duplicates)),
+        usPerDeliveryMedian: cost,
+        ratioCost: cost / base,
+        rssPerConnMedian: median(list.map((s) => s.rssPerConn)),
+        clientCpuMedian: median(list.map((s) => s.clientCpuPct)),
+        clientCpuMax: Math.max(...list.map((s) => s.clientCpuPct)),
+        clientUsPerEventMedian: median(list.map((s) => s.clientUsPerEvent)),
+        writesPerDeliveryMedian: median(list.map((s) => s.writesPerDelivery)),
+        samples: list,
+      };
+      rows.push(row);
+      body.push([
+        `${fmtInt(rate)}/s`,
+        server.name,
+        `${fmt(row.deliveredMedian * 100)}%`,
+        fmtMs(row.p50MsMedian),
+        fmtMs(row.p99MsMedian),
+        fmtInt(row.gapsMedian),
+        `${fmt(cost, 2)} us`,
+        Number.isFinite(row.ratioCost) ? `${row.ratioCost.toFixed(2)}x` : '–',
+        fmt(row.writesPerDeliveryMedian, 2),
+        `${fmt(row.rssPerConnMedian / 1024)} KiB`,
+        clientCpuCell(row.clientCpuMedian, row.clientCpuMax),
+      ]);
+    }
+  }
+  const lines = [
+    `## WebSocket fan-out: ${fmtInt(clients)} clients, ${seconds} s per rate`,
+    '',
+    `${machineNote()}; ${rounds} interleaved rounds (median); load client ${lc.label}. \`ws-raw\`: a hand-written \`ws\` server sending one pre-built JSON text frame to every client; \`sluice-ws-hub\`: \`subscribeWebSocket(ws, hub, topic)\` + \`hub.publish()\`.`,
+    '',
+    table(
+      [
+        'rate',
+        'server',
+        'delivered',
+        'p50',
+        'p99',
+        'gaps',
+        'server CPU / delivery',
+        'vs ws-raw',
+        'writes / delivery',
+        'RSS / conn',
+        'client CPU',
+      ],
+      body,
+    ),
+    '',
+    ...Object.entries(skipped).map(([n, why]) => `- **${n} skipped**: ${why}`),
+  ];
+  writeResult('ws-fanout.json', {
+    date: new Date().toISOString(),
+    rounds,
+    rates,
+    clients,
+    rows,
+    skipped,
+  });
   return { markdown: lines.join('\n'), rows };
 }
