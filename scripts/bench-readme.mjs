@@ -129,6 +129,21 @@ if (sse) {
     `go-net-http ${sustained('go-net-http')}`,
   ]);
 }
+const ws = load('ws-fanout.json');
+if (ws) {
+  for (const rate of ws.rates) {
+    const raw = ws.rows.find((r) => r.server === 'ws-raw' && r.rate === rate);
+    const s = ws.rows.find((r) => r.server === 'sluice-ws-hub' && r.rate === rate);
+    if (!raw || !s) continue;
+    const cell = (r) => `${(r.deliveredMedian * 100).toFixed(1)}%, ${us(r.usPerDeliveryMedian)}`;
+    rows.push([
+      `WebSocket ${int(ws.clients)} clients x ${int(rate)} events/s: delivered, CPU/delivery (vs raw \`ws\`)`,
+      cell(raw),
+      `${cell(s)} (${x(s.ratioCost)})`,
+      '–',
+    ]);
+  }
+}
 const idle = load('sse-idle.json');
 if (idle) {
   for (const conns of idle.counts) {
