@@ -279,7 +279,16 @@ export async function runHttpBench(): Promise<HttpReport> {
     lines.push(`### GET ${route.path}`, '');
     lines.push(
       table(
-        ['server', 'req/s (median)', 'range', 'vs node:http', 'p99', 'server CPU', 'client CPU'],
+        [
+          'server',
+          'req/s (median)',
+          'range',
+          'vs node:http',
+          'p99',
+          'server CPU',
+          'server CPU / request',
+          'client CPU',
+        ],
         rs.map((r) => [
           r.server,
           fmtInt(r.rpsMedian),
@@ -287,6 +296,7 @@ export async function runHttpBench(): Promise<HttpReport> {
           Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}x` : '–',
           fmtMs(r.p99MsMedian),
           `${fmt(r.serverCpuMedian, 0)}%`,
+          `${fmt(median(r.samples.map((x) => (x.serverCpu / 100 / x.rps) * 1e6)), 1)} us`,
           `${fmt(r.clientCpuMedian, 0)}%${r.clientCpuMax > 70 ? ' (client-bound?)' : ''}`,
         ]),
       ),
@@ -422,7 +432,15 @@ export async function runValidatedBench(): Promise<HttpReport> {
     `${machineNote()}; wrk -t1 -c${connections} -d${seconds}s -s bench/post-json.lua, ${rounds} interleaved rounds (median, range min–max).`,
     '',
     table(
-      ['server', 'req/s (median)', 'range', 'vs fastify', 'p99', 'server CPU'],
+      [
+        'server',
+        'req/s (median)',
+        'range',
+        'vs fastify',
+        'p99',
+        'server CPU',
+        'server CPU / request',
+      ],
       rows.map((r) => [
         r.server,
         fmtInt(r.rpsMedian),
@@ -430,6 +448,7 @@ export async function runValidatedBench(): Promise<HttpReport> {
         Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}x` : '–',
         fmtMs(r.p99MsMedian),
         `${fmt(r.serverCpuMedian, 0)}%`,
+        `${fmt(median(r.samples.map((x) => (x.serverCpu / 100 / x.rps) * 1e6)), 1)} us`,
       ]),
     ),
     '',
