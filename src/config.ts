@@ -14,6 +14,11 @@ export interface TlsCredentials {
   ca?: string | Uint8Array;
 }
 
+/**
+ * Everything `s.setConfig()` and `new Server(options)` accept; README's "Limits and guarantees"
+ * gives every default and what happens past it.
+ * @example s.setConfig({ bodyLimit: 1 << 20, trustProxy: 1, shutdownTimeout: 10_000 });
+ */
 export interface ServerConfig {
   /** Time to receive the request headers (ms). Default 30 000. */
   headerTimeout: number;
@@ -138,6 +143,10 @@ export interface SessionStorageLike {
   remove(id: string): Promise<void>;
 }
 
+/**
+ * The defaults of every {@link ServerConfig} field (frozen).
+ * @example s.setConfig({ bodyLimit: DEFAULT_CONFIG.bodyLimit * 4 });
+ */
 export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   headerTimeout: 30_000,
   requestTimeout: 120_000,

@@ -9,6 +9,17 @@ import { currentRequest } from './engine/request-context.js';
 
 const servers = new Map<string, Server>();
 
+/**
+ * GoFrame's global object: `g.server(name?)` gives the one live {@link Server} of that name
+ * (created on first use; after `shutdown()` the name gives a new one), `g.requestFromCtx(ctx)`
+ * the request behind a controller's context, `g.currentRequest()` the request being served.
+ * @example
+ * import { g } from 'sluice';
+ * const s = g.server();
+ * s.bindHandler('/', (r) => r.response.write('hello'));
+ * s.setPort(8999);
+ * await s.run();
+ */
 export const g = {
   /**
    * The server of this name (default 'default'), created on first use.

@@ -7,6 +7,11 @@ export interface LogFn {
   (msg: string): void;
 }
 
+/**
+ * The logger Sluice writes to: pino's shape (`debug`, `info`, `warn`, `error`, `child`), so a
+ * pino logger is one as it is.
+ * @example new Server({ logger: pino() })
+ */
 export interface Logger {
   debug: LogFn;
   info: LogFn;

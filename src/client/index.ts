@@ -14,7 +14,12 @@ export {
   type StreamOptions,
   type TypedEvent,
 } from './stream.js';
-export { StreamError, type StreamErrorCode } from './stream-error.js';
+export {
+  StreamError,
+  MAX_ERROR_BODY_BYTES,
+  ERROR_BODY_WAIT_MS,
+  type StreamErrorCode,
+} from './stream-error.js';
 export {
   EventStreamParser,
   DEFAULT_MAX_LINE_LENGTH,

@@ -4,7 +4,7 @@
  * `EventSource` does, plus backoff for failures and a typed error for a stream that cannot go on.
  */
 import { EventStreamParser } from './parser.js';
-import { StreamError } from './stream-error.js';
+import { ERROR_BODY_WAIT_MS, MAX_ERROR_BODY_BYTES, StreamError } from './stream-error.js';
 
 /** One event as `stream()` yields it. `Data` is `string`, or `unknown` with `json: true`. */
 export interface StreamEvent<Data = string> {
@@ -179,7 +179,7 @@ async function* connectLoop(
     const onAbort = (): void => request.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
     let delay = -1; // set on a clean end or by Retry-After; otherwise the backoff
-    let failure: { error: unknown; status: number } | undefined;
+    let failure: { error: unknown; status: number; headers?: Headers; body?: string } | undefined;
     try {
       let response: Response | undefined;
       try {
@@ -200,18 +200,32 @@ async function* connectLoop(
           return;
         }
         if (RETRIABLE.has(response.status)) {
-          await cancelBody(response);
-          failure = { error: new Error(`HTTP ${response.status}`), status: response.status };
+          const body = await readErrorBody(response);
+          failure = {
+            error: new Error(`HTTP ${response.status}`),
+            status: response.status,
+            headers: response.headers,
+            body,
+          };
           delay = retryAfterMs(response.headers.get('retry-after')) ?? -1;
         } else if (response.status < 200 || response.status > 299) {
-          await cancelBody(response);
-          throw new StreamError('SLUICE_CLIENT_STATUS', response.status, `HTTP ${response.status}`);
+          const body = await readErrorBody(response);
+          throw new StreamError(
+            'SLUICE_CLIENT_STATUS',
+            response.status,
+            `HTTP ${response.status}`,
+            {
+              headers: response.headers,
+              body,
+            },
+          );
         } else if (!isEventStream(response.headers.get('content-type'))) {
-          await cancelBody(response);
+          const body = await readErrorBody(response);
           throw new StreamError(
             'SLUICE_CLIENT_CONTENT_TYPE',
             response.status,
             String(response.headers.get('content-type')),
+            { headers: response.headers, body },
           );
         } else {
           failures = 0;
@@ -261,6 +275,8 @@ async function* connectLoop(
       if (failures > maxRetries) {
         throw new StreamError('SLUICE_CLIENT_RETRIES', failure.status, `${failures - 1} retries`, {
           cause: failure.error,
+          headers: failure.headers,
+          body: failure.body,
         });
       }
     }
@@ -321,6 +337,47 @@ function decodeData(data: string, json: boolean | undefined, status: number): un
 
 function isEventStream(contentType: string | null): boolean {
   return contentType?.split(';')[0]?.trim().toLowerCase() === 'text/event-stream';
+}
+
+/**
+ * The start of an error response's body as text: at most MAX_ERROR_BODY_BYTES, waiting at most
+ * ERROR_BODY_WAIT_MS for it; the rest is cancelled. Never throws (a body that fails reads as what
+ * arrived before the failure).
+ */
+async function readErrorBody(response: Response): Promise<string> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<void>(
+    (resolve) => (timer = setTimeout(resolve, ERROR_BODY_WAIT_MS)),
+  );
+  try {
+    while (size < MAX_ERROR_BODY_BYTES) {
+      const next = await Promise.race([reader.read(), deadline]);
+      if (next === undefined || next.done) break;
+      chunks.push(next.value);
+      size += next.value.byteLength;
+    }
+  } catch {
+    // A body that breaks off: keep what came.
+  } finally {
+    clearTimeout(timer);
+    reader.cancel().catch(ignore);
+  }
+  const bytes = new Uint8Array(Math.min(size, MAX_ERROR_BODY_BYTES));
+  let at = 0;
+  for (const chunk of chunks) {
+    const part = chunk.subarray(0, bytes.length - at);
+    bytes.set(part, at);
+    at += part.length;
+    if (at === bytes.length) break;
+  }
+  const text = new TextDecoder().decode(bytes);
+  // A character cut at the limit decodes as one U+FFFD: dropped, so the text ends on a whole
+  // character (a body that fits keeps its own U+FFFD).
+  return size > bytes.length ? text.replace(/\uFFFD$/, '') : text;
 }
 
 async function cancelBody(response: Response): Promise<void> {

@@ -22,7 +22,12 @@ export interface CollectOptions extends StreamOptions {
   strict?: boolean;
 }
 
-/** The error of a strict {@link collectEvents} that stopped short: carries the events it had. */
+/**
+ * The error of a strict {@link collectEvents} that stopped short: carries the events it had.
+ * @example
+ * try { await collectEvents(url, { count: 5, timeoutMs: 1000, strict: true }); }
+ * catch (err) { if (err instanceof CollectTimeoutError) console.log(err.events.length, 'of 5'); }
+ */
 export class CollectTimeoutError<Event> extends StreamError {
   readonly events: Event[];
   constructor(events: Event[], detail: string) {

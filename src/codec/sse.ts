@@ -102,6 +102,7 @@ export function encodeData(text: string): string {
 /**
  * Encodes a comment: each line of the text becomes its own `:` line, so a comment can never
  * carry a field. Ends with a blank line so that it also flushes intermediaries' line buffers.
+ * @example encodeComment('ping\nx'); // ': ping\n: x\n\n'
  */
 export function encodeComment(text = ''): string {
   let out = '';
@@ -109,7 +110,10 @@ export function encodeComment(text = ''): string {
   return out + '\n';
 }
 
-/** Encodes a bare `retry:` hint. */
+/**
+ * Encodes a bare `retry:` hint (a non-negative integer of milliseconds, else it throws).
+ * @example encodeRetry(3000); // 'retry: 3000\n\n'
+ */
 export function encodeRetry(ms: number): string {
   assertRetry(ms);
   return `retry: ${ms}\n\n`;

@@ -17,7 +17,15 @@ export interface RouteTarget {
   bindHandler(pattern: string, handler: Handler, options?: { route?: Route }): unknown;
 }
 
-/** Binds the controller's members to the group; throws when it has none. */
+/**
+ * Binds the controller's `handle(route, fn)` members to a group or the server (what
+ * `group.bind(controller)` calls); throws `SLUICE_CONFIG` when it has none.
+ * @example
+ * class Users {
+ *   get = handle(defineRoute({ method: 'GET', path: '/users/:id' }), (input) => ({ id: input.id }));
+ * }
+ * bindController(s, new Users());
+ */
 export function bindController(group: RouteTarget, controller: object): void {
   const members = collectMembers(controller);
   if (members.length === 0) {

@@ -33,6 +33,10 @@ export const ERROR_CODES = {
     status: 500,
     message: 'the server is already listening; configure it before start()',
   },
+  SLUICE_PORT_IN_USE: {
+    status: 500,
+    message: 'the port is already in use',
+  },
   SLUICE_BAD_REQUEST: { status: 400, message: 'the request is malformed' },
   SLUICE_BODY_TOO_LARGE: {
     status: 413,
@@ -287,4 +291,8 @@ export const ERROR_CODES = {
   },
 } as const;
 
+/**
+ * Every `SLUICE_...` code the server side raises.
+ * @example const code: ErrorCode = 'SLUICE_BODY_TOO_LARGE';
+ */
 export type ErrorCode = keyof typeof ERROR_CODES;

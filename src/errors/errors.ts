@@ -5,7 +5,13 @@
 import { ERROR_CODES, type ErrorCode } from './catalogue.js';
 import { statusText } from './status-text.js';
 
-/** An error with a stable `SLUICE_...` code and the HTTP status it answers with. */
+/**
+ * An error with a stable `SLUICE_...` code (README lists them all) and the HTTP status it
+ * answers with; its message says what went wrong and what to do.
+ * @example
+ * try { await s.start(); }
+ * catch (err) { if (err instanceof SluiceError && err.code === 'SLUICE_PORT_IN_USE') s.setPort(0); }
+ */
 export class SluiceError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
@@ -53,6 +59,10 @@ export class HttpError extends Error {
 /**
  * The client went away: thrown by `rawWriter().write()` (Go's `Fprintf` error) and used as the
  * abort reason of `r.signal`. It is the normal end of a stream and is never logged as an error.
+ * @example
+ * r.signal.addEventListener('abort', () => {
+ *   if (r.signal.reason instanceof ClientClosedError) stopGenerating();
+ * });
  */
 export class ClientClosedError extends Error {
   readonly code = 'SLUICE_CLIENT_CLOSED';

@@ -36,6 +36,10 @@ import { EXIT, EXIT_ALL, EXIT_HOOK } from './exit.js';
 import type { ExchangeHost, RouteSchemas, RunView } from './host.js';
 import { Response } from './response.js';
 
+/**
+ * Route parameters by name (`/user/:id` gives `{ id }`); a plain route types them from its path.
+ * @example s.get('/user/:id', (r) => r.params.id);
+ */
 export type Params = Record<string, string>;
 type Fields = Record<string, unknown>;
 
@@ -729,6 +733,8 @@ export class Request<P extends Params = Params> {
   /** Stores a value on the request. */
   setCtxVar(key: string, value: unknown): void {
     (this.#values ??= new Map()).set(key, value);
+    // r.log carries the id: a logger made before requestId() set it must not outlive it.
+    if (key === 'requestId') this.#log = undefined;
   }
 
   /** Ends the current handler or middleware function only (like `return`). */

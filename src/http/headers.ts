@@ -37,6 +37,15 @@ function checkHeader(name: string, value: string): void {
   }
 }
 
+/**
+ * The response's headers, as `r.response.header()` returns them (Go's `http.Header` verbs).
+ * Names and values are checked where they are set: CR, LF or NUL in a value throws
+ * `SLUICE_HEADER_INVALID` instead of splitting the response.
+ * @example
+ * r.response.header().set('Cache-Control', 'no-store');
+ * r.response.header().add('Vary', 'Accept');
+ * r.response.header().get('content-type');
+ */
 export class ResponseHeaders {
   #contentType: Value | undefined;
   #contentTypeName = 'Content-Type';

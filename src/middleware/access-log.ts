@@ -4,6 +4,10 @@
  */
 import type { Middleware } from '../engine/types.js';
 
+/**
+ * Options of {@link accessLog}.
+ * @example middleware.accessLog({ redact: ['token', 'sig'] })
+ */
 export interface AccessLogOptions {
   /** Query parameters whose values are replaced by "[redacted]". Default: token, access_token, api_key, apikey, key, password, secret, signature. */
   redact?: string[];
@@ -20,6 +24,11 @@ const DEFAULT_REDACT = [
   'signature',
 ];
 
+/**
+ * One `info` line per request after it finished: method, path (token-like query values
+ * redacted), status, milliseconds, client IP, and the request id when there is one.
+ * @example s.use(middleware.requestId(), middleware.accessLog());
+ */
 export function accessLog(options: AccessLogOptions = {}): Middleware {
   const redact = new Set((options.redact ?? DEFAULT_REDACT).map((s) => s.toLowerCase()));
   return async (r) => {

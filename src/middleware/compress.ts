@@ -11,6 +11,10 @@
 import type { Middleware } from '../engine/types.js';
 import { negotiate, type Encoding } from '../http/encoding.js';
 
+/**
+ * Options of `middleware.compress()`.
+ * @example middleware.compress({ threshold: 2048, streams: true })
+ */
 export interface CompressOptions {
   /** Smallest buffered body worth compressing, in bytes. Default 1024. */
   threshold?: number;

@@ -18,6 +18,10 @@ const GOFRAME_HEADERS = [
   'X-Requested-With',
 ];
 
+/**
+ * Options of `middleware.cors()` (GoFrame's defaults when left out).
+ * @example middleware.cors({ origin: ['https://app.example'], credentials: true })
+ */
 export interface CorsOptions {
   /** Allowed origins: '*' (default), a list, or a predicate. */
   origin?: '*' | string[] | ((origin: string) => boolean);

@@ -8,6 +8,10 @@
 import { HttpError, SluiceError, errorStatus } from '../errors/index.js';
 import type { Middleware } from '../engine/types.js';
 
+/**
+ * The body `middleware.handlerResponse()` writes: GoFrame's `{ code, message, data }`.
+ * @example const body = (await res.json()) as HandlerResponseBody<{ id: number }>;
+ */
 export interface HandlerResponseBody<T = unknown> {
   code: number | string;
   message: string;

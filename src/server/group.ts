@@ -30,6 +30,16 @@ export interface RouteRegistry {
   readonly nameToUriType: NameToUriType;
 }
 
+/**
+ * A route group: a path prefix with its own middleware, hooks and nested groups (GoFrame's
+ * `s.Group`). Made by `s.group(prefix, fn)`; routes bound on it carry the prefix.
+ * @example
+ * s.group('/api', (g) => {
+ *   g.middleware(middleware.cors());
+ *   g.get('/me', (r) => ({ id: r.get('id') }));
+ *   g.group('/v1', (v1) => v1.get('/ping', () => 'pong'));
+ * });
+ */
 export class Group extends RouteBinder {
   readonly #server: RouteRegistry;
   readonly prefix: string;

@@ -7,6 +7,10 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
 import type { ServerConfig } from '../config.js';
 
+/**
+ * The request `s.inject()` sends through Node's own HTTP parser, in-process.
+ * @example const res = await s.inject({ method: 'POST', path: '/echo', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+ */
 export interface InjectOptions {
   method?: string;
   /** Path and query, e.g. `/user/1?x=2`. */

@@ -12,6 +12,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { ServerConfig } from '../config.js';
+import { SluiceError } from '../errors/index.js';
 
 /** What the listeners hand over. */
 export interface ListenerHandlers {
@@ -115,9 +116,10 @@ export class Listeners {
   async #listen(server: net.Server, port: number, host: string | undefined, secure: boolean) {
     server.maxConnections = this.#maxConnections;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const failed = (err: NodeJS.ErrnoException): void => reject(listenError(err, port, host));
+      server.once('error', failed);
       server.listen(port, host, () => {
-        server.off('error', reject);
+        server.off('error', failed);
         resolve();
       });
     });
@@ -213,4 +215,17 @@ function secure(l: Listeners, c: ServerConfig): net.Server {
 function portOf(p: Port | undefined): number | undefined {
   const addr = p?.server.address();
   return addr && typeof addr === 'object' ? addr.port : undefined;
+}
+
+/**
+ * A busy port as one line that says what to do (the raw EADDRINUSE names neither the fix nor,
+ * behind a proxy of names, the port); other listen errors pass through as they are.
+ */
+function listenError(err: NodeJS.ErrnoException, port: number, host: string | undefined): Error {
+  if (err.code !== 'EADDRINUSE') return err;
+  return new SluiceError(
+    'SLUICE_PORT_IN_USE',
+    `${port} on ${host ?? 'every address'}; stop the process that holds it or choose a free port: s.setPort(n), or PORT=n for programs that read it (npm start, the examples)`,
+    { cause: err },
+  );
 }

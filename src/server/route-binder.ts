@@ -7,6 +7,10 @@ import type { Route } from '../controller/index.js';
 import type { Handler } from '../engine/types.js';
 import type { BindingParams, ParamsOf } from '../router/index.js';
 
+/**
+ * Per-route options of the binding methods (`s.get(path, handler, options)`, `bindHandler`).
+ * @example s.post('/upload', handler, { bodyLimit: 64 << 20 });
+ */
 export interface RouteOptions {
   /** Body limit for this route in bytes (overrides the server's bodyLimit). */
   bodyLimit?: number;

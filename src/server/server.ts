@@ -94,6 +94,10 @@ interface BoundMiddleware {
   fns: Middleware[];
 }
 
+/**
+ * Options of `new Server(options)`: any {@link ServerConfig} field, plus where to listen.
+ * @example new Server({ port: 8999, bodyLimit: 1 << 20 })
+ */
 export interface ServerOptions extends Partial<ServerConfig> {
   port?: number;
   address?: string;
@@ -109,6 +113,10 @@ export type MountedListener = (
   next?: (err?: unknown) => void,
 ) => void;
 
+/**
+ * Options of `s.shutdown()`.
+ * @example await s.shutdown({ timeout: 10_000 });
+ */
 export interface ShutdownOptions {
   /** Milliseconds to wait for in-flight requests; default from config (5 000). */
   timeout?: number;
@@ -122,6 +130,24 @@ const NOT_FOUND: Handler = (r) => {
   pass();
 };
 
+/**
+ * The HTTP server: routes (GoFrame's patterns and priority), middleware, hooks, static files,
+ * streams and SSE with one backpressure policy, and a graceful shutdown. Create one with
+ * `g.server(name?)` (one per name, as GoFrame's `g.Server()`) or `new Server(options)`; run it on
+ * its own ports (`start()`/`run()`), inside another app (`handler()`), or on a Web-standard
+ * runtime (`fetch()`).
+ * @example
+ * import { Server } from 'sluice';
+ * const s = new Server();
+ * s.get('/hello/:name', (r) => `hello ${r.params.name}`);
+ * s.get('/ticks', async (r) => {
+ *   const es = r.response.sse();
+ *   for (let i = 0; i < 3; i++) await es.send({ id: String(i), data: { i } });
+ * });
+ * s.setAddress('127.0.0.1:0');
+ * await s.start();
+ * console.log(`http://127.0.0.1:${s.port}/hello/you`);
+ */
 export class Server extends RouteBinder {
   readonly #router = new Router<RouteEntry>();
   readonly #global: Middleware[] = [];
@@ -982,9 +1008,25 @@ export class Server extends RouteBinder {
     return this;
   }
 
-  /** Starts, then waits for SIGINT/SIGTERM and shuts down gracefully; resolves after the drain. */
+  /**
+   * Starts, then waits for SIGINT/SIGTERM and shuts down gracefully; resolves after the drain.
+   * As GoFrame's `s.Run()`, it is the program's main loop: a busy port prints one line naming the
+   * port (`sluice: the port is already in use: 8999 ...`) and exits with status 1 (`start()`
+   * rejects with `SLUICE_PORT_IN_USE` instead, for programs that handle it).
+   * @example
+   * const s = g.server();
+   * s.get('/', () => 'hello');
+   * s.setPort(Number(process.env.PORT ?? 8999));
+   * await s.run(); // until Ctrl-C
+   */
   async run(): Promise<void> {
-    await this.start();
+    try {
+      await this.start();
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'SLUICE_PORT_IN_USE') throw err;
+      process.stderr.write(`sluice: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
     const host = this.#host ?? '127.0.0.1';
     for (const { port, secure } of this.#listeners!.ports) {
       process.stdout.write(`sluice: listening on ${secure ? 'https' : 'http'}://${host}:${port}\n`);

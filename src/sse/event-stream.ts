@@ -20,6 +20,10 @@ import { frameFor } from '../codec/sse-frame-cache.js';
 import { scheduleFrames } from '../stream/coalescer.js';
 import { checkEvent, validatedSource, type EventSchemaMap } from './event-schemas.js';
 
+/**
+ * Options of `r.response.sse(options)`.
+ * @example const es = r.response.sse({ heartbeat: 5000, errorEvent: true });
+ */
 export interface EventStreamOptions {
   /** Milliseconds between heartbeat comments on an idle stream; 0 disables. Default 15 000. */
   heartbeat?: number;
@@ -53,6 +57,22 @@ const RESOLVED_TRUE = Promise.resolve(true);
 const RESOLVED_FALSE = Promise.resolve(false);
 const HEARTBEAT = encodeComment('');
 
+/**
+ * A Server-Sent Events stream, made by `r.response.sse()` (headers committed at once:
+ * `text/event-stream`, `no-cache, no-transform`, `X-Accel-Buffering: no`). `send()` waits when the
+ * client is slow (64 KiB unsent) and resolves `false` once it is gone; `pipe()` drains an async
+ * iterable; `subscribe()` resumes a hub topic from the client's `Last-Event-ID`. Heartbeat
+ * comments keep proxies from timing an idle stream out; at shutdown the stream gets a `retry:`
+ * hint and ends cleanly.
+ * @example
+ * s.get('/ticks', async (r) => {
+ *   const es = r.response.sse();
+ *   for (let i = 0; !es.closed && i < 10; i++) {
+ *     await es.send({ id: String(i), event: 'tick', data: { i } });
+ *     await new Promise((f) => setTimeout(f, 1000));
+ *   }
+ * });
+ */
 export class EventStream {
   readonly #response: StreamResponse;
   readonly #request: StreamRequest;

@@ -46,7 +46,10 @@ export interface StatsProbe {
 /** What the probe reads from a server. */
 type StatsSource = { stats(): { inflight: number; streams: number; maxUnsent: number } };
 
-/** Counts `process.getActiveResourcesInfo()` by type. */
+/**
+ * Counts `process.getActiveResourcesInfo()` by type (what keeps the process alive).
+ * @example assert.equal(activeHandles().Timeout ?? 0, 0); // after shutdown, no timer is left
+ */
 export function activeHandles(): Record<string, number> {
   const out: Record<string, number> = {};
   for (const type of process.getActiveResourcesInfo()) out[type] = (out[type] ?? 0) + 1;
@@ -58,6 +61,10 @@ const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
 /**
  * Creates a probe for `server`. The loop-delay monitor samples every `resolutionMs` (default
  * 10 ms) until `stop()`.
+ * @example
+ * const probe = createStatsProbe(s);
+ * console.log(probe.snapshot().streams);
+ * probe.stop();
  */
 export function createStatsProbe(
   server: StatsSource,

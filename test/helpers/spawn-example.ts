@@ -23,7 +23,12 @@ export function spawnExample(
   });
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`${file} did not start: ${out}`)), 15_000);
+    // Generous: on a loaded machine, tsx and TypeScript take a while to load. A program that
+    // did not start is killed, so that it cannot keep the test process alive.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${file} did not start in 45 s: ${out}`));
+    }, 45_000);
     child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
