@@ -279,7 +279,16 @@ export async function runHttpBench(): Promise<HttpReport> {
     lines.push(`### GET ${route.path}`, '');
     lines.push(
       table(
-        ['server', 'req/s (median)', 'range', 'vs node:http', 'p99', 'server CPU', 'client CPU'],
+        [
+          'server',
+          'req/s (median)',
+          'range',
+          'vs node:http',
+          'p99',
+          'server CPU',
+          'server CPU / request',
+          'client CPU',
+        ],
         rs.map((r) => [
           r.server,
           fmtInt(r.rpsMedian),
@@ -287,6 +296,7 @@ export async function runHttpBench(): Promise<HttpReport> {
           Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}x` : '–',
           fmtMs(r.p99MsMedian),
           `${fmt(r.serverCpuMedian, 0)}%`,
+          `${fmt(median(r.samples.map((x) => (x.serverCpu / 100 / x.rps) * 1e6)), 1)} us`,
           `${fmt(r.clientCpuMedian, 0)}%${r.clientCpuMax > 70 ? ' (client-bound?)' : ''}`,
         ]),
       ),
@@ -422,7 +432,15 @@ export async function runValidatedBench(): Promise<HttpReport> {
     `${machineNote()}; wrk -t1 -c${connections} -d${seconds}s -s bench/post-json.lua, ${rounds} interleaved rounds (median, range min–max).`,
     '',
     table(
-      ['server', 'req/s (median)', 'range', 'vs fastify', 'p99', 'server CPU'],
+      [
+        'server',
+        'req/s (median)',
+        'range',
+        'vs fastify',
+        'p99',
+        'server CPU',
+        'server CPU / request',
+      ],
       rows.map((r) => [
         r.server,
         fmtInt(r.rpsMedian),
@@ -430,6 +448,7 @@ export async function runValidatedBench(): Promise<HttpReport> {
         Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}x` : '–',
         fmtMs(r.p99MsMedian),
         `${fmt(r.serverCpuMedian, 0)}%`,
+        `${fmt(median(r.samples.map((x) => (x.serverCpu / 100 / x.rps) * 1e6)), 1)} us`,
       ]),
     ),
     '',
@@ -447,13 +466,147 @@ export async function runValidatedBench(): Promise<HttpReport> {
   return { markdown: lines.join('\n'), rows, skipped };
 }
 
+// ---------------------------------------------------------------------------------------------
+// What validation costs (issue 15): validated POST /json and GET /out with Sluice's output
+// validation off (no output schema) and on (output schema, validateResponses 'always'), against
+// Fastify with its body schema and its response-schema serializer. Target: validation costs
+// Sluice < 10% (output on vs off).
+
+const COST_SERVERS = [
+  { name: 'sluice (output off)', file: 'sluice-validated.ts', env: { SLUICE_OUTPUT: 'off' } },
+  { name: 'sluice (output on)', file: 'sluice-validated.ts', env: { SLUICE_OUTPUT: 'on' } },
+  { name: 'fastify (response schema)', file: 'fastify-validated.ts', env: {} },
+] as const;
+
+export async function runValidationCostBench(): Promise<HttpReport> {
+  const rounds = envInt('BENCH_ROUNDS', 5);
+  const seconds = envInt('BENCH_SECONDS', 5);
+  const connections = envInt('BENCH_CONNECTIONS', 50);
+  process.env.WRK_BODY_FILE = VALIDATED_BODY;
+  const routes = [
+    { label: 'POST /json (validated body)', path: '/json', lua: VALIDATED_LUA },
+    { label: 'GET /out', path: '/out', lua: undefined },
+  ];
+  const samples = new Map<string, Sample[]>();
+  const skipped: Record<string, string> = {};
+  for (let round = 0; round < rounds; round++) {
+    for (const server of rotate(COST_SERVERS, round)) {
+      if (skipped[server.name]) continue;
+      let srv;
+      try {
+        srv = await startServer(join(BENCH_DIR, 'servers', server.file), { ...server.env });
+      } catch (err) {
+        skipped[server.name] = `failed to start: ${(err as Error).message}`;
+        continue;
+      }
+      try {
+        const bad = await checkValidated(srv.port);
+        if (bad) throw new Error(`wrong answer: ${bad}`);
+        const out = await checkBody(srv.port, '/out', '{"ok":true,"id":42,"items":8}');
+        if (out) throw new Error(`wrong answer: ${out}`);
+        for (const route of routes) {
+          const url = `http://${HOST}:${srv.port}${route.path}`;
+          await runWrk(url, 1, connections, route.lua);
+          const before = procStat(srv.child.pid);
+          const t0 = process.hrtime.bigint();
+          const r = await runWrk(url, seconds, connections, route.lua);
+          const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+          const after = procStat(srv.child.pid);
+          const serverCpu = before && after ? ((after.cpu - before.cpu) / wall) * 100 : NaN;
+          const key = `${server.name}|${route.label}`;
+          (samples.get(key) ?? samples.set(key, []).get(key)!).push({ ...r, round, serverCpu });
+          console.error(
+            `[validation] round ${round + 1}/${rounds} ${server.name.padEnd(26)} ${route.path.padEnd(6)} ${fmtInt(r.rps).padStart(7)} req/s  server ${fmt(serverCpu, 0)}% ${fmt((serverCpu / 100 / r.rps) * 1e6, 1)} us/req` +
+              (r.errors || r.non2xx ? `  errors ${r.errors} non-2xx ${r.non2xx}` : ''),
+          );
+        }
+      } catch (err) {
+        skipped[server.name] = (err as Error).message.split('\n')[0] ?? 'error';
+      } finally {
+        await srv.child.stop();
+      }
+      await sleep(200);
+    }
+  }
+  const rows: HttpRow[] = [];
+  const body: string[][] = [];
+  for (const route of routes) {
+    const off = median(
+      (samples.get(`${COST_SERVERS[0].name}|${route.label}`) ?? []).map((s) => s.rps),
+    );
+    for (const server of COST_SERVERS) {
+      const list = samples.get(`${server.name}|${route.label}`);
+      if (!list?.length) continue;
+      const rps = list.map((s) => s.rps);
+      const [lo, hi] = range(rps);
+      const med = median(rps);
+      const usPerReq = median(list.map((s) => (s.serverCpu / 100 / s.rps) * 1e6));
+      rows.push({
+        server: server.name,
+        route: route.label,
+        rounds: list.length,
+        rpsMedian: med,
+        rpsMin: lo,
+        rpsMax: hi,
+        ratio: med / off,
+        p99MsMedian: median(list.map((s) => s.p99Ms)),
+        serverCpuMedian: median(list.map((s) => s.serverCpu)),
+        clientCpuMedian: median(list.map((s) => s.clientCpu)),
+        clientCpuMax: Math.max(...list.map((s) => s.clientCpu)),
+        errors: list.reduce((a, s) => a + s.errors + s.non2xx, 0),
+        samples: list,
+      });
+      body.push([
+        route.label,
+        server.name,
+        fmtInt(med),
+        `${fmtInt(lo)}–${fmtInt(hi)}`,
+        `${(med / off).toFixed(2)}x`,
+        `${fmt(usPerReq, 1)} us`,
+        `${fmt(median(list.map((s) => s.clientCpu)), 0)}%`,
+      ]);
+    }
+  }
+  const lines = [
+    '## What validation costs: output validation on vs off, and Fastify with its response schema',
+    '',
+    `${machineNote()}; wrk -t1 -c${connections} -d${seconds}s, ${rounds} interleaved rounds (median, range). "output on": the route's output schema (zod) with validateResponses 'always'; "off": no output schema. Target: output validation costs Sluice < 10% (ratio >= 0.90x).`,
+    '',
+    table(
+      [
+        'route',
+        'server',
+        'req/s (median)',
+        'range',
+        'vs Sluice output off',
+        'server CPU / request',
+        'client CPU',
+      ],
+      body,
+    ),
+    '',
+    ...Object.entries(skipped).map(([name, why]) => `- **${name} skipped**: ${why}`),
+  ];
+  writeResult('http-validation-cost.json', {
+    date: new Date().toISOString(),
+    rounds,
+    seconds,
+    connections,
+    rows,
+    skipped,
+  });
+  return { markdown: lines.join('\n'), rows, skipped };
+}
+
 if (isMain(import.meta.url)) {
   try {
-    // BENCH_SCENARIOS=http,validated (default: both).
-    const scenarios = envList('BENCH_SCENARIOS') ?? ['http', 'validated'];
+    // BENCH_SCENARIOS=http,validated,validation-cost (default: all three).
+    const scenarios = envList('BENCH_SCENARIOS') ?? ['http', 'validated', 'validation-cost'];
     const { markdown } = scenarios.includes('http') ? await runHttpBench() : { markdown: '' };
     console.log(markdown);
     if (scenarios.includes('validated')) console.log((await runValidatedBench()).markdown);
+    if (scenarios.includes('validation-cost'))
+      console.log((await runValidationCostBench()).markdown);
   } catch (err) {
     console.error(`[http] ${(err as Error).message}`);
     process.exitCode = 1;

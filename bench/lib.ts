@@ -353,6 +353,40 @@ export function procStat(pid: number): ProcStat | undefined {
   }
 }
 
+/**
+ * Write-type syscalls the process has made (write, writev, sendmsg...: `syscw` of
+ * /proc/<pid>/io), all its threads included. Per delivery it shows what coalescing saves.
+ */
+export function procWrites(pid: number): number | undefined {
+  try {
+    const m = readFileSync(`/proc/${pid}/io`, 'utf8').match(/^syscw:\s+(\d+)/m);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Raises this process's open-file limit (inherited by the servers and clients it spawns) to at
+ * least `want`, with prlimit (root, or a hard limit already that high). Returns the soft limit
+ * in force afterwards.
+ */
+export function raiseNofile(want: number): number {
+  const read = (): number => {
+    const m = readFileSync('/proc/self/limits', 'utf8').match(/^Max open files\s+(\d+)/m);
+    return m ? Number(m[1]) : NaN;
+  };
+  if (read() >= want) return read();
+  try {
+    execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${want}:${want}`], {
+      stdio: 'ignore',
+    });
+  } catch {
+    // Not root: keep what there is; the runs that need more fail with their own message.
+  }
+  return read();
+}
+
 /** Resident set size in bytes, from /proc/<pid>/status. */
 export function procRss(pid: number): number | undefined {
   try {

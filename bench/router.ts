@@ -85,6 +85,44 @@ const REQUESTS = [
   '/api/v1/unknown',
 ];
 
+/** The request paths of each kind, for the per-kind rows (issue 18: static AND parameter). */
+const KINDS: Array<[string, readonly string[]]> = [
+  ['static', ['/', '/health', '/api/v1/users', '/api/v1/users/me', '/api/v1/stats/daily']],
+  [
+    'parameter',
+    [
+      '/api/v1/users/12345',
+      '/api/v1/users/12345/posts',
+      '/api/v1/users/12345/posts/987',
+      '/api/v1/orders/A-778/items/3',
+      '/api/v1/products/sku-42/reviews',
+      '/api/v2/events/news',
+      '/blog/2024/05/hello-world',
+      '/blog/tag/typescript',
+      '/stream/prices',
+      '/sse/room-1/events',
+      '/admin/users/7',
+    ],
+  ],
+  ['wildcard', ['/static/css/site.css', '/assets/js/app/main.js']],
+  ['missing', ['/nope/not/here', '/api/v1/unknown']],
+];
+
+/** One kind of path through both routers. */
+export interface KindResult {
+  kind: string;
+  sluiceOpsPerSec: number;
+  findMyWayOpsPerSec: number;
+  ratio: number;
+}
+
+/** Cost by path length through both routers (a `:param` value of growing length). */
+export interface LengthResult {
+  pathLength: number;
+  sluiceNsPerLookup: number;
+  findMyWayNsPerLookup: number;
+}
+
 /** One path timed alone through Sluice's router. */
 export interface SinglePathResult {
   name: string;
@@ -104,6 +142,10 @@ export interface RouterBenchResult {
   routes: number;
   /** Single-path rows (Sluice only). */
   single: SinglePathResult[];
+  /** Per kind of path (static, parameter, wildcard, missing), both routers. */
+  kinds: KindResult[];
+  /** Parameter route by path length, both routers: linear means ns grows with the length. */
+  lengths: LengthResult[];
 }
 
 /** A path of exactly `n` characters that the template route can never match (no `.html`). */
@@ -196,6 +238,34 @@ export function runRouterBench(
     for (let r = 0; r < rounds; r++) rates.push(timeRun(runWider, lookups, [path]));
     return { name, pathLength: path.length, microsPerLookup: 1e6 / median(rates) };
   });
+  // Per kind, both routers, interleaved the same way.
+  const pair = (requests: readonly string[], lookups: number): [number, number] => {
+    timeRun(runSluice, lookups, requests);
+    timeRun(runFmw, lookups, requests);
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      if (r % 2 === 0) {
+        a.push(timeRun(runSluice, lookups, requests));
+        b.push(timeRun(runFmw, lookups, requests));
+      } else {
+        b.push(timeRun(runFmw, lookups, requests));
+        a.push(timeRun(runSluice, lookups, requests));
+      }
+    }
+    return [median(a), median(b)];
+  };
+  const kinds = KINDS.map(([kind, requests]): KindResult => {
+    const [a, b] = pair(requests, lookupsPerRound);
+    return { kind, sluiceOpsPerSec: a, findMyWayOpsPerSec: b, ratio: a / b };
+  });
+  const lengths = [16, 256, 4096, 65536].map((n): LengthResult => {
+    const path = `/api/v1/users/${'x'.repeat(n - '/api/v1/users/'.length)}/posts`;
+    const lookups = Math.max(500, Math.floor(lookupsPerRound / Math.max(1, n / 64)));
+    pair([path], lookups); // warm-up on this path's shape
+    const [a, b] = pair([path], lookups);
+    return { pathLength: path.length, sluiceNsPerLookup: 1e9 / a, findMyWayNsPerLookup: 1e9 / b };
+  });
   const sluiceOpsPerSec = median(ours);
   const findMyWayOpsPerSec = median(theirs);
   return {
@@ -206,6 +276,8 @@ export function runRouterBench(
     lookupsPerRound,
     routes: ROUTES.length,
     single,
+    kinds,
+    lengths,
   };
 }
 

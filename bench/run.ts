@@ -2,7 +2,10 @@
 // single-stream throughput and SSE fan-out. Writes .bench-results/summary.md (and one JSON file
 // per bench) and prints the summary.
 //
-//   BENCH_ONLY=http,sse          select: router, http, stream (alias throughput), sse, runs, cluster
+//   BENCH_ONLY=http,sse          select: router, http, h2, stream (alias throughput), sse, ws, idle, runs, cluster
+//   WS_RATES=100,500 WS_CLIENTS=1000   WebSocket fan-out (bench/ws-client.ts, Node + ws)
+//   H2_CONNECTIONS=50 H2_STREAMS=20 H2_SERVERS=node-http2,sluice-h2   HTTP/2 (h2load, h2c)
+//   SSE_IDLE_CONNS=5000,20000 SSE_IDLE_ROUNDS=3 SSE_IDLE_SERVERS=...   RSS per idle SSE connection
 //   CLUSTER_PROCS=1,3 CLUSTER_SUBS=2000 CLUSTER_TOPICS=50 CLUSTER_RATE=500 CLUSTER_SECONDS=8
 //   CLUSTER_BACKENDS=single,cluster    fan-out across processes, one Redis vs a cluster (bench/cluster.ts)
 //   RUNS_RUNS=100 RUNS_FOLLOWERS=10 RUNS_RATE=50 RUNS_SECONDS=10 RUNS_RESUMES=200
@@ -18,6 +21,7 @@
 //   BENCH_SERVERS / SSE_SERVERS / STREAM_SERVERS   restrict the servers (comma-separated names)
 //   BENCH_BEFORE=<git ref>       also build Sluice as it was at that ref and measure it beside the
 //                                current build (rows sluice-before, sluice-hub-before)
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -29,8 +33,9 @@ import {
   table,
   writeResult,
 } from './lib.js';
-import { runHttpBench, runValidatedBench } from './http.js';
-import { runSseBench } from './sse-fanout.js';
+import { runHttpBench, runValidatedBench, runValidationCostBench } from './http.js';
+import { runH2Bench } from './h2.js';
+import { runIdleRssBench, runSseBench, runWsBench } from './sse-fanout.js';
 import { runStreamBench } from './stream-throughput.js';
 import { runRunsBench } from './runs.js';
 import { runClusterBench } from './cluster.js';
@@ -41,14 +46,24 @@ interface RouterResult {
   rounds: number;
   lookupsPerRound: number;
   routes: number;
+  kinds?: Array<{
+    kind: string;
+    sluiceOpsPerSec: number;
+    findMyWayOpsPerSec: number;
+    ratio: number;
+  }>;
+  lengths?: Array<{ pathLength: number; sluiceNsPerLookup: number; findMyWayNsPerLookup: number }>;
 }
 
-type Section = 'router' | 'http' | 'stream' | 'sse' | 'runs' | 'cluster';
-const ALL: Section[] = ['router', 'http', 'stream', 'sse', 'runs', 'cluster'];
+type Section = 'router' | 'http' | 'h2' | 'stream' | 'sse' | 'ws' | 'idle' | 'runs' | 'cluster';
+const ALL: Section[] = ['router', 'http', 'h2', 'stream', 'sse', 'ws', 'idle', 'runs', 'cluster'];
 const ALIASES: Record<string, Section> = {
   throughput: 'stream',
   'sse-fanout': 'sse',
   fanout: 'sse',
+  'sse-idle': 'idle',
+  http2: 'h2',
+  websocket: 'ws',
 };
 
 function selected(): Section[] {
@@ -92,9 +107,29 @@ async function routerSection(): Promise<string> {
             `${(out.sluiceOpsPerSec / out.findMyWayOpsPerSec).toFixed(2)}x`,
           ],
           ['find-my-way', m(out.findMyWayOpsPerSec), '1.00x'],
+          ...(out.kinds ?? []).map((k) => [
+            `sluice, ${k.kind} paths only`,
+            `${m(k.sluiceOpsPerSec)} (find-my-way ${m(k.findMyWayOpsPerSec)})`,
+            `${k.ratio.toFixed(2)}x`,
+          ]),
         ],
       ),
       '',
+      ...(out.lengths?.length
+        ? [
+            'By path length (`/api/v1/users/:id/posts`, the id grown; linear or better = ns per lookup grows at most in proportion). find-my-way refuses a parameter longer than 100 characters (its default `maxParamLength`), so its rows past that measure a refusal, not a match:',
+            '',
+            table(
+              ['path length', 'sluice', 'find-my-way'],
+              out.lengths.map((l) => [
+                l.pathLength.toLocaleString('en-US'),
+                `${l.sluiceNsPerLookup.toFixed(0)} ns`,
+                `${l.findMyWayNsPerLookup.toFixed(0)} ns`,
+              ]),
+            ),
+            '',
+          ]
+        : []),
     ].join('\n');
   }
   return `## Router\n\n\`\`\`\n${JSON.stringify(out, null, 2)}\n\`\`\`\n`;
@@ -132,12 +167,22 @@ for (const section of sections) {
       case 'http':
         parts.push((await runHttpBench()).markdown);
         parts.push((await runValidatedBench()).markdown);
+        parts.push((await runValidationCostBench()).markdown);
+        break;
+      case 'h2':
+        parts.push((await runH2Bench()).markdown);
         break;
       case 'stream':
         parts.push((await runStreamBench()).markdown);
         break;
       case 'sse':
         parts.push((await runSseBench()).markdown);
+        break;
+      case 'ws':
+        parts.push((await runWsBench()).markdown);
+        break;
+      case 'idle':
+        parts.push((await runIdleRssBench()).markdown);
         break;
       case 'runs':
         parts.push((await runRunsBench()).markdown);
@@ -159,4 +204,15 @@ mkdirSync(RESULTS_DIR, { recursive: true });
 writeFileSync(join(RESULTS_DIR, 'summary.md'), summary);
 console.log(summary);
 console.error(`summary written to ${join(RESULTS_DIR, 'summary.md')}`);
+// README's table, from the JSON results just written (`npm run bench:readme -- --write` puts it
+// in README.md).
+try {
+  const readmeTable = execFileSync(process.execPath, ['scripts/bench-readme.mjs'], {
+    encoding: 'utf8',
+  });
+  writeFileSync(join(RESULTS_DIR, 'readme-table.md'), readmeTable);
+  console.error(`README table written to ${join(RESULTS_DIR, 'readme-table.md')}`);
+} catch (err) {
+  console.error(`README table not built: ${(err as Error).message}`);
+}
 if (failed) process.exitCode = 1;

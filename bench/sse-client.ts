@@ -268,6 +268,8 @@ createInterface({ input: process.stdin })
       for (const c of conns) c.reset();
       cpu0 = process.cpuUsage();
       t0 = performance.now();
+      // The orchestrator starts the broadcast only once the counters are reset.
+      console.log('started');
     } else if (cmd === 'report') {
       const sent = Number(arg);
       const seconds = (performance.now() - t0) / 1000;

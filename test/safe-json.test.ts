@@ -64,6 +64,18 @@ void describe('parseJsonBody', () => {
     rejects('[{"a":' + nest(64) + '}]', 'SLUICE_JSON_TOO_DEEP');
   });
 
+  void it('accepts many shallow brackets (more opening brackets than the depth limit, depth 3)', () => {
+    // More than MAX_JSON_DEPTH opening brackets in all: the bracket count cannot rule the body
+    // in, so the exact scan runs and must accept it.
+    const wide = `[${Array.from({ length: 200 }, () => '{"a":[1]}').join(',')}]`;
+    assert.equal((parseJsonBody(bytes(wide)) as unknown[]).length, 200);
+    // And a deep one hidden behind as many shallow ones is still found.
+    rejects(
+      `[${Array.from({ length: 200 }, () => '[]').join(',')},${nest(64)}]`,
+      'SLUICE_JSON_TOO_DEEP',
+    );
+  });
+
   void it('refuses very deep input before JSON.parse could overflow the stack', () => {
     rejects(nest(1_000_000), 'SLUICE_JSON_TOO_DEEP');
     rejects('['.repeat(1_000_000), 'SLUICE_JSON_TOO_DEEP');

@@ -78,3 +78,34 @@ for (const [name, makeHub] of backends) {
     });
   });
 }
+
+describe('es.subscribe failures', () => {
+  it('rejects (never throws synchronously) for a bad topic and a closed hub, and the stream still ends cleanly', async (t) => {
+    const hub = createHub();
+    const closed = createHub();
+    await closed.close();
+    t.after(() => hub.close());
+    const { url } = await startServer((s) =>
+      s.get('/bad/{which}', async (r) => {
+        const es = r.response.sse({ heartbeat: 0 });
+        const target = r.get('which') === 'closed' ? closed : hub;
+        let promise: Promise<void> | undefined;
+        try {
+          promise = es.subscribe(target, r.get('which') === 'closed' ? 'room' : '');
+        } catch {
+          await es.send({ event: 'sync-throw', data: 'x' });
+          return;
+        }
+        const code = await promise.then(
+          () => 'resolved',
+          (err: { code?: string }) => err.code ?? 'no code',
+        );
+        await es.send({ event: 'result', data: code });
+      }),
+    );
+    const bad = await (await fetch(`${url}/bad/empty`)).text();
+    assert.match(bad, /event: result\ndata: SLUICE_HUB_TOPIC\n/);
+    const gone = await (await fetch(`${url}/bad/closed`)).text();
+    assert.match(gone, /event: result\ndata: SLUICE_HUB_CLOSED\n/);
+  });
+});

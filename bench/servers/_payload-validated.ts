@@ -63,3 +63,24 @@ export const orderJsonSchema = {
 export function answer(order: Order): { ok: true; id: number; items: number } {
   return { ok: true, id: order.id, items: order.items.length };
 }
+
+/** The answer's schema (output validation rows: issue 15). */
+export const answerSchema = z.object({
+  ok: z.literal(true),
+  id: z.number().int(),
+  items: z.number().int(),
+});
+
+/** Fastify's response schema for the same answer (serialized by fast-json-stringify). */
+export const answerJsonSchema = {
+  type: 'object',
+  required: ['ok', 'id', 'items'],
+  properties: {
+    ok: { type: 'boolean', const: true },
+    id: { type: 'integer' },
+    items: { type: 'integer' },
+  },
+} as const;
+
+/** GET /out answers this (a fixed order summary), through the output schema where there is one. */
+export const FIXED = { ok: true as const, id: 42, items: 8 };

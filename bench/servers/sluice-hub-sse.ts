@@ -27,6 +27,8 @@ let subscribers = 0;
 
 const s = new Server();
 s.setPort(port);
+// The idle-memory bench opens 20,000 connections: above the default cap of 15,000.
+s.setConfig({ maxConnections: 50_000 });
 
 s.bindHandler('GET:/sse', async (r) => {
   const es = r.response.sse();

@@ -70,22 +70,21 @@ function hashSegment(text: string): number {
 }
 
 /**
- * One pass over a normalized path: returns its segment count and leaves the hash of its first
- * segment in `scannedHash`.
+ * Returns a normalized path's segment count and leaves the hash of its first segment in
+ * `scannedHash`. Slashes are found with indexOf (native, and many times faster than reading
+ * every character in JS: on a parameter route this count was most of a lookup's time); only
+ * the first segment is read character by character, for its hash.
  */
 function scanPath(path: string): number {
   const len = path.length;
+  let end = path.indexOf('/', 1);
+  if (end === -1) end = len;
   let h = 0;
-  let i = 1;
-  for (; i < len; i++) {
-    const c = path.charCodeAt(i);
-    if (c === 47) break;
-    h = (h * 31 + c) | 0;
-  }
+  for (let i = 1; i < end; i++) h = (h * 31 + path.charCodeAt(i)) | 0;
   scannedHash = h;
   if (len === 1) return 0;
   let n = 1;
-  for (; i < len; i++) if (path.charCodeAt(i) === 47) n++;
+  for (let i = path.indexOf('/', end); i !== -1; i = path.indexOf('/', i + 1)) n++;
   return n;
 }
 

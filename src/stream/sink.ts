@@ -88,9 +88,15 @@ export class Sink implements ChannelEvents {
   /**
    * Follows a response whose whole body was handed to the transport at once but not yet taken:
    * the stall timeout and the unsent budget apply to it like to any stream. Callers only pass a
-   * channel that still has bytes queued, so small responses never get here.
+   * channel that still has bytes queued. A tail below the high-water mark is not followed: over
+   * TLS and HTTP/2 nearly every response still has its few bytes queued when `end()` returns
+   * (the transport takes them a tick later), and registering each one cost a Set add and delete
+   * per request that kept ~2 KB per request alive into old space. Such a tail is what any
+   * stream may hold below the mark without being watched, and is bounded the same way (one per
+   * connection or HTTP/2 stream, under the server's connection limits and socket timeouts).
    */
   static watchTail(channel: Channel, policy: StreamPolicy, registry: StreamRegistry): void {
+    if (channel.unsent < policy.highWaterMark) return;
     const sink = new Sink(channel, policy, registry);
     sink.#ended = true;
     sink.blockedSince = Date.now();

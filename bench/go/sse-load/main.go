@@ -13,7 +13,7 @@
 // Two modes:
 //   - control (default, what bench/sse-fanout.ts drives; same protocol as bench/sse-client.ts):
 //     env PORT, SSE_PATH (/sse), CLIENTS (1000). Prints `connected <ok> <failed>` once every
-//     connection has its request written; stdin `start` resets the counters and the CPU baseline,
+//     connection has its request written; stdin `start` resets the counters and the CPU baseline (answers `started`),
 //     `report <sent>` prints `result <json>`. Exits when stdin closes.
 //   - standalone: sse-load -url http://127.0.0.1:3000/sse -n 1000 -duration 10s [-sent 1000]
 //     connects, counts for -duration, prints one JSON line.
@@ -247,6 +247,9 @@ func main() {
 		switch f[0] {
 		case "start":
 			c.start()
+			// The orchestrator starts the broadcast only after this: an event read before the
+			// reset would otherwise leave its successors looking like gaps.
+			emit("started")
 		case "report":
 			s := int64(-1)
 			if len(f) > 1 {
