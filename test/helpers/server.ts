@@ -101,3 +101,19 @@ export async function readBody(res: Response): Promise<{ text: string; complete:
 export function socketOf(r: { native: unknown }): net.Socket {
   return (r.native as { req: { socket: net.Socket } }).req.socket;
 }
+
+/**
+ * True when `obj` inherits nothing: no `Object.prototype` anywhere on its prototype chain (a
+ * null-prototype object, or an instance of a class whose prototype has a null prototype).
+ * @example assert.ok(inheritsNothing(Object.create(null)))
+ */
+export function inheritsNothing(obj: object): boolean {
+  for (
+    let p = Object.getPrototypeOf(obj) as object | null;
+    p !== null;
+    p = Object.getPrototypeOf(p) as object | null
+  ) {
+    if (p === Object.prototype) return false;
+  }
+  return true;
+}
