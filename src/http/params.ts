@@ -17,7 +17,7 @@
  *   `SLUICE_TOO_MANY_FIELDS`).
  */
 import { HttpError } from '../errors/index.js';
-import { DEFAULT_MAX_KEYS } from './urlencoded.js';
+import { decodeLenient, decodeStrict, DEFAULT_MAX_KEYS } from './urlencoded.js';
 
 /** A parameter value: a string, a list, or a map of values. */
 export type ParamValue = string | ParamValue[] | ParamMap;
@@ -35,7 +35,6 @@ export interface ParamPairsOptions {
 }
 
 const MAX_DEPTH = 32;
-const ESCAPE_RUN = /(?:%[0-9A-Fa-f]{2})+/g;
 
 /**
  * Splits a query string (a leading `?` is skipped) or a form body into decoded `[key, value]`
@@ -168,34 +167,4 @@ function conflict(key: string): never {
     'SLUICE_FORM_INVALID',
     `field "${key.slice(0, 64)}" is used both as a value and as a list or map`,
   );
-}
-
-function plusToSpace(s: string): string {
-  return s.includes('+') ? s.replaceAll('+', ' ') : s;
-}
-
-function decodeStrict(raw: string): string {
-  const s = plusToSpace(raw);
-  if (!s.includes('%')) return s;
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    throw HttpError.fromCode('SLUICE_FORM_INVALID', 'a field holds a malformed percent-escape');
-  }
-}
-
-function decodeLenient(raw: string): string {
-  const s = plusToSpace(raw);
-  if (!s.includes('%')) return s;
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s.replace(ESCAPE_RUN, (run) => {
-      try {
-        return decodeURIComponent(run);
-      } catch {
-        return run;
-      }
-    });
-  }
 }

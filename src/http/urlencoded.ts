@@ -80,7 +80,12 @@ function plusToSpace(s: string): string {
   return s.includes('+') ? s.replaceAll('+', ' ') : s;
 }
 
-function decodeStrict(raw: string): string {
+/**
+ * Decodes one urlencoded component (`+` as space); a malformed percent-escape is a 400
+ * (`SLUICE_FORM_INVALID`). Bodies are decoded this way.
+ * @example decodeStrict('a+b%21') // 'a b!'
+ */
+export function decodeStrict(raw: string): string {
   const s = plusToSpace(raw);
   if (!s.includes('%')) return s;
   try {
@@ -90,7 +95,12 @@ function decodeStrict(raw: string): string {
   }
 }
 
-function decodeLenient(raw: string): string {
+/**
+ * Decodes one urlencoded component (`+` as space), keeping a malformed percent-escape as it is
+ * (as browsers and Go do for query strings).
+ * @example decodeLenient('100%') // '100%'
+ */
+export function decodeLenient(raw: string): string {
   const s = plusToSpace(raw);
   if (!s.includes('%')) return s;
   try {

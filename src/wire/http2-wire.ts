@@ -9,6 +9,7 @@
 import http2 from 'node:http2';
 import type { IncomingHeaders } from '../http/headers.js';
 import type { Channel, ChannelEvents } from '../stream/channel.js';
+import { EventRelay } from './event-relay.js';
 import { bodyStream, readBody, type BodySource } from './read-body.js';
 import type { OutgoingHeaders, Wire } from './wire.js';
 
@@ -44,8 +45,7 @@ export class Http2Wire implements Wire, Channel {
   readonly target: string;
   readonly httpVersion = '2.0' as const;
   #continue: boolean;
-  #events: ChannelEvents | undefined;
-  #handlers: { drain(): void; close(): void; finish(): void } | undefined;
+  #relay: EventRelay | undefined;
 
   readonly passThrough: (() => void) | undefined;
 
@@ -192,24 +192,11 @@ export class Http2Wire implements Wire, Channel {
   }
 
   listen(events: ChannelEvents): void {
-    this.#events = events;
-    const h = (this.#handlers ??= {
-      drain: () => this.#events?.onDrain(),
-      close: () => this.#events?.onClose(),
-      finish: () => this.#events?.onFinish(),
-    });
-    this.stream.on('drain', h.drain);
-    this.stream.on('close', h.close);
-    this.stream.on('finish', h.finish);
+    (this.#relay ??= new EventRelay()).listen(this.stream, events);
   }
 
   unlisten(events: ChannelEvents): void {
-    if (this.#events !== events || !this.#handlers) return;
-    this.#events = undefined;
-    const h = this.#handlers;
-    this.stream.off('drain', h.drain);
-    this.stream.off('close', h.close);
-    this.stream.off('finish', h.finish);
+    this.#relay?.unlisten(this.stream, events);
   }
 }
 

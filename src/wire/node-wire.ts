@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Channel, ChannelEvents } from '../stream/channel.js';
+import { EventRelay } from './event-relay.js';
 import { bodyStream, readBody, type BodySource } from './read-body.js';
 import type { IncomingHeaders, OutgoingHeaders, Wire } from './wire.js';
 
@@ -20,8 +21,7 @@ export class NodeWire implements Wire, Channel {
   readonly res: ServerResponse;
   #expectsContinue: boolean;
   readonly #hasBody: boolean;
-  #events: ChannelEvents | undefined;
-  #handlers: { drain(): void; close(): void; finish(): void } | undefined;
+  #relay: EventRelay | undefined;
 
   readonly passThrough: (() => void) | undefined;
 
@@ -181,24 +181,10 @@ export class NodeWire implements Wire, Channel {
   }
 
   listen(events: ChannelEvents): void {
-    this.#events = events;
-    // Made once per stream, not per request: buffered responses never listen.
-    const h = (this.#handlers ??= {
-      drain: () => this.#events?.onDrain(),
-      close: () => this.#events?.onClose(),
-      finish: () => this.#events?.onFinish(),
-    });
-    this.res.on('drain', h.drain);
-    this.res.on('close', h.close);
-    this.res.on('finish', h.finish);
+    (this.#relay ??= new EventRelay()).listen(this.res, events);
   }
 
   unlisten(events: ChannelEvents): void {
-    if (this.#events !== events || !this.#handlers) return;
-    this.#events = undefined;
-    const h = this.#handlers;
-    this.res.off('drain', h.drain);
-    this.res.off('close', h.close);
-    this.res.off('finish', h.finish);
+    this.#relay?.unlisten(this.res, events);
   }
 }

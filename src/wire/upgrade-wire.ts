@@ -11,6 +11,7 @@ import type { WebSocket } from 'ws';
 import { SluiceError, statusText } from '../errors/index.js';
 import type { IncomingHeaders } from '../http/headers.js';
 import type { Channel, ChannelEvents } from '../stream/channel.js';
+import { EventRelay } from './event-relay.js';
 import { bodyStream, readBody, type BodySource } from './read-body.js';
 import type { OutgoingHeaders, Wire } from './wire.js';
 import type { WebSocketRegistry } from './websockets.js';
@@ -32,8 +33,7 @@ export class UpgradeWire implements Wire, Channel {
   readonly socket: Socket;
   readonly #head: Buffer;
   readonly #registry: WebSocketRegistry;
-  #events: ChannelEvents | undefined;
-  #handlers: { drain(): void; close(): void; finish(): void } | undefined;
+  #relay: EventRelay | undefined;
   #ended = false;
 
   constructor(req: IncomingMessage, socket: Socket, head: Buffer, registry: WebSocketRegistry) {
@@ -199,23 +199,10 @@ export class UpgradeWire implements Wire, Channel {
   }
 
   listen(events: ChannelEvents): void {
-    this.#events = events;
-    const h = (this.#handlers ??= {
-      drain: () => this.#events?.onDrain(),
-      close: () => this.#events?.onClose(),
-      finish: () => this.#events?.onFinish(),
-    });
-    this.socket.on('drain', h.drain);
-    this.socket.on('close', h.close);
-    this.socket.on('finish', h.finish);
+    (this.#relay ??= new EventRelay()).listen(this.socket, events);
   }
 
   unlisten(events: ChannelEvents): void {
-    if (this.#events !== events || !this.#handlers) return;
-    this.#events = undefined;
-    const h = this.#handlers;
-    this.socket.off('drain', h.drain);
-    this.socket.off('close', h.close);
-    this.socket.off('finish', h.finish);
+    this.#relay?.unlisten(this.socket, events);
   }
 }
