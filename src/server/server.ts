@@ -126,6 +126,9 @@ export interface ShutdownOptions {
 }
 
 /** No route claims the request: 404, or, mounted with a `next()`, back to the host app. */
+/** Longest shutdown waits for event streams' retry hints to leave before closing sessions (ms). */
+const HINT_DRAIN_MS = 500;
+
 const NOT_FOUND: Handler = (r) => {
   const pass = r.wire.passThrough;
   if (!pass) throw new HttpError(404, 'Not Found');
@@ -1092,9 +1095,12 @@ export class Server extends RouteBinder {
     const core = this.#core;
     const reason = new SluiceError('SLUICE_SHUTDOWN');
     // Retry hints first: an HTTP/2 session's GOAWAY must not race its event streams' last bytes.
-    for (const sink of core.registry.list()) {
+    const hinted = core.registry.list().filter((sink) => sink.shutdownTarget !== undefined);
+    for (const sink of hinted) {
       sink.shutdownTarget?.shutdown(1000 + Math.floor(Math.random() * 4000));
     }
+    // Let the hints (and the frames queued before them) leave before any session says GOAWAY.
+    await core.registry.whenReleased(hinted, Math.min(HINT_DRAIN_MS, timeout));
     const closed = listeners ? listeners.stopAccepting() : Promise.resolve();
     // WebSockets after the event streams' hints: 1001, going away.
     const socketsClosed = this.#webSockets.closeAll();

@@ -17,7 +17,6 @@ import {
 } from '../codec/sse.js';
 import { startHeartbeat, stopHeartbeat } from './heartbeat.js';
 import { frameFor } from '../codec/sse-frame-cache.js';
-import { scheduleFrames } from '../stream/coalescer.js';
 import { checkEvent, validatedSource, type EventSchemaMap } from './event-schemas.js';
 
 /**
@@ -78,7 +77,6 @@ export class EventStream {
   readonly #request: StreamRequest;
   readonly options: Readonly<EventStreamOptions>;
   #heartbeat = 0;
-  #frames: Uint8Array[] | undefined;
   #released = false;
   /** The route's declared events, when they are enforced. */
   readonly #schemas: EventSchemaMap | undefined;
@@ -268,7 +266,7 @@ export class EventStream {
       const settle = (reason: Error | undefined): void => {
         try {
           if (reason && !sink.gone) {
-            this.drainFrames();
+            sink.drainFrames();
             sink.cut(reason);
           }
         } catch (err) {
@@ -290,7 +288,7 @@ export class EventStream {
       const hubSink: HubSink = {
         codec,
         write: (frame) => {
-          if ((this.#frames ??= []).push(frame) === 1) scheduleFrames(this);
+          sink.queue(frame);
         },
         end: ended,
       };
@@ -320,7 +318,6 @@ export class EventStream {
   writeFrames(frames: readonly Uint8Array[]): Promise<boolean> {
     const sink = this.#response.sink;
     if (this.#released || !sink || sink.gone) return RESOLVED_FALSE;
-    if (this.#frames !== undefined) this.drainFrames();
     if (frames.length > 0) {
       const chunk = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
       if (!sink.write(chunk)) return RESOLVED_FALSE;
@@ -351,20 +348,9 @@ export class EventStream {
     sink.wrote = false;
   }
 
-  /** @internal Writes the frames queued this turn, corked into one syscall. */
-  drainFrames(): void {
-    const frames = this.#frames;
-    if (!frames || frames.length === 0) return;
-    this.#frames = undefined;
-    const sink = this.#response.sink;
-    if (!sink || sink.gone) return;
-    sink.writeAll(frames);
-  }
-
   /** Ends the stream cleanly. */
   close(): Promise<void> {
     if (!this.#response.ended) {
-      this.drainFrames();
       this.#response.finish();
     }
     this.release();
@@ -383,7 +369,6 @@ export class EventStream {
     this.#released = true;
     if (this.#heartbeat > 0) stopHeartbeat(this.#heartbeat, this);
     this.#heartbeat = 0;
-    this.#frames = [];
     this.#request.offAborted(this.#onAbort);
   }
 
@@ -392,8 +377,9 @@ export class EventStream {
   #write(frame: string | Buffer): Promise<boolean> {
     const sink = this.#response.sink;
     if (this.#released || !sink || sink.gone) return RESOLVED_FALSE;
-    if (this.#frames !== undefined) this.drainFrames();
-    if (!sink.write(frame)) return RESOLVED_FALSE;
+    // Queued for the stream's next coalesced flush (at once on an idle loop): a broadcast loop
+    // over many streams then writes each socket once per window, with bytes shared between them.
+    if (!sink.queue(frame)) return RESOLVED_FALSE;
     return sink.unsent >= sink.policy.highWaterMark ? sink.ready() : RESOLVED_TRUE;
   }
 }

@@ -4,9 +4,16 @@
  * HTTP/1.1 response today, an HTTP/2 stream or a web ReadableStream tomorrow). Nothing above
  * the stream layer sees a Channel: they write through their Sink.
  */
+import type { FrameBatch } from './frame-batch.js';
+
 export interface Channel {
   /** Queues bytes; false when the transport asks the writer to wait (backpressure). */
   write(chunk: string | Uint8Array): boolean;
+  /**
+   * Optional: queues a batch of joined frames, using its pre-framed bytes where the transport's
+   * framing is the one they carry (else `write(batch.body)`). Same result as `write`.
+   */
+  writeBatch?(batch: FrameBatch): boolean;
   /** Ends the body normally (the connection may then carry the next request). */
   end(chunk?: string | Uint8Array): void;
   /** Cuts the response at once, discarding what is queued (HTTP/1.1: the connection closes). */

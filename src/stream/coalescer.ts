@@ -1,6 +1,7 @@
 /**
- * Coalesces frames per socket: frames queued for a stream are written together once, with the
- * socket corked so they leave in one syscall. One flush serves every dirty stream.
+ * Coalesces frames per socket: frames queued for a stream (`Sink.queue`) are written together
+ * once, as one batch (`frame-batch.ts`: one write, bytes shared by the streams of a broadcast).
+ * One flush serves every dirty stream.
  *
  * The flush is adaptive. When the loop is idle (no flush in the last `WINDOW_MS`), it runs at
  * setImmediate, in the same turn's check phase: an event on a quiet topic costs no added

@@ -29,6 +29,9 @@ export class StreamRegistry {
   /** Streams ended abnormally, by reason (a `SLUICE_...` code, `client_closed` or `error`). */
   readonly cuts = new Map<string, number>();
   readonly #sinks = new Set<SweptStream>();
+  /** Streams `whenReleased` waits for, and what it calls once they are all gone. */
+  #awaited: Set<SweptStream> | undefined;
+  #released: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   readonly #budget: number;
   readonly #period: number;
@@ -37,6 +40,31 @@ export class StreamRegistry {
     this.#budget = options.unsentBudget;
     // Sweep often enough to honour short stall timeouts in tests, at most once a second.
     this.#period = Math.max(10, Math.min(1000, Math.floor(options.writeStallTimeout / 4)));
+  }
+
+  /**
+   * Resolves once every stream of `streams` has left the registry (ended and its bytes taken by
+   * the transport) or after `ms`, whichever comes first. Shutdown waits this way for the retry
+   * hints to leave before it closes HTTP/2 sessions: a GOAWAY sent while a stream's last DATA
+   * frames are still queued can lose them.
+   * @example await registry.whenReleased(hinted, 500);
+   */
+  whenReleased(streams: readonly SweptStream[], ms: number): Promise<void> {
+    const awaited = new Set(streams.filter((s) => this.#sinks.has(s)));
+    if (awaited.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.#awaited === awaited) {
+          this.#awaited = undefined;
+          this.#released = undefined;
+        }
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#awaited = awaited;
+      this.#released = done;
+    });
   }
 
   get size(): number {
@@ -53,6 +81,7 @@ export class StreamRegistry {
 
   delete(sink: SweptStream): void {
     this.#sinks.delete(sink);
+    if (this.#awaited?.delete(sink) && this.#awaited.size === 0) this.#released?.();
     if (this.#sinks.size === 0 && this.#timer) {
       clearInterval(this.#timer);
       this.#timer = undefined;

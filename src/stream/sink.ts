@@ -16,6 +16,8 @@
  */
 import { ClientClosedError, SluiceError } from '../errors/index.js';
 import type { Channel, ChannelEvents } from './channel.js';
+import { scheduleFrames, type FrameTarget } from './coalescer.js';
+import { batchFrames, type FrameBatch } from './frame-batch.js';
 import type { StreamRegistry } from './registry.js';
 import type { StreamPolicy } from './sink-policy.js';
 
@@ -54,7 +56,7 @@ export interface SinkOwner {
  * if (!sink.write(frame)) return false;            // gone or cut
  * if (sink.unsent >= policy.highWaterMark) await sink.ready();
  */
-export class Sink implements ChannelEvents {
+export class Sink implements ChannelEvents, FrameTarget {
   readonly channel: Channel;
   readonly policy: StreamPolicy;
   /** Set once the stream is over abnormally: the client left, a write failed or a limit cut it. */
@@ -74,6 +76,9 @@ export class Sink implements ChannelEvents {
   /** Body bytes written, counted only when a length was declared. */
   #sent = 0;
   #ended = false;
+  /** Frames queued for the next flush (`queue`), and their size in bytes. */
+  #queued: (string | Uint8Array)[] | undefined;
+  #queuedBytes = 0;
   #waiters: Array<(ok: boolean) => void> | undefined;
   readonly #registry: StreamRegistry;
 
@@ -112,9 +117,35 @@ export class Sink implements ChannelEvents {
     return this.#ended || this.reason !== undefined || this.channel.destroyed;
   }
 
-  /** Bytes written but not yet taken by the transport. */
+  /** Bytes written (or queued) but not yet taken by the transport. */
   get unsent(): number {
-    return this.channel.unsent;
+    return this.channel.unsent + this.#queuedBytes;
+  }
+
+  /**
+   * Queues a frame for the next coalesced flush (see `coalescer.ts`): the frames a stream gets
+   * within one flush window leave in one write, and streams holding the same frames (a
+   * broadcast) share that write's bytes (`batchFrames`). Every other write drains the queue
+   * first, so order is kept whoever writes. The queue never holds more than the high-water
+   * mark: past it, it is written at once (and the policy applies as to any write).
+   * Returns false (queuing nothing) when the stream is gone.
+   */
+  queue(frame: string | Uint8Array): boolean {
+    if (this.gone) return false;
+    this.wrote = true;
+    if ((this.#queued ??= []).push(frame) === 1) scheduleFrames(this);
+    this.#queuedBytes += typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
+    if (this.#queuedBytes >= this.policy.highWaterMark) return this.drainFrames();
+    return true;
+  }
+
+  /** Writes the queued frames now, as one batch. False when the stream is gone or was cut. */
+  drainFrames(): boolean {
+    const frames = this.#queued;
+    if (frames === undefined) return !this.gone;
+    this.#queued = undefined;
+    this.#queuedBytes = 0;
+    return this.#write(undefined, batchFrames(frames));
   }
 
   /**
@@ -123,13 +154,28 @@ export class Sink implements ChannelEvents {
    * bytes pass the declared Content-Length.
    */
   write(chunk: string | Uint8Array): boolean {
+    if (this.#queued !== undefined && !this.drainFrames()) return false;
+    return this.#write(chunk, undefined);
+  }
+
+  /**
+   * Writes `chunk`, or a batch of joined frames: like `write(batch.body)`, but a transport that
+   * can send the batch's pre-framed bytes as they are (Node's HTTP/1.1 chunked body) does so in
+   * one write, the same bytes shared by every stream of a broadcast.
+   */
+  #write(chunk: string | Uint8Array | undefined, batch: FrameBatch | undefined): boolean {
     if (this.gone) return false;
-    if (this.#declared >= 0 && !this.#count(chunk)) return false;
+    const body = batch === undefined ? chunk! : batch.body;
+    if (this.#declared >= 0 && !this.#count(body)) return false;
     const channel = this.channel;
     const before = channel.unsent;
     this.wrote = true;
     this.#registry.writes++;
-    if (!channel.write(chunk) && this.blockedSince === 0) this.blockedSince = Date.now();
+    const room =
+      batch !== undefined && this.#declared < 0 && channel.writeBatch !== undefined
+        ? channel.writeBatch(batch)
+        : channel.write(body);
+    if (!room && this.blockedSince === 0) this.blockedSince = Date.now();
     // A writer that awaited ready() writes below the high-water mark; writing again above it
     // means it did not wait, and its backlog is what the cap bounds.
     if (before >= this.policy.highWaterMark && channel.unsent > this.policy.streamCap) {
@@ -141,6 +187,7 @@ export class Sink implements ChannelEvents {
 
   /** Writes several chunks so they leave together (one syscall where the transport allows). */
   writeAll(chunks: readonly (string | Uint8Array)[]): boolean {
+    if (this.#queued !== undefined && !this.drainFrames()) return false;
     if (chunks.length === 1) return this.write(chunks[0]!);
     this.channel.cork();
     let ok = true;
@@ -155,6 +202,7 @@ export class Sink implements ChannelEvents {
    * sweep settle it.
    */
   ready(): Promise<boolean> {
+    if (this.#queued !== undefined) this.drainFrames();
     if (this.gone) return Promise.resolve(false);
     if (this.channel.unsent < this.policy.highWaterMark) return Promise.resolve(true);
     if (this.blockedSince === 0) this.blockedSince = Date.now();
@@ -165,6 +213,8 @@ export class Sink implements ChannelEvents {
   cut(reason: Error): void {
     if (this.reason) return;
     this.reason = reason;
+    this.#queued = undefined;
+    this.#queuedBytes = 0;
     this.channel.destroy();
     this.#finish();
   }
@@ -176,6 +226,8 @@ export class Sink implements ChannelEvents {
    */
   abort(reason: Error): void {
     if (this.reason) return;
+    if (this.#queued !== undefined) this.drainFrames();
+    if (this.reason) return;
     this.reason = reason;
     this.channel.closeAfterPending();
     this.#finish();
@@ -186,6 +238,7 @@ export class Sink implements ChannelEvents {
    * body shorter than its declared Content-Length is cut instead.
    */
   end(chunk?: string | Uint8Array): void {
+    if (this.#queued !== undefined) this.drainFrames();
     if (this.gone) {
       this.#release();
       this.#settle(false);
