@@ -253,60 +253,8 @@ export class EventStream {
    */
   attach(connect: (sink: HubSink) => () => void, codec: HubCodec): Promise<void> {
     if (this.closed) return Promise.resolve();
-    const sink = this.#response.sink!;
-    const request = this.#request;
     return new Promise<void>((resolve, reject) => {
-      let detach: (() => void) | undefined;
-      let connecting = true;
-      let over = false;
-      // Set when the source ended the sink while `connect` still ran (null: without a reason).
-      let endedEarly: Error | null | undefined;
-      // Runs once, a microtask after the end (as the awaited promise it replaces did), so a
-      // source that ends a sink inside its own fan-out loop is never re-entered by the cut.
-      const settle = (reason: Error | undefined): void => {
-        try {
-          if (reason && !sink.gone) {
-            sink.drainFrames();
-            sink.cut(reason);
-          }
-        } catch (err) {
-          reject(err);
-        } finally {
-          detach?.();
-          request.offAborted(onAbort);
-        }
-        resolve();
-      };
-      const ended = (reason?: Error): void => {
-        if (over) return;
-        over = true;
-        // Ended while `connect` still runs: settle once it returned its detach.
-        if (!connecting) queueMicrotask(() => settle(reason));
-        else endedEarly = reason ?? null;
-      };
-      const onAbort = (): void => ended();
-      const hubSink: HubSink = {
-        codec,
-        write: (frame) => {
-          sink.queue(frame);
-        },
-        end: ended,
-      };
-      request.onAborted(onAbort);
-      try {
-        // Registers at once: a client that leaves while the hub still waits (Redis down) detaches now.
-        detach = connect(hubSink);
-      } catch (err) {
-        request.offAborted(onAbort);
-        reject(err as Error);
-        return;
-      } finally {
-        connecting = false;
-      }
-      if (endedEarly !== undefined) {
-        const reason = endedEarly ?? undefined;
-        queueMicrotask(() => settle(reason));
-      }
+      new Attachment(this.#response.sink!, this.#request, codec, resolve, reject).connect(connect);
     });
   }
 
@@ -381,5 +329,88 @@ export class EventStream {
     // over many streams then writes each socket once per window, with bytes shared between them.
     if (!sink.queue(frame)) return RESOLVED_FALSE;
     return sink.unsent >= sink.policy.highWaterMark ? sink.ready() : RESOLVED_TRUE;
+  }
+}
+
+/**
+ * One hub-like source attached to a stream (`EventStream.attach`): the HubSink it writes to, and
+ * how the stream's promise settles. A class rather than a set of closures: an idle subscriber
+ * holds this one object for as long as it lives.
+ */
+class Attachment implements HubSink {
+  readonly codec: HubCodec;
+  readonly #sink: Sink;
+  readonly #request: StreamRequest;
+  readonly #resolve: () => void;
+  readonly #reject: (err: Error) => void;
+  #detach: (() => void) | undefined;
+  #connecting = true;
+  #over = false;
+  /** Set when the source ended the sink while `connect` still ran (null: without a reason). */
+  #endedEarly: Error | null | undefined;
+  readonly #onAbort = (): void => this.end();
+
+  constructor(
+    sink: Sink,
+    request: StreamRequest,
+    codec: HubCodec,
+    resolve: () => void,
+    reject: (err: Error) => void,
+  ) {
+    this.codec = codec;
+    this.#sink = sink;
+    this.#request = request;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  connect(connect: (sink: HubSink) => () => void): void {
+    this.#request.onAborted(this.#onAbort);
+    try {
+      // Registers at once: a client that leaves while the hub still waits (Redis down) detaches now.
+      this.#detach = connect(this);
+    } catch (err) {
+      this.#request.offAborted(this.#onAbort);
+      this.#reject(err as Error);
+      return;
+    } finally {
+      this.#connecting = false;
+    }
+    if (this.#endedEarly !== undefined) {
+      const reason = this.#endedEarly ?? undefined;
+      queueMicrotask(() => this.#settle(reason));
+    }
+  }
+
+  write(frame: Uint8Array): void {
+    this.#sink.queue(frame);
+  }
+
+  end(reason?: Error): void {
+    if (this.#over) return;
+    this.#over = true;
+    // Ended while `connect` still runs: settle once it returned its detach.
+    if (!this.#connecting) queueMicrotask(() => this.#settle(reason));
+    else this.#endedEarly = reason ?? null;
+  }
+
+  /**
+   * Runs once, a microtask after the end (as the awaited promise it replaces did), so a source
+   * that ends a sink inside its own fan-out loop is never re-entered by the cut.
+   */
+  #settle(reason: Error | undefined): void {
+    const sink = this.#sink;
+    try {
+      if (reason && !sink.gone) {
+        sink.drainFrames();
+        sink.cut(reason);
+      }
+    } catch (err) {
+      this.#reject(err as Error);
+    } finally {
+      this.#detach?.();
+      this.#request.offAborted(this.#onAbort);
+    }
+    this.#resolve();
   }
 }

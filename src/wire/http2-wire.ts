@@ -9,7 +9,7 @@
 import http2 from 'node:http2';
 import type { IncomingHeaders } from '../http/headers.js';
 import type { Channel, ChannelEvents } from '../stream/channel.js';
-import { EventRelay } from './event-relay.js';
+import { relayEvents, stopRelay } from './event-relay.js';
 import { bodyStream, readBody, type BodySource } from './read-body.js';
 import type { OutgoingHeaders, Wire } from './wire.js';
 
@@ -45,7 +45,6 @@ export class Http2Wire implements Wire, Channel {
   readonly target: string;
   readonly httpVersion = '2.0' as const;
   #continue: boolean;
-  #relay: EventRelay | undefined;
 
   readonly passThrough: (() => void) | undefined;
 
@@ -192,11 +191,11 @@ export class Http2Wire implements Wire, Channel {
   }
 
   listen(events: ChannelEvents): void {
-    (this.#relay ??= new EventRelay()).listen(this.stream, events);
+    relayEvents(this.stream, events);
   }
 
   unlisten(events: ChannelEvents): void {
-    this.#relay?.unlisten(this.stream, events);
+    stopRelay(this.stream, events);
   }
 }
 

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Channel, ChannelEvents } from '../stream/channel.js';
 import type { FrameBatch } from '../stream/frame-batch.js';
-import { EventRelay } from './event-relay.js';
+import { relayEvents, stopRelay } from './event-relay.js';
 import { bodyStream, readBody, type BodySource } from './read-body.js';
 import type { IncomingHeaders, OutgoingHeaders, Wire } from './wire.js';
 
@@ -32,7 +32,6 @@ export class NodeWire implements Wire, Channel {
   readonly res: ServerResponse;
   #expectsContinue: boolean;
   readonly #hasBody: boolean;
-  #relay: EventRelay | undefined;
 
   readonly passThrough: (() => void) | undefined;
 
@@ -221,10 +220,10 @@ export class NodeWire implements Wire, Channel {
   }
 
   listen(events: ChannelEvents): void {
-    (this.#relay ??= new EventRelay()).listen(this.res, events);
+    relayEvents(this.res, events);
   }
 
   unlisten(events: ChannelEvents): void {
-    this.#relay?.unlisten(this.res, events);
+    stopRelay(this.res, events);
   }
 }

@@ -11,7 +11,7 @@ import type { WebSocket } from 'ws';
 import { SluiceError, statusText } from '../errors/index.js';
 import type { IncomingHeaders } from '../http/headers.js';
 import type { Channel, ChannelEvents } from '../stream/channel.js';
-import { EventRelay } from './event-relay.js';
+import { relayEvents, stopRelay } from './event-relay.js';
 import { bodyStream, readBody, type BodySource } from './read-body.js';
 import type { OutgoingHeaders, Wire } from './wire.js';
 import type { WebSocketRegistry } from './websockets.js';
@@ -33,7 +33,6 @@ export class UpgradeWire implements Wire, Channel {
   readonly socket: Socket;
   readonly #head: Buffer;
   readonly #registry: WebSocketRegistry;
-  #relay: EventRelay | undefined;
   #ended = false;
 
   constructor(req: IncomingMessage, socket: Socket, head: Buffer, registry: WebSocketRegistry) {
@@ -199,10 +198,10 @@ export class UpgradeWire implements Wire, Channel {
   }
 
   listen(events: ChannelEvents): void {
-    (this.#relay ??= new EventRelay()).listen(this.socket, events);
+    relayEvents(this.socket, events);
   }
 
   unlisten(events: ChannelEvents): void {
-    this.#relay?.unlisten(this.socket, events);
+    stopRelay(this.socket, events);
   }
 }
