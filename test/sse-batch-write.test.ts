@@ -105,6 +105,41 @@ describe('hub broadcast: one batch per stream per flush', () => {
     }
   });
 
+  it('on a busy loop a stream is flushed at most once per 4 ms window, every event kept in order', async (t) => {
+    const hub = createHub();
+    t.after(() => hub.close());
+    const { port } = await hubServer(hub);
+    const c = rawClient(port, 'GET /live HTTP/1.1\r\nHost: x\r\n\r\n');
+    t.after(() => c.sock.destroy());
+    await untilSubscribed(hub, [c]);
+    const before = chunksOf(c.bytes()).length;
+    // One publish per event-loop turn for 200 ms: thousands of turns, each with a frame queued.
+    const t0 = Date.now();
+    let n = 0;
+    await new Promise<void>((resolve) => {
+      const tick = (): void => {
+        void hub.publish('room', { data: `b${n++}` });
+        if (Date.now() - t0 < 200) setImmediate(tick);
+        else resolve();
+      };
+      tick();
+    });
+    const ms = Date.now() - t0;
+    await waitFor(() => c.bytes().includes(`data: b${n - 1}\n`), 3000, 'the last event');
+    const chunks = chunksOf(c.bytes()).slice(before);
+    const got = chunks.flatMap((ch) => [...ch.text.matchAll(/data: (b\d+)\n/g)].map((m) => m[1]));
+    assert.deepEqual(
+      got,
+      Array.from({ length: n }, (_, i) => `b${i}`),
+      'every event, in order',
+    );
+    assert.ok(n > 3 * chunks.length, `${n} events in ${chunks.length} writes: several per write`);
+    assert.ok(
+      chunks.length <= Math.ceil(ms / 4) + 2,
+      `${chunks.length} writes in ${ms} ms: at most one per 4 ms window`,
+    );
+  });
+
   it('a response queued behind another on a pipelined connection gets every event, framed right', async (t) => {
     const hub = createHub();
     t.after(() => hub.close());
