@@ -1,5 +1,5 @@
 // SSE fan-out: N clients (default 1,000) on one server receiving a broadcast at R events/s,
-// stepped up a ladder on the same connections (SSE_RATES, default 10,100,500,1000), for
+// stepped up a ladder on the same connections (SSE_RATES, default 10,100,500,1000,2000), for
 // BENCH_SSE_SECONDS (default 5) per step after every client is connected. Summary: server CPU
 // per delivery at each rate and the highest rate sustained (p99 < 100 ms, nothing missed). Issue 4: a plain loop calling each framework's
 // send on every open stream. Issue 6: `sluice-hub`, es.subscribe(hub, topic) + hub.publish().
@@ -17,7 +17,7 @@
 // `go-net-http` (bench/go/sse-server) is a hand-written Go net/http server doing what node-http does.
 //
 //   node --import tsx bench/sse-fanout.ts
-//   BENCH_ROUNDS=5 BENCH_SSE_SECONDS=5 SSE_CLIENTS=1000 SSE_RATES=10,100,500,1000 SSE_SERVERS=node-http,sluice
+//   BENCH_ROUNDS=5 BENCH_SSE_SECONDS=5 SSE_CLIENTS=1000 SSE_RATES=10,100,500,1000,2000 SSE_SERVERS=node-http,sluice
 //   SSE_CLIENT=go|go-net|node   (go: epoll transport; go-net: goroutine per connection)
 import { join } from 'node:path';
 import {
@@ -456,7 +456,7 @@ export async function runSseBench(): Promise<SseReport> {
   const seconds = envInt('BENCH_SSE_SECONDS', 5);
   const clients = envInt('SSE_CLIENTS', 1000);
   const graceMs = envInt('SSE_GRACE_MS', 2000);
-  const rates = (envList('SSE_RATES') ?? ['10', '100', '500', '1000'])
+  const rates = (envList('SSE_RATES') ?? ['10', '100', '500', '1000', '2000'])
     .map(Number)
     .sort((a, b) => a - b);
   const selected = envList('SSE_SERVERS');
