@@ -23,6 +23,8 @@ export async function readEvents(
   let stop = false;
   const parser = createParser({
     onEvent(m: EventSourceMessage) {
+      // A client that stops at `until` has seen nothing after it, even if the same read carried more.
+      if (stop) return;
       const ev = { id: m.id, event: m.event, data: m.data };
       events.push(ev);
       if (until?.(ev, events)) stop = true;
