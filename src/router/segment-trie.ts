@@ -55,7 +55,7 @@ interface Edge<E, V> {
 const LINEAR_STATIC = 6;
 
 interface StaticGroup<E, V> {
-  readonly keys: string[];
+  readonly codes: number[][];
   readonly nodes: Array<TrieNode<E, V>>;
 }
 
@@ -63,6 +63,11 @@ class TrieNode<E, V> {
   /** Literal children: one segment, or several joined by `/` once a chain is compressed. */
   staticKeys: string[] = [];
   staticNodes: Array<TrieNode<E, V>> = [];
+  /**
+   * The keys as character codes, set by `finish`: reading an array of small integers is cheaper
+   * than `charCodeAt` on a string, which dispatches on the string's representation.
+   */
+  staticCodes: number[][] = [];
   /** For a large fan-out: the literal children by first character. */
   staticByChar: Array<StaticGroup<E, V> | undefined> | undefined = undefined;
   staticMap: Map<number, StaticGroup<E, V>> | undefined = undefined;
@@ -88,6 +93,12 @@ class TrieNode<E, V> {
     this.edges.push({ kind, parts, shape, node });
     return node;
   }
+}
+
+function charCodes(text: string): number[] {
+  const codes: number[] = [];
+  for (let i = 0; i < text.length; i++) codes.push(text.charCodeAt(i));
+  return codes;
 }
 
 function templateShape(parts: readonly TemplatePart[]): string {
@@ -173,13 +184,14 @@ export class SegmentTrie<E extends { readonly compiled: CompiledPattern }, V> {
       for (const child of node.staticNodes) min = Math.min(min, settle(child));
       for (const edge of node.edges) min = Math.min(min, settle(edge.node));
       node.edges.sort((a, b) => a.node.minKey - b.node.minKey);
+      node.staticCodes = node.staticKeys.map(charCodes);
       if (node.staticKeys.length > LINEAR_STATIC) {
         const byChar: Array<StaticGroup<E, V> | undefined> = new Array(128).fill(undefined);
         const map = new Map<number, StaticGroup<E, V>>();
         node.staticKeys.forEach((key, i) => {
           const first = key.charCodeAt(0);
-          const group = (first < 128 ? byChar[first] : map.get(first)) ?? { keys: [], nodes: [] };
-          group.keys.push(key);
+          const group = (first < 128 ? byChar[first] : map.get(first)) ?? { codes: [], nodes: [] };
+          group.codes.push(node.staticCodes[i]!);
           group.nodes.push(node.staticNodes[i]!);
           if (first < 128) byChar[first] = group;
           else map.set(first, group);
@@ -250,21 +262,21 @@ function staticChild<E, V>(
   // Literal segments are never empty: an empty segment (or the end) matches no key.
   if (pos >= len) return undefined;
   const first = path.charCodeAt(pos);
-  let keys = node.staticKeys;
+  let keys = node.staticCodes;
   let nodes = node.staticNodes;
   if (node.staticByChar !== undefined) {
     const group = first < 128 ? node.staticByChar[first] : node.staticMap!.get(first);
     if (group === undefined) return undefined;
-    keys = group.keys;
+    keys = group.codes;
     nodes = group.nodes;
   }
   next: for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     const after = pos + key.length;
-    if (key.charCodeAt(0) !== first || after > len) continue;
+    if (key[0] !== first || after > len) continue;
     if (after < len && path.charCodeAt(after) !== 47 /* / */) continue;
     for (let j = 1; j < key.length; j++) {
-      if (path.charCodeAt(pos + j) !== key.charCodeAt(j)) continue next;
+      if (path.charCodeAt(pos + j) !== key[j]) continue next;
     }
     staticLength = key.length;
     return nodes[i];
