@@ -1,6 +1,8 @@
 /**
  * Matching one compiled pattern against a request path, by index arithmetic on the raw string:
- * no regular expressions, no splitting, and captures kept as offsets until a route wins.
+ * no regular expressions, no splitting, and captures kept as offsets until a route wins. The
+ * router's per-request walk is `segment-trie.ts` (which shares `matchTemplate`); `matchPattern`
+ * serves single-pattern matchers (`path-matcher.ts`) and settles static paths at build time.
  */
 import type { CompiledPattern, TemplatePart } from './pattern.js';
 
