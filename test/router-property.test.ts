@@ -206,7 +206,7 @@ describe('router properties', () => {
             } else if (matching.length === 0) {
               assert.equal(m.kind, 'not-found', `${method} ${path}`);
             } else {
-              const allow = new Set(matching.map((c) => c.b.method));
+              const allow = new Set<string>(matching.map((c) => c.b.method));
               if (allow.has('GET')) allow.add('HEAD');
               allow.add('OPTIONS');
               assert.deepEqual(m, { kind: 'method-not-allowed', allow: [...allow].sort() });

@@ -92,6 +92,11 @@ export class RouteTable<T> {
   /** Every pattern's entries on a static path matching it, for `collectMethods`. */
   private staticEntries = new Map<string, Array<PatternEntry<T>>>();
   private trie = new SegmentTrie<PatternEntry<T>, RouteRecord<T>>();
+  /**
+   * One bit per (length mod 64, last character mod 32) of the static paths: a path whose bit is
+   * clear is no static path, and skips hashing itself for `staticSlots` (most dynamic paths).
+   */
+  private staticShapes = new Uint32Array(64);
 
   /** Adds a route; duplicates were refused by the caller. */
   add(compiled: CompiledPattern, record: RouteRecord<T>): void {
@@ -124,7 +129,7 @@ export class RouteTable<T> {
       id = this.lastId = this.methodIds.get(method) ?? 0;
       this.lastMethod = method;
     }
-    const slot = this.staticSlots.get(path);
+    const slot = this.mayBeStatic(path) ? this.staticSlots.get(path) : undefined;
     if (slot !== undefined) {
       const target = slot[id];
       if (target === undefined) return null;
@@ -140,6 +145,11 @@ export class RouteTable<T> {
       params: new won.Params(path, lastCaptures()),
       pattern: won.value.path,
     };
+  }
+
+  private mayBeStatic(path: string): boolean {
+    const len = path.length;
+    return (this.staticShapes[len & 63]! & (1 << (path.charCodeAt(len - 1) & 31))) !== 0;
   }
 
   /**
@@ -217,6 +227,7 @@ export class RouteTable<T> {
 
     this.staticSlots = new Map();
     this.staticEntries = new Map();
+    this.staticShapes = new Uint32Array(64);
     for (const entry of sorted) {
       if (!entry.compiled.isStatic) continue;
       const path = entry.compiled.path;
@@ -233,6 +244,7 @@ export class RouteTable<T> {
         }
       }
       this.staticEntries.set(path, matching);
+      this.staticShapes[path.length & 63]! |= 1 << (path.charCodeAt(path.length - 1) & 31);
       this.staticSlots.set(
         path,
         winners(matching).map((e, id) =>
