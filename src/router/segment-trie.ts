@@ -29,7 +29,7 @@ export interface Target<V> {
 /** The patterns ending at a node, and the winner among them for each method id. */
 export interface Leaf<E, V> {
   readonly entries: E[];
-  /** Per method id (see `TrieWalk.methodId`); filled by `SegmentTrie.finish`. */
+  /** Per method id (numbered by the owner); filled by `SegmentTrie.finish`. */
   targets: Array<Target<V> | undefined>;
 }
 
@@ -107,27 +107,33 @@ function templateShape(parts: readonly TemplatePart[]): string {
   return shape;
 }
 
+/** No route found yet: every key beats it. */
+const NO_KEY = Infinity;
+
 /**
- * One lookup's state, kept in module variables so that the recursive walk allocates nothing
- * (matching is synchronous: one walk runs at a time).
+ * One lookup's state, in module-level objects so that the recursive walk allocates nothing
+ * (matching is synchronous: one walk runs at a time). The scalars sit in one constant object
+ * rather than `let` bindings: plain field reads, no temporal-dead-zone checks.
  */
 const caps: number[] = [];
 const bestCaps: number[] = [];
-let methodId = 0;
-let bestKey = Infinity;
-let bestTarget: Target<unknown> | undefined;
-let bestCount = 0;
-let reached = false;
-let staticLength = 0;
+const walkState = {
+  methodId: 0,
+  bestKey: NO_KEY,
+  bestTarget: undefined as Target<unknown> | undefined,
+  reached: false,
+  staticLength: 0,
+};
 
 /**
  * The dynamic patterns of one route table as a segment trie.
  * @example
  * const trie = new SegmentTrie<{ compiled: CompiledPattern }, string>();
- * const entry = { compiled: compilePattern('/user/:id') };
- * trie.insert(entry);
- * trie.finish((entries) => [{ key: 0, value: 'user', names: entries[0]!.compiled.names }], () => 0);
- * trie.lookup('/user/42', 0); // { value: 'user', params: { id: '42' } } (through `TrieWalk`)
+ * const Params = createParamsConstructor(['id']);
+ * trie.insert({ compiled: compilePattern('/user/:id') });
+ * trie.finish(() => [{ key: 0, value: 'user', Params }], () => 0); // one method id: 0
+ * const won = trie.lookup('/user/42', 0); // { key: 0, value: 'user', Params }
+ * new won!.Params('/user/42', lastCaptures()); // { id: '42' }
  */
 export class SegmentTrie<E extends { readonly compiled: CompiledPattern }, V> {
   private readonly root = new TrieNode<E, V>();
@@ -211,14 +217,14 @@ export class SegmentTrie<E extends { readonly compiled: CompiledPattern }, V> {
    * matched the path at all (for another method).
    */
   lookup(path: string, id: number): Target<V> | undefined {
-    methodId = id;
-    bestKey = Infinity;
-    bestTarget = undefined;
-    reached = false;
+    walkState.methodId = id;
+    walkState.bestKey = NO_KEY;
+    walkState.bestTarget = undefined;
+    walkState.reached = false;
     // `/` has no segments: start past the end.
     walk(this.root, path, path.length === 1 ? 2 : 1, 0);
-    const won = bestTarget as Target<V> | undefined;
-    bestTarget = undefined;
+    const won = walkState.bestTarget as Target<V> | undefined;
+    walkState.bestTarget = undefined;
     return won;
   }
 
@@ -235,22 +241,21 @@ export function lastCaptures(): readonly number[] {
 
 /** Whether the last `lookup` met any pattern matching the path, whatever its methods. */
 export function lastReached(): boolean {
-  return reached;
+  return walkState.reached;
 }
 
 function offer<E, V>(leaf: Leaf<E, V>, c: number): void {
-  reached = true;
-  const target = leaf.targets[methodId];
-  if (target === undefined || target.key >= bestKey) return;
-  bestKey = target.key;
-  bestTarget = target;
-  bestCount = c;
+  walkState.reached = true;
+  const target = leaf.targets[walkState.methodId];
+  if (target === undefined || target.key >= walkState.bestKey) return;
+  walkState.bestKey = target.key;
+  walkState.bestTarget = target;
   for (let i = 0; i < c; i++) bestCaps[i] = caps[i]!;
 }
 
 /**
  * The literal child of `node` whose key is spelled at `pos` and followed by `/` or the end of
- * the path, or undefined; its key's length is left in `staticLength`. No segment end is needed
+ * the path, or undefined; its key's length is left in `walkState.staticLength`. No segment end is needed
  * (no `indexOf`), and the comparison is an inlined character loop rather than a builtin call.
  */
 function staticChild<E, V>(
@@ -278,7 +283,7 @@ function staticChild<E, V>(
     for (let j = 1; j < key.length; j++) {
       if (path.charCodeAt(pos + j) !== key[j]) continue next;
     }
-    staticLength = key.length;
+    walkState.staticLength = key.length;
     return nodes[i];
   }
   return undefined;
@@ -294,8 +299,8 @@ function walk<E, V>(node: TrieNode<E, V>, path: string, pos: number, c: number):
     if (node.leaf !== undefined) offer(node.leaf, c);
   } else if (node.staticKeys.length !== 0) {
     const child = staticChild(node, path, pos);
-    if (child !== undefined && child.minKey < bestKey) {
-      walk(child, path, pos + staticLength + 1, c);
+    if (child !== undefined && child.minKey < walkState.bestKey) {
+      walk(child, path, pos + walkState.staticLength + 1, c);
     }
   }
   const edges = node.edges;
@@ -305,7 +310,7 @@ function walk<E, V>(node: TrieNode<E, V>, path: string, pos: number, c: number):
     const edge = edges[i]!;
     const next = edge.node;
     // Sorted best subtree first: once one cannot win, none after it can.
-    if (next.minKey >= bestKey) return;
+    if (next.minKey >= walkState.bestKey) return;
     if (edge.kind === WILDCARD) {
       // The rest of the path, or empty when the path ends at the parent (`/files` for `/files/*p`).
       caps[c] = pos > len ? len : pos;
@@ -345,7 +350,7 @@ function collectWalk<E, V>(
     end = path.indexOf('/', pos);
     if (end === -1) end = len;
     const child = staticChild(node, path, pos);
-    if (child !== undefined) collectWalk(child, path, pos + staticLength + 1, c, visit);
+    if (child !== undefined) collectWalk(child, path, pos + walkState.staticLength + 1, c, visit);
   }
   for (const edge of node.edges) {
     if (edge.kind === WILDCARD) {
@@ -359,9 +364,4 @@ function collectWalk<E, V>(
       if (after >= 0) collectWalk(edge.node, path, end + 1, after, visit);
     }
   }
-}
-
-/** How many capture offsets the last `lookup`'s winner has (twice its parameter count). */
-export function lastCaptureCount(): number {
-  return bestCount;
 }
