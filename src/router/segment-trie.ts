@@ -13,6 +13,11 @@
  * score, binding order folded into one number) and prunes every subtree whose best possible key
  * cannot beat the best route found so far. Children are tried best subtree first, so the first
  * route found is usually the winner and the rest of the walk is pruned.
+ *
+ * Cheap steps, measured in bench/router.ts: literal keys are compared as character-code arrays
+ * in place (no slice, no hash), chains of lone literal children are merged into one key
+ * (`api/v1`), a wide fan-out is grouped by first character, and the winner's captures stay
+ * offsets until its params object is built (`params-constructor.ts`).
  */
 import type { CompiledPattern, TemplatePart } from './pattern.js';
 import { matchTemplate } from './match-pattern.js';
