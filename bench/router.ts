@@ -296,4 +296,17 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     const time = us < 1 ? `${(us * 1000).toFixed(0)} ns` : `${us.toFixed(1)} us`;
     console.log(`  sluice, ${row.name} (${row.pathLength} chars): ${time} per lookup (median)`);
   }
+  for (const k of r.kinds) {
+    const kind = k.kind.padEnd(9);
+    console.log(
+      `  ${kind}  sluice ${fmt(k.sluiceOpsPerSec)}  find-my-way ${fmt(k.findMyWayOpsPerSec)}  ratio ${k.ratio.toFixed(2)}`,
+    );
+  }
+  for (const l of r.lengths) {
+    const len = String(l.pathLength).padStart(5);
+    const ns = (x: number): string => `${x.toFixed(0)} ns`.padStart(9);
+    console.log(
+      `  length ${len} chars  sluice ${ns(l.sluiceNsPerLookup)}  find-my-way ${ns(l.findMyWayNsPerLookup)}`,
+    );
+  }
 }

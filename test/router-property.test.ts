@@ -135,6 +135,88 @@ describe('router properties', () => {
       { numRuns: 300 },
     );
   });
+
+  // The same model on wide literal fan-outs (a node with many literal children, shared first
+  // characters, non-ASCII text, chains of literals the trie merges) and with the 405 answer:
+  // when no route serves the method, Allow lists the methods of every route matching the path.
+  const wideLiteral = fc.constantFrom(
+    ...['a', 'ab', 'abc', 'b', 'ba', 'c', 'cd', 'd', 'e', 'é', 'ü', 'ab.c', 'x', 'y', 'z'],
+  );
+  const widePattern = fc
+    .tuple(
+      fc.array(fc.oneof(wideLiteral, wideLiteral, fc.constantFrom(':p', '{q}', '{s}.c')), {
+        maxLength: 4,
+      }),
+      fc.boolean(),
+    )
+    .map(([segs, wild]) => {
+      const named = segs.map((s, i) => s.replace(/(:|\{)(\w)/g, `$1$2${i}`));
+      return '/' + [...named, ...(wild ? ['*w'] : [])].join('/');
+    });
+  const wideRequest = fc
+    .array(fc.oneof(wideLiteral, fc.constantFrom('', 'ab.c.c', 'q')), { maxLength: 5 })
+    .map((segs) => '/' + segs.join('/'));
+
+  test('the router agrees with a brute-force scan on wide fan-outs, 405 Allow included', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ method: fc.constantFrom('GET', 'POST', 'ALL', 'PUT'), path: widePattern }),
+          { maxLength: 40 },
+        ),
+        fc.array(fc.tuple(fc.constantFrom('GET', 'POST', 'HEAD', 'DELETE'), wideRequest), {
+          minLength: 1,
+          maxLength: 12,
+        }),
+        (bindings, requests) => {
+          const router = new Router<number>();
+          const accepted: Array<(typeof bindings)[number] & { id: number; entryOrder: number }> =
+            [];
+          bindings.forEach((b, id) => {
+            try {
+              router.add(b.method, b.path, id);
+            } catch {
+              return;
+            }
+            const firstSame = accepted.find((a) => a.path === b.path);
+            accepted.push({ ...b, id, entryOrder: firstSame?.entryOrder ?? id });
+          });
+          for (const [method, path] of requests) {
+            const score = (m: string): number =>
+              m === method ? 3 : method === 'HEAD' && m === 'GET' ? 2 : m === 'ALL' ? 1 : 0;
+            const matching = accepted
+              .map((b) => ({ b, params: createPathMatcher(b.path)(undefined, path) }))
+              .filter((c) => c.params !== null);
+            const candidates = matching
+              .filter((c) => score(c.b.method) > 0)
+              .sort(
+                (x, y) =>
+                  comparePriority(compilePattern(x.b.path), compilePattern(y.b.path)) ||
+                  score(y.b.method) - score(x.b.method) ||
+                  x.b.entryOrder - y.b.entryOrder,
+              );
+            const m = router.match(method, undefined, path);
+            const best = candidates[0];
+            if (best !== undefined) {
+              assert.equal(m.kind, 'found', `${method} ${path}`);
+              if (m.kind === 'found') {
+                assert.equal(m.value, best.b.id, `${method} ${path}`);
+                assert.deepEqual({ ...m.params }, { ...best.params });
+              }
+            } else if (matching.length === 0) {
+              assert.equal(m.kind, 'not-found', `${method} ${path}`);
+            } else {
+              const allow = new Set<string>(matching.map((c) => c.b.method));
+              if (allow.has('GET')) allow.add('HEAD');
+              allow.add('OPTIONS');
+              assert.deepEqual(m, { kind: 'method-not-allowed', allow: [...allow].sort() });
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
 
 // GoFrame compiles a pattern to one RE2 expression: each `:name` / `{name}` is `([^/]+)`, greedy,

@@ -502,3 +502,55 @@ describe('params and routes()', () => {
     assert.equal(m(undefined, '/api/x'), null);
   });
 });
+
+describe('the segment trie behind dynamic routes', () => {
+  test('a wide literal fan-out (shared first characters, non-ASCII) finds each child', () => {
+    const r = new Router<string>();
+    const words = ['a', 'ab', 'abc', 'b', 'ba', 'c', 'é', 'éa', 'ü', 'x.y', '日本'];
+    for (const w of words) r.add('GET', `/${w}/:id`, w);
+    for (const w of words) {
+      const m = r.match('GET', undefined, `/${w}/7`);
+      assert.equal(m.kind, 'found', w);
+      if (m.kind === 'found') {
+        assert.equal(m.value, w);
+        assert.deepEqual(plain(m.params), { id: '7' });
+      }
+    }
+    for (const miss of ['/abcd/7', '/é/', '/ébb/7', '/日/7', '/a', '/x/7']) {
+      assert.equal(r.match('GET', undefined, miss).kind, 'not-found', miss);
+    }
+  });
+
+  test('merged literal chains still branch where routes diverge', () => {
+    const r = new Router<number>();
+    r.add('GET', '/a/b/c/:x', 1);
+    r.add('GET', '/a/b/:y/d', 2);
+    r.add('GET', '/a/bc/:z', 3);
+    const value = (path: string): number | string => {
+      const m = r.match('GET', undefined, path);
+      return m.kind === 'found' ? m.value : m.kind;
+    };
+    assert.equal(value('/a/b/c/1'), 1);
+    assert.equal(value('/a/b/c/d'), 1); // more literal text wins
+    assert.equal(value('/a/b/q/d'), 2);
+    assert.equal(value('/a/bc/1'), 3);
+    assert.equal(value('/a/b/c'), 'not-found');
+    assert.equal(value('/a//c/1'), 'not-found');
+  });
+
+  test('a path matched for no method is a 404, one matched for other methods a 405', () => {
+    const r = new Router<number>();
+    r.add('POST', '/u/:id', 1);
+    r.add('GET', '/files/*rest', 2, 'example.com');
+    assert.deepEqual(r.match('GET', undefined, '/u/1'), {
+      kind: 'method-not-allowed',
+      allow: ['OPTIONS', 'POST'],
+    });
+    assert.equal(r.match('GET', undefined, '/v/1').kind, 'not-found');
+    assert.deepEqual(r.match('DELETE', 'example.com', '/files'), {
+      kind: 'method-not-allowed',
+      allow: ['GET', 'HEAD', 'OPTIONS'],
+    });
+    assert.equal(r.match('DELETE', 'other.com', '/files').kind, 'not-found');
+  });
+});

@@ -1,15 +1,20 @@
 /**
  * Matching one compiled pattern against a request path, by index arithmetic on the raw string:
- * no regular expressions, no splitting, and captures kept as offsets until a route wins.
+ * no regular expressions, no splitting, and captures kept as offsets until a route wins. The
+ * router's per-request walk is `segment-trie.ts` (which shares `matchTemplate`); `matchPattern`
+ * serves single-pattern matchers (`path-matcher.ts`) and settles static paths at build time.
  */
 import type { CompiledPattern, TemplatePart } from './pattern.js';
 
 /** Route parameters: an object with no prototype, so `__proto__` is just a key. */
 export type Params = Record<string, string>;
 
+/** The prototype of every params object: empty, with no prototype of its own. */
+export const PARAMS_PROTOTYPE = Object.create(null) as object;
+
 // `new` on a function whose prototype has no prototype: as fast as `{}`, with nothing inherited.
 const ParamsObject = function ParamsObject() {} as unknown as new () => Params;
-ParamsObject.prototype = Object.create(null) as object;
+ParamsObject.prototype = PARAMS_PROTOTYPE;
 
 /** A fresh, empty, prototype-less params object. */
 export function createParams(): Params {
@@ -122,8 +127,11 @@ export function matchPattern(
  * least (one `lastIndexOf`). Those last places are exactly what the greedy parameters pick
  * going left to right, so each parameter ends where the next part's `hi` is. The cost is at
  * most one backward scan of the path per literal, whatever the path holds (linear).
+ * @example
+ * const caps: number[] = [];
+ * matchTemplate([{ param: 'id' }, { literal: '.html' }], '/778.html', 1, 9, caps, 0); // 2, caps [1, 4]
  */
-function matchTemplate(
+export function matchTemplate(
   parts: readonly TemplatePart[],
   path: string,
   from: number,

@@ -3,13 +3,8 @@
  * matching rules as routes, without priority (every matching middleware runs).
  */
 import { normalizeDomain, normalizeHost } from './bind-pattern.js';
-import {
-  countSegments,
-  createParams,
-  matchPattern,
-  normalizePath,
-  paramsFromCaptures,
-} from './match-pattern.js';
+import { countSegments, createParams, matchPattern, normalizePath } from './match-pattern.js';
+import { createParamsConstructor } from './params-constructor.js';
 import { compilePattern } from './pattern.js';
 
 /**
@@ -28,6 +23,7 @@ export function createPathMatcher(
   const compiled = compilePattern(path);
   const bound = normalizeDomain(domain);
   const caps: number[] = [];
+  const Params = createParamsConstructor(compiled.names);
   return (host, requestPath) => {
     if (bound !== undefined && (host === undefined || normalizeHost(host) !== bound)) return null;
     if (requestPath.charCodeAt(0) !== 47 /* / */) return null;
@@ -35,6 +31,6 @@ export function createPathMatcher(
     if (compiled.isStatic) return normalized === compiled.path ? createParams() : null;
     const n = countSegments(normalized);
     if (!matchPattern(compiled, normalized, n, caps)) return null;
-    return paramsFromCaptures(compiled.names, normalized, caps);
+    return new Params(normalized, caps);
   };
 }

@@ -47,7 +47,7 @@ export interface CompiledPattern {
   readonly wildcard: boolean;
   /** True when every segment is literal (matched through a map lookup). */
   readonly isStatic: boolean;
-  /** The first segment when it is literal text, for grouping candidates. */
+  /** The first segment when it is literal text. */
   readonly firstLiteral: string | undefined;
   /** The leading literal segments with their slashes, e.g. `/api/v1/users/` for `/api/v1/users/:id`. */
   readonly prefix: string;

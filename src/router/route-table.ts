@@ -1,12 +1,17 @@
 /**
  * The routes of one domain (or of every domain), indexed for per-request lookup.
  *
- * Priority is settled when the table is (re)built, never per request:
- * - every pattern gets a rank (equal ranks tie on every pattern rule; the method breaks the tie);
- * - a static path maps to the precomputed, ranked list of every pattern matching it, with the
- *   captured params, so a static hit costs one `Map.get` even when a deeper `*rest` outranks it;
- * - other patterns sit in buckets by segment count, then by literal first segment, in rank order,
- *   so a request tries only the patterns that could match, best first, and stops at the first hit.
+ * Priority is settled when the table is (re)built (lazily, on the first lookup after `add`),
+ * never per request:
+ * - every pattern gets a rank (equal ranks tie on every pattern rule; the method breaks the tie),
+ *   and each (pattern, method) pair a key folding rank, method score and binding order into one
+ *   number, lower winning;
+ * - a static path maps to its precomputed winner per method, with the captured params, so a
+ *   static hit costs one `Map.get` even when a deeper `*rest` outranks the static pattern;
+ * - the other patterns sit in a segment trie (`segment-trie.ts`) whose leaves hold their winner
+ *   per method; a lookup walks it once, best subtree first, pruning what cannot win.
+ * Methods are numbered at build time (every bound method, HEAD, and 0 for any other method, which
+ * only ALL routes serve), so a leaf answers a method with one array read.
  */
 import { comparePriority, type CompiledPattern } from './pattern.js';
 import {
@@ -16,6 +21,8 @@ import {
   paramsFromCaptures,
   type Params,
 } from './match-pattern.js';
+import { createParamsConstructor, type ParamsConstructor } from './params-constructor.js';
+import { SegmentTrie, lastCaptures, lastReached, type Target } from './segment-trie.js';
 
 /** One bound route. */
 export interface RouteRecord<T> {
@@ -34,18 +41,15 @@ interface PatternEntry<T> {
   /** Insertion order, the last tiebreak, so equal-priority patterns keep their binding order. */
   readonly order: number;
   rank: number;
+  /** The lowest key of this pattern (its rank, an exact method, its place in priority order). */
+  baseKey: number;
 }
 
-interface Bucket<T> {
-  /** By hash of the literal first segment (collisions only merge lists; prefixes are checked). */
-  readonly byFirst: Map<number, PatternEntry<T>[]>;
-  readonly rest: PatternEntry<T>[];
-}
-
-interface StaticSlot<T> {
-  readonly entries: PatternEntry<T>[];
-  /** Per entry: decoded `[name, value]` pairs, or null for the static pattern itself. */
-  readonly params: (Array<[string, string]> | null)[];
+/** A static path's winner for one method, with the params a dynamic winner captures from it. */
+interface StaticTarget<T> {
+  readonly record: RouteRecord<T>;
+  /** Decoded `[name, value]` pairs, empty for the static pattern itself. */
+  readonly params: ReadonlyArray<readonly [string, string]>;
 }
 
 /** The winner of a lookup, in the shape `Router.match` returns. */
@@ -57,38 +61,10 @@ export interface TableHit<T> {
   pattern: string;
 }
 
-// Matching is synchronous, so one scratch array of capture offsets serves every lookup.
+// Matching is synchronous, so one scratch array of capture offsets serves every build.
 const caps: number[] = [];
-// The first-segment hash computed by the last `scanPath` (an out-parameter, to allocate nothing).
-let scannedHash = 0;
 
-/** Hash of a first segment, as `scanPath` computes it. */
-function hashSegment(text: string): number {
-  let h = 0;
-  for (let i = 0; i < text.length; i++) h = (h * 31 + text.charCodeAt(i)) | 0;
-  return h;
-}
-
-/**
- * Returns a normalized path's segment count and leaves the hash of its first segment in
- * `scannedHash`. Slashes are found with indexOf (native, and many times faster than reading
- * every character in JS: on a parameter route this count was most of a lookup's time); only
- * the first segment is read character by character, for its hash.
- */
-function scanPath(path: string): number {
-  const len = path.length;
-  let end = path.indexOf('/', 1);
-  if (end === -1) end = len;
-  let h = 0;
-  for (let i = 1; i < end; i++) h = (h * 31 + path.charCodeAt(i)) | 0;
-  scannedHash = h;
-  if (len === 1) return 0;
-  let n = 1;
-  for (let i = path.indexOf('/', end); i !== -1; i = path.indexOf('/', i + 1)) n++;
-  return n;
-}
-
-/** How well a pattern's routes serve `method`: 3 exact, 2 GET serving HEAD, 1 ALL, 0 none. */
+/** How well a pattern's routes serve `method`: exact, then GET serving HEAD, then ALL. */
 function pickRoute<T>(entry: PatternEntry<T>, method: string): RouteRecord<T> | undefined {
   return (
     entry.byMethod.get(method) ??
@@ -97,6 +73,7 @@ function pickRoute<T>(entry: PatternEntry<T>, method: string): RouteRecord<T> | 
   );
 }
 
+/** 3 exact, 2 GET serving HEAD, 1 ALL. */
 function methodScore<T>(record: RouteRecord<T>, method: string): number {
   if (record.method === method) return 3;
   return record.method === 'ALL' ? 1 : 2;
@@ -106,15 +83,33 @@ function methodScore<T>(record: RouteRecord<T>, method: string): number {
 export class RouteTable<T> {
   private readonly entries = new Map<string, PatternEntry<T>>();
   private dirty = false;
-  private staticSlots = new Map<string, StaticSlot<T>>();
-  private buckets: Bucket<T>[] = [];
-  private overflow: Bucket<T> = { byFirst: new Map(), rest: [] };
+  /** Method -> id; absent methods are id 0 (only ALL routes serve them). */
+  private methodIds = new Map<string, number>();
+  private lastMethod = '';
+  private lastId = 0;
+  /** Static path -> winner per method id. */
+  private staticSlots = new Map<string, Array<StaticTarget<T> | undefined>>();
+  /** Every pattern's entries on a static path matching it, for `collectMethods`. */
+  private staticEntries = new Map<string, Array<PatternEntry<T>>>();
+  private trie = new SegmentTrie<PatternEntry<T>, RouteRecord<T>>();
+  /**
+   * One bit per (length mod 64, last character mod 32) of the static paths: a path whose bit is
+   * clear is no static path, and skips hashing itself for `staticSlots` (most dynamic paths).
+   */
+  private staticShapes = new Uint32Array(64);
 
   /** Adds a route; duplicates were refused by the caller. */
   add(compiled: CompiledPattern, record: RouteRecord<T>): void {
     let entry = this.entries.get(compiled.path);
     if (entry === undefined) {
-      entry = { compiled, byMethod: new Map(), all: undefined, order: this.entries.size, rank: 0 };
+      entry = {
+        compiled,
+        byMethod: new Map(),
+        all: undefined,
+        order: this.entries.size,
+        rank: 0,
+        baseKey: 0,
+      };
       this.entries.set(compiled.path, entry);
     }
     if (record.method === 'ALL') entry.all = record;
@@ -122,34 +117,39 @@ export class RouteTable<T> {
     this.dirty = true;
   }
 
-  /** The best route for `method` on the normalized `path`, or undefined. */
-  lookup(method: string, path: string): TableHit<T> | undefined {
+  /**
+   * The best route for `method` on the normalized `path`; `null` when routes match the path
+   * for other methods only, `undefined` when none matches it at all.
+   */
+  lookup(method: string, path: string): TableHit<T> | null | undefined {
     if (this.dirty) this.build();
-    const slot = this.staticSlots.get(path);
-    if (slot !== undefined) return this.lookupStatic(slot, method);
-    const n = scanPath(path);
-    const list = this.candidates(n);
-    let best: RouteRecord<T> | undefined;
-    let bestScore = 0;
-    let bestRank = -1;
-    let bestParams: Params | undefined;
-    for (let i = 0; i < list.length; i++) {
-      const entry = list[i]!;
-      if (best !== undefined && entry.rank !== bestRank) break;
-      const record = pickRoute(entry, method);
-      if (record === undefined) continue;
-      const score = methodScore(record, method);
-      if (score <= bestScore) continue;
-      if (!matchPattern(entry.compiled, path, n, caps)) continue;
-      best = record;
-      bestScore = score;
-      bestRank = entry.rank;
-      bestParams = paramsFromCaptures(entry.compiled.names, path, caps);
-      if (score === 3) break;
+    // Requests mostly repeat one method: a string comparison beats a Map lookup.
+    let id = this.lastId;
+    if (method !== this.lastMethod) {
+      id = this.lastId = this.methodIds.get(method) ?? 0;
+      this.lastMethod = method;
     }
-    return best === undefined
-      ? undefined
-      : { kind: 'found', value: best.value, params: bestParams!, pattern: best.path };
+    const slot = this.mayBeStatic(path) ? this.staticSlots.get(path) : undefined;
+    if (slot !== undefined) {
+      const target = slot[id];
+      if (target === undefined) return null;
+      const params = createParams();
+      for (const [name, value] of target.params) params[name] = value;
+      return { kind: 'found', value: target.record.value, params, pattern: target.record.path };
+    }
+    const won = this.trie.lookup(path, id);
+    if (won === undefined) return lastReached() ? null : undefined;
+    return {
+      kind: 'found',
+      value: won.value.value,
+      params: new won.Params(path, lastCaptures()),
+      pattern: won.value.path,
+    };
+  }
+
+  private mayBeStatic(path: string): boolean {
+    const len = path.length;
+    return (this.staticShapes[len & 63]! & (1 << (path.charCodeAt(len - 1) & 31))) !== 0;
   }
 
   /**
@@ -158,109 +158,100 @@ export class RouteTable<T> {
    */
   collectMethods(path: string, into?: Set<string>): Set<string> | undefined {
     if (this.dirty) this.build();
-    const slot = this.staticSlots.get(path);
-    const n = slot === undefined ? scanPath(path) : 0;
-    const list = slot === undefined ? this.candidates(n) : slot.entries;
-    for (let i = 0; i < list.length; i++) {
-      const entry = list[i]!;
-      if (slot === undefined && !matchPattern(entry.compiled, path, n, caps)) continue;
+    const add = (entry: PatternEntry<T>): void => {
       into ??= new Set();
       for (const method of entry.byMethod.keys()) into.add(method);
       if (entry.all !== undefined) into.add('ALL');
-    }
+    };
+    const listed = this.staticEntries.get(path);
+    if (listed !== undefined) listed.forEach(add);
+    else this.trie.collect(path, add);
     return into;
-  }
-
-  private lookupStatic(slot: StaticSlot<T>, method: string): TableHit<T> | undefined {
-    let best: RouteRecord<T> | undefined;
-    let bestScore = 0;
-    let bestIndex = -1;
-    for (let i = 0; i < slot.entries.length; i++) {
-      const entry = slot.entries[i]!;
-      if (best !== undefined && entry.rank !== slot.entries[bestIndex]!.rank) break;
-      const record = pickRoute(entry, method);
-      if (record === undefined) continue;
-      const score = methodScore(record, method);
-      if (score <= bestScore) continue;
-      best = record;
-      bestScore = score;
-      bestIndex = i;
-      if (score === 3) break;
-    }
-    if (best === undefined) return undefined;
-    const params = createParams();
-    const pairs = slot.params[bestIndex];
-    if (pairs) for (const [name, value] of pairs) params[name] = value;
-    return { kind: 'found', value: best.value, params, pattern: best.path };
-  }
-
-  /** Dynamic patterns that could match the path just scanned (`n` segments), in rank order. */
-  private candidates(n: number): PatternEntry<T>[] {
-    const bucket = n < this.buckets.length ? this.buckets[n]! : this.overflow;
-    if (bucket.byFirst.size === 0) return bucket.rest;
-    return bucket.byFirst.get(scannedHash) ?? bucket.rest;
   }
 
   private build(): void {
     const sorted = [...this.entries.values()].sort(
       (a, b) => comparePriority(a.compiled, b.compiled) || a.order - b.order,
     );
+    // key = (rank * 4 + (3 - method score)) * n + place in priority order: lower wins.
+    const n = sorted.length;
     let rank = 0;
     sorted.forEach((entry, i) => {
       if (i > 0 && comparePriority(sorted[i - 1]!.compiled, entry.compiled) !== 0) rank++;
       entry.rank = rank;
+      entry.baseKey = rank * 4 * n + i;
     });
-    const dynamic = sorted.filter((e) => !e.compiled.isStatic);
-    let maxDepth = 0;
-    for (const e of dynamic) maxDepth = Math.max(maxDepth, e.compiled.depth);
-    this.buckets = [];
-    for (let n = 0; n <= maxDepth; n++) {
-      this.buckets.push(makeBucket(dynamic.filter((e) => canMatchCount(e.compiled, n))));
+    const methods = ['', 'HEAD'];
+    for (const entry of sorted) {
+      for (const m of entry.byMethod.keys()) if (!methods.includes(m)) methods.push(m);
     }
-    this.overflow = makeBucket(dynamic.filter((e) => e.compiled.wildcard));
+    this.methodIds = new Map(methods.map((m, id) => [m, id]));
+    this.methodIds.delete('');
+    this.lastMethod = '';
+    this.lastId = 0;
+    /** The winner among `entries` for each method id (id 0: ALL routes only). */
+    const winners = (entries: readonly PatternEntry<T>[]): Array<PatternEntry<T> | undefined> =>
+      methods.map((m, id) => {
+        let best: PatternEntry<T> | undefined;
+        let bestKey = Infinity;
+        for (const e of entries) {
+          const record = id === 0 ? e.all : pickRoute(e, m);
+          if (record === undefined) continue;
+          const key = e.baseKey + (3 - (id === 0 ? 1 : methodScore(record, m))) * n;
+          if (key < bestKey) [best, bestKey] = [e, key];
+        }
+        return best;
+      });
+    const recordOf = (e: PatternEntry<T>, id: number): RouteRecord<T> =>
+      (id === 0 ? e.all : pickRoute(e, methods[id]!))!;
+
+    const constructors = new Map<PatternEntry<T>, ParamsConstructor>();
+    const constructorOf = (e: PatternEntry<T>): ParamsConstructor => {
+      let make = constructors.get(e);
+      if (make === undefined)
+        constructors.set(e, (make = createParamsConstructor(e.compiled.names)));
+      return make;
+    };
+    this.trie = new SegmentTrie();
+    for (const entry of sorted) if (!entry.compiled.isStatic) this.trie.insert(entry);
+    this.trie.finish(
+      (entries) =>
+        winners(entries).map((e, id): Target<RouteRecord<T>> | undefined => {
+          if (e === undefined) return undefined;
+          const record = recordOf(e, id);
+          const score = id === 0 ? 1 : methodScore(record, methods[id]!);
+          return { key: e.baseKey + (3 - score) * n, value: record, Params: constructorOf(e) };
+        }),
+      (e) => e.baseKey,
+    );
 
     this.staticSlots = new Map();
+    this.staticEntries = new Map();
+    this.staticShapes = new Uint32Array(64);
     for (const entry of sorted) {
       if (!entry.compiled.isStatic) continue;
       const path = entry.compiled.path;
-      const n = countSegments(path);
-      const slot: StaticSlot<T> = { entries: [], params: [] };
+      const segments = countSegments(path);
+      const matching: Array<PatternEntry<T>> = [];
+      const params = new Map<PatternEntry<T>, Array<[string, string]>>();
       for (const other of sorted) {
         if (other === entry) {
-          slot.entries.push(entry);
-          slot.params.push(null);
-        } else if (!other.compiled.isStatic && matchPattern(other.compiled, path, n, caps)) {
-          const params = paramsFromCaptures(other.compiled.names, path, caps);
-          slot.entries.push(other);
-          slot.params.push(Object.entries(params));
+          matching.push(entry);
+          params.set(entry, []);
+        } else if (!other.compiled.isStatic && matchPattern(other.compiled, path, segments, caps)) {
+          matching.push(other);
+          params.set(other, Object.entries(paramsFromCaptures(other.compiled.names, path, caps)));
         }
       }
-      this.staticSlots.set(path, slot);
+      this.staticEntries.set(path, matching);
+      this.staticShapes[path.length & 63]! |= 1 << (path.charCodeAt(path.length - 1) & 31);
+      this.staticSlots.set(
+        path,
+        winners(matching).map((e, id) =>
+          e === undefined ? undefined : { record: recordOf(e, id), params: params.get(e)! },
+        ),
+      );
     }
     this.dirty = false;
   }
-}
-
-function canMatchCount(p: CompiledPattern, n: number): boolean {
-  return p.wildcard ? n >= p.depth - 1 : n === p.depth;
-}
-
-/** Groups rank-ordered entries by literal first segment; each group also holds the others. */
-function makeBucket<T>(entries: PatternEntry<T>[]): Bucket<T> {
-  const rest = entries.filter((e) => e.compiled.firstLiteral === undefined);
-  const byFirst = new Map<number, PatternEntry<T>[]>();
-  for (const e of entries) {
-    const first = e.compiled.firstLiteral;
-    if (first === undefined) continue;
-    const key = hashSegment(first);
-    if (byFirst.has(key)) continue;
-    byFirst.set(
-      key,
-      entries.filter(
-        (x) =>
-          x.compiled.firstLiteral === undefined || hashSegment(x.compiled.firstLiteral) === key,
-      ),
-    );
-  }
-  return { byFirst, rest };
 }

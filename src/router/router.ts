@@ -4,7 +4,8 @@
  * A request is matched against the routes bound to its host first (a domain-bound route beats
  * a domain-less one), then against the domain-less routes. Within a table the best pattern wins
  * (see `comparePriority`), and among patterns of equal priority a route for the exact method
- * beats GET serving HEAD, which beats ALL.
+ * beats GET serving HEAD, which beats ALL. A path no pattern matches is a 404 straight from the
+ * lookup; only a path matched for other methods pays for collecting them (405, OPTIONS).
  */
 import { SluiceError } from '../errors/index.js';
 import { normalizeDomain, normalizeHost, normalizeMethods } from './bind-pattern.js';
@@ -80,8 +81,12 @@ export class Router<T> {
     let domainTable: RouteTable<T> | undefined;
     if (host !== undefined && this.byDomain.size > 0)
       domainTable = this.byDomain.get(normalizeHost(host));
-    const hit = domainTable?.lookup(method, path) ?? this.anyDomain.lookup(method, path);
-    if (hit !== undefined) return hit;
+    const domainHit = domainTable?.lookup(method, path);
+    if (domainHit) return domainHit;
+    const hit = this.anyDomain.lookup(method, path);
+    if (hit) return hit;
+    // Both tables saw every pattern matching the path: none means 404, without a second walk.
+    if (hit === undefined && domainHit !== null) return NOT_FOUND;
 
     const methods = this.anyDomain.collectMethods(path, domainTable?.collectMethods(path));
     if (methods === undefined) return NOT_FOUND;
