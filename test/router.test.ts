@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { SluiceError } from '../src/errors/index.js';
 import {
   createPathMatcher,
@@ -552,5 +553,34 @@ describe('the segment trie behind dynamic routes', () => {
       allow: ['GET', 'HEAD', 'OPTIONS'],
     });
     assert.equal(r.match('DELETE', 'other.com', '/files').kind, 'not-found');
+  });
+});
+
+describe('params without code generation', () => {
+  test('with --disallow-code-generation-from-strings the router builds the same params (decoded, __proto__ an own key, no prototype)', () => {
+    const script = `
+      import { Router } from './src/router/index.js';
+      const r = new Router();
+      r.add('GET', '/u/{id}/p/{__proto__}', 'a');
+      r.add('GET', '/f/*rest', 'b');
+      const m = r.match('GET', undefined, '/u/caf%C3%A9/p/x%2Fy');
+      const w = r.match('GET', undefined, '/f/a/b');
+      console.log(JSON.stringify({
+        id: m.params.id, proto: Object.hasOwn(m.params, '__proto__') ? m.params['__proto__'] : null,
+        inherits: Object.getPrototypeOf(Object.getPrototypeOf(m.params)), rest: w.params.rest,
+      }));`;
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--disallow-code-generation-from-strings',
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.deepEqual(JSON.parse(out), { id: 'café', proto: 'x/y', inherits: null, rest: 'a/b' });
   });
 });
