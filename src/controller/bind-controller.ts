@@ -109,7 +109,7 @@ function controllerHandler(member: ControllerMember, controller: object): Handle
     const result = validateInput(schema, merged);
     return result instanceof Promise ? result.then((res) => call(r, res)) : call(r, result);
   };
-  const handler = (r: Request): Promise<unknown> => r.all().then((merged) => validated(r, merged));
+  const handler = (r: Request): Promise<unknown> => r.allThen((merged) => validated(r, merged));
   return Object.assign(handler, { [ROUTE_META]: routeMetaOf(member.route) });
 }
 

@@ -159,7 +159,8 @@ export class Request<P extends Params = Params> {
     // A multipart body (an upload) is bounded by the upload limit when parsed; read any other way
     // (r.body(), r.json()...) it keeps the body limit, so an upload cannot be buffered whole.
     const ct = wire.headers['content-type'];
-    this.#multipart = typeof ct === 'string' && /^\s*multipart\/form-data/i.test(ct);
+    this.#multipart =
+      typeof ct === 'string' && ct !== 'application/json' && /^\s*multipart\/form-data/i.test(ct);
     this.uploadLimit = this.#multipart ? uploadLimits(env.config.upload).maxTotalSize : 0;
     this.response = new Response(wire, env, this);
   }
@@ -384,6 +385,15 @@ export class Request<P extends Params = Params> {
   all(): Promise<Fields> {
     // A promise chain rather than an async function: one hop fewer on every controller request.
     return this.parse().then((body) => this.#merged(body));
+  }
+
+  /**
+   * @internal `all()`, then `fn` on the fields in the same step (the typed controller's path:
+   * one promise hop fewer per request).
+   * @example r.allThen((fields) => validate(fields))
+   */
+  allThen<T>(fn: (fields: Fields) => T): Promise<Awaited<T>> {
+    return this.parse().then((body) => fn(this.#merged(body))) as Promise<Awaited<T>>;
   }
 
   #merged(body: Fields): Fields {
