@@ -19,6 +19,12 @@ export interface BodySource {
   readonly headers: IncomingHeaders;
   /** True once the whole body arrived. */
   complete(): boolean;
+  /**
+   * Given by a source whose parser ends a message right after the last byte its Content-Length
+   * declares (Node's HTTP/1.1 parser): the body may then be taken once all those bytes are
+   * buffered, before `complete()` says so; this is told when that happened.
+   */
+  takenWhole?(): void;
 }
 
 /**
@@ -64,7 +70,6 @@ function readNow(source: BodySource, limit: number): Buffer | undefined {
 function takeBuffered(source: BodySource, limit: number): Buffer | undefined {
   const req = source.stream;
   if (
-    !source.complete() ||
     req.readableFlowing === true ||
     req.readableEncoding !== null ||
     req.readableObjectMode ||
@@ -73,10 +78,19 @@ function takeBuffered(source: BodySource, limit: number): Buffer | undefined {
     return undefined;
   const total = req.readableLength;
   const declared = declaredLength(source);
+  const ended = source.complete();
+  // Node's parser runs the microtasks queued at the head before it reports the message
+  // complete, but after it pushed the body: every declared byte there means nothing can follow.
+  const early = !ended && source.takenWhole !== undefined && declared !== undefined;
+  if (!ended && !(early && total === declared && total > 0)) return undefined;
   if (total > limit || (declared !== undefined && total !== declared)) return undefined;
-  // The stream ended (complete), so read() returns all of it and 'end' follows on its own.
   const buf = req.read() as Buffer | null;
   if (buf === null) return total === 0 ? Buffer.alloc(0) : undefined;
+  if (!ended) {
+    source.takenWhole!();
+    // Flowing, as the listener path leaves it, so 'end' (then 'close') follows the parser's end.
+    req.resume();
+  }
   return buf;
 }
 
