@@ -110,6 +110,40 @@ void describe('readBody', () => {
     assert.equal(String(fulfilled(result)), 'hello world');
   });
 
+  void it('takes a body that came with the head without a data listener; end and close follow', async () => {
+    let taken = false;
+    let listeners = -1;
+    const { req, result } = await exchange(post({ 'Content-Length': 11 }) + 'hello world', (req) => {
+      const p = readBody({ ...src(req), takenWhole: () => (taken = true) }, 1024);
+      return p.then((buf) => {
+        listeners = req.listenerCount('data');
+        return buf;
+      });
+    });
+    assert.equal(String(fulfilled(result)), 'hello world');
+    assert.equal(listeners, 0);
+    // Taken before Node's parser said complete (the usual case on a real socket) or after it.
+    assert.ok(taken || req.complete);
+    if (!req.readableEnded) await new Promise((r) => req.once('end', r));
+    assert.equal(req.complete, true);
+  });
+
+  void it('reads a body that arrives after the head through the listener path', async () => {
+    let taken = false;
+    const { result } = await exchange(
+      post({ 'Content-Length': 11 }),
+      (req) => readBody({ ...src(req), takenWhole: () => (taken = true) }, 1024),
+      async (s) => {
+        await new Promise((r) => setTimeout(r, 20));
+        s.write('hello ');
+        await new Promise((r) => setTimeout(r, 20));
+        s.write('world');
+      },
+    );
+    assert.equal(String(fulfilled(result)), 'hello world');
+    assert.equal(taken, false);
+  });
+
   void it('accepts a body of exactly the limit', async () => {
     const body = 'x'.repeat(100);
     const { result } = await exchange(post({ 'Content-Length': 100 }) + body, (req) =>

@@ -7,7 +7,7 @@
 import { ClientClosedError, HttpError, SluiceError } from '../errors/index.js';
 import type { Logger } from '../logger.js';
 import { parseJsonBody } from '../http/safe-json.js';
-import { parseContentType, isJsonType } from '../http/content-type.js';
+import { parseContentType, isJsonType, type ContentType } from '../http/content-type.js';
 import {
   buildParams,
   parseParamPairs,
@@ -45,6 +45,11 @@ type Fields = Record<string, unknown>;
 
 const REQUEST = Symbol.for('sluice.request');
 const EMPTY_PARAMS: Params = Object.freeze(Object.create(null) as Params);
+/** `Content-Type: application/json` as parsed, for the everyday header (no parser needed). */
+const PLAIN_JSON: ContentType = Object.freeze({
+  type: 'application/json',
+  params: Object.freeze(Object.create(null) as Record<string, string>),
+});
 
 /** The request's context: what controllers receive first, as in GoFrame. */
 class Context implements RequestContext {
@@ -154,7 +159,8 @@ export class Request<P extends Params = Params> {
     // A multipart body (an upload) is bounded by the upload limit when parsed; read any other way
     // (r.body(), r.json()...) it keeps the body limit, so an upload cannot be buffered whole.
     const ct = wire.headers['content-type'];
-    this.#multipart = typeof ct === 'string' && /^\s*multipart\/form-data/i.test(ct);
+    this.#multipart =
+      typeof ct === 'string' && ct !== 'application/json' && /^\s*multipart\/form-data/i.test(ct);
     this.uploadLimit = this.#multipart ? uploadLimits(env.config.upload).maxTotalSize : 0;
     this.response = new Response(wire, env, this);
   }
@@ -376,23 +382,30 @@ export class Request<P extends Params = Params> {
    * Every parameter merged: route, then query, then body, then custom (later wins, as in
    * GoFrame).
    */
-  async all(): Promise<Fields> {
-    const body = await this.parse();
+  all(): Promise<Fields> {
+    // A promise chain rather than an async function: one hop fewer on every controller request.
+    return this.parse().then((body) => this.#merged(body));
+  }
+
+  /**
+   * @internal `all()`, then `fn` on the fields in the same step (the typed controller's path:
+   * one promise hop fewer per request).
+   * @example r.allThen((fields) => validate(fields))
+   */
+  allThen<T>(fn: (fields: Fields) => T): Promise<Awaited<T>> {
+    return this.parse().then((body) => fn(this.#merged(body))) as Promise<Awaited<T>>;
+  }
+
+  #merged(body: Fields): Fields {
+    const noQuery = this.#search.length <= 1 && !this.#queryOverrides;
     // The common controller case (no route params, no query) needs no merged copy.
-    if (
-      this.params === EMPTY_PARAMS &&
-      this.#search.length <= 1 &&
-      !this.#custom &&
-      !this.#queryOverrides
-    )
-      return body;
-    return Object.assign(
-      Object.create(null) as Fields,
-      this.params,
-      this.query,
-      body,
-      this.#custom,
-    );
+    if (this.params === EMPTY_PARAMS && noQuery && !this.#custom) return body;
+    // A copy without a prototype, so a schema's field named like an Object member is not
+    // inherited; empty sources are not read (building the empty query costs a parse).
+    const out = Object.create(null) as Fields;
+    if (!isEmpty(this.params)) Object.assign(out, this.params);
+    if (!noQuery) Object.assign(out, this.query);
+    return Object.assign(out, body, this.#custom);
   }
 
   /**
@@ -502,12 +515,7 @@ export class Request<P extends Params = Params> {
 
   /** The body as UTF-8 text (400 for invalid UTF-8). */
   async text(): Promise<string> {
-    const buf = await this.body();
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(buf);
-    } catch {
-      throw HttpError.fromCode('SLUICE_INVALID_UTF8');
-    }
+    return utf8Text(await this.body());
   }
 
   /** The body as JSON (400 for malformed JSON, forbidden keys, nesting deeper than 64). */
@@ -530,17 +538,25 @@ export class Request<P extends Params = Params> {
     return (this.#parsing ??= this.#parse());
   }
 
-  async #parse(): Promise<Fields> {
-    const rawType = this.header('content-type');
-    const ct = parseContentType(rawType);
-    if (ct?.type === 'multipart/form-data') return this.#parseMultipart(rawType!);
-    const buf = await this.body();
-    let fields: Fields;
+  #parse(): Promise<Fields> {
+    try {
+      const rawType = this.header('content-type');
+      // The everyday header needs no parser (only the type is read here).
+      const ct = rawType === 'application/json' ? PLAIN_JSON : parseContentType(rawType);
+      if (ct?.type === 'multipart/form-data') return this.#parseMultipart(rawType!);
+      return this.body().then((buf) => this.#setParsed(this.#fieldsOf(buf, rawType, ct)));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  /** A buffered body's fields, by its Content-Type (see `parse()`). */
+  #fieldsOf(buf: Buffer, rawType: string | undefined, ct: ContentType | null): Fields {
     const first = firstNonSpace(buf);
     const looksJson = first === 0x7b /* { */ || first === 0x5b; /* [ */
-    if (buf.length === 0 || first === -1) fields = Object.create(null) as Fields;
-    else if (
-      (ct && isJsonType(ct.type) && (looksJson || this.method !== 'GET')) ||
+    if (buf.length === 0 || first === -1) return Object.create(null) as Fields;
+    if (
+      (ct && isJsonType(ct) && (looksJson || this.method !== 'GET')) ||
       (!rawType && looksJson)
     ) {
       const value = parseJsonBody(buf);
@@ -550,22 +566,21 @@ export class Request<P extends Params = Params> {
           'the body is JSON but not an object, so it has no fields: read it with r.json()',
         );
       }
-      fields = value as Fields;
-    } else if (
+      return value as Fields;
+    }
+    if (
       ct?.type === 'application/x-www-form-urlencoded' ||
       !rawType ||
-      (ct && isJsonType(ct.type))
+      (ct && isJsonType(ct))
     ) {
-      const pairs = parseParamPairs(await this.text(), { strict: true });
+      const pairs = parseParamPairs(utf8Text(buf), { strict: true });
       this.#formPairs = pairs;
-      fields = buildParams(pairs) as Fields;
-    } else {
-      throw HttpError.fromCode(
-        'SLUICE_UNSUPPORTED_MEDIA_TYPE',
-        `${ct?.type ?? 'a malformed Content-Type'}; send application/json, application/x-www-form-urlencoded or multipart/form-data`,
-      );
+      return buildParams(pairs) as Fields;
     }
-    return this.#setParsed(fields);
+    throw HttpError.fromCode(
+      'SLUICE_UNSUPPORTED_MEDIA_TYPE',
+      `${ct?.type ?? 'a malformed Content-Type'}; send application/json, application/x-www-form-urlencoded or multipart/form-data`,
+    );
   }
 
   async #parseMultipart(contentType: string): Promise<Fields> {
@@ -793,6 +808,20 @@ function defaultStorage(env: object): MemorySessionStorage {
 /** The upload limits: the defaults, with what `setConfig({ upload })` changed. */
 function uploadLimits(config: Partial<UploadLimits> | undefined): UploadLimits {
   return config ? { ...DEFAULT_UPLOAD_LIMITS, ...config } : DEFAULT_UPLOAD_LIMITS;
+}
+
+function isEmpty(fields: object): boolean {
+  for (const _ in fields) return false;
+  return true;
+}
+
+/** A body as UTF-8 text (400 for invalid UTF-8). */
+function utf8Text(buf: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    throw HttpError.fromCode('SLUICE_INVALID_UTF8');
+  }
 }
 
 /** The first byte that is not JSON whitespace, or -1. */

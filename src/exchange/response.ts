@@ -171,7 +171,7 @@ export class Response {
    */
   writeJson(value: unknown): void {
     if (this.#state === BUFFERING && !this.#headers?.has('content-type')) {
-      this.header().set('Content-Type', APPLICATION_JSON);
+      this.header().setOwnContentType(APPLICATION_JSON);
     }
     if (typeof value === 'string' || value instanceof Uint8Array) this.#append(value);
     else this.#append(JSON.stringify(value) ?? 'null');

@@ -89,6 +89,16 @@ export class ResponseHeaders {
     return this;
   }
 
+  /**
+   * @internal Sets Content-Type to one of Sluice's own constant values, which need no check.
+   * @example headers.setOwnContentType('application/json; charset=utf-8')
+   */
+  setOwnContentType(value: string): void {
+    this.#guard(CONTENT_TYPE);
+    this.#contentType = value;
+    this.#contentTypeName = 'Content-Type';
+  }
+
   /** Adds a value to a header (a second `Set-Cookie`, say). */
   append(name: string, value: string): this {
     this.#guard(name);

@@ -17,6 +17,8 @@ const NUMERIC_LAST_LABEL = /(?:^|\.)(?:\d+|0x[0-9a-f]*)\.?(?::\d*)?$/i;
 /** Hosts already checked with the URL parser (bounded: past the bound each is checked again). */
 const checkedHosts = new Map<string, boolean>();
 const MAX_CHECKED_HOSTS = 1024;
+// The last host found valid: a client sends the same Host on every request of a connection.
+let lastValid = '';
 
 /**
  * True when a Host value is one the WHATWG URL parser accepts (so `r.url` can always be built
@@ -25,6 +27,13 @@ const MAX_CHECKED_HOSTS = 1024;
  * @example isValidHost('example.com:8080') // true; isValidHost('example.com:99999') // false
  */
 export function isValidHost(host: string): boolean {
+  if (host === lastValid && host !== '') return true;
+  const ok = checkHost(host);
+  if (ok) lastValid = host;
+  return ok;
+}
+
+function checkHost(host: string): boolean {
   const m = HOST.exec(host);
   if (!m) return false;
   if (m[1] !== undefined && m[1] !== '' && Number(m[1]) > 65535) return false;

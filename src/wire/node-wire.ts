@@ -32,6 +32,8 @@ export class NodeWire implements Wire, Channel {
   readonly res: ServerResponse;
   #expectsContinue: boolean;
   readonly #hasBody: boolean;
+  /** The body was read whole before Node's parser reported the message complete. */
+  #takenWhole = false;
 
   readonly passThrough: (() => void) | undefined;
 
@@ -74,7 +76,7 @@ export class NodeWire implements Wire, Channel {
   }
 
   get bodyPending(): boolean {
-    return this.#hasBody && !this.req.complete;
+    return this.#hasBody && !this.req.complete && !this.#takenWhole;
   }
 
   readBody(limit: number): Promise<Buffer> {
@@ -89,7 +91,14 @@ export class NodeWire implements Wire, Channel {
 
   #bodySource(): BodySource {
     const req = this.req;
-    return { stream: req, headers: req.headers, complete: () => req.complete };
+    return {
+      stream: req,
+      headers: req.headers,
+      complete: () => req.complete,
+      takenWhole: () => {
+        this.#takenWhole = true;
+      },
+    };
   }
 
   /** 100 Continue is owed only once the handler reads the body (never for an oversize one). */

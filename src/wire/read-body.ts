@@ -19,6 +19,12 @@ export interface BodySource {
   readonly headers: IncomingHeaders;
   /** True once the whole body arrived. */
   complete(): boolean;
+  /**
+   * Given by a source whose parser ends a message right after the last byte its Content-Length
+   * declares (Node's HTTP/1.1 parser): the body may then be taken once all those bytes are
+   * buffered, before `complete()` says so; this is told when that happened.
+   */
+  takenWhole?(): void;
 }
 
 /**
@@ -26,6 +32,7 @@ export interface BodySource {
  *
  * - `Content-Length` over `limit`: rejects at once with `HttpError` 413 `SLUICE_BODY_TOO_LARGE`,
  *   reading nothing;
+ * - a body already buffered whole (it came with the head) is taken at once, without listeners;
  * - otherwise chunks are collected and concatenated once; the first chunk that takes the total
  *   past `limit` rejects with 413, and reading stops (listeners removed, the request paused);
  * - a body that ends before its `Content-Length`, or a connection that aborts mid-body,
@@ -37,10 +44,60 @@ export interface BodySource {
  * @example const buf = await readBody(req, 1024 * 1024);
  */
 export function readBody(source: BodySource, limit: number): Promise<Buffer> {
+  try {
+    const now = readNow(source, limit);
+    if (now) return Promise.resolve(now);
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+  // Node's parser pushes a body that came in the same packet as the head only after the
+  // 'request' event returns: one microtask later it is usually buffered whole, and taken
+  // without a listener. Otherwise (a larger or slower body) the chunks are collected.
+  return Promise.resolve().then(() => readNow(source, limit) ?? collect(source, limit));
+}
+
+/** The checks before reading, then the body if it is already buffered whole (else undefined). */
+function readNow(source: BodySource, limit: number): Buffer | undefined {
+  const early = checkBeforeReading(source, limit);
+  if (early) throw early;
+  return takeBuffered(source, limit);
+}
+
+/**
+ * The whole body, taken at once when it has already arrived and sits in the stream's buffer
+ * (undefined otherwise, or for anything unusual: the listener path handles every case).
+ */
+function takeBuffered(source: BodySource, limit: number): Buffer | undefined {
+  const req = source.stream;
+  if (
+    req.readableFlowing === true ||
+    req.readableEncoding !== null ||
+    req.readableObjectMode ||
+    req.destroyed
+  )
+    return undefined;
+  const total = req.readableLength;
+  const declared = declaredLength(source);
+  const ended = source.complete();
+  // Node's parser runs the microtasks queued at the head before it reports the message
+  // complete, but after it pushed the body: every declared byte there means nothing can follow.
+  const early = !ended && source.takenWhole !== undefined && declared !== undefined;
+  if (!ended && !(early && total === declared && total > 0)) return undefined;
+  if (total > limit || (declared !== undefined && total !== declared)) return undefined;
+  const buf = req.read() as Buffer | null;
+  if (buf === null) return total === 0 ? Buffer.alloc(0) : undefined;
+  if (!ended) {
+    source.takenWhole!();
+    // Flowing, as the listener path leaves it, so 'end' (then 'close') follows the parser's end.
+    req.resume();
+  }
+  return buf;
+}
+
+/** The listener path: chunks collected as they arrive, under the limit. */
+function collect(source: BodySource, limit: number): Promise<Buffer> {
   const req = source.stream;
   return new Promise<Buffer>((resolve, reject) => {
-    const early = checkBeforeReading(source, limit);
-    if (early) return reject(early);
     const chunks: Buffer[] = [];
     let total = 0;
 
