@@ -102,7 +102,12 @@ describe('slow readers', () => {
         s.get('/e/{name}', async (r) => {
           const es = r.response.sse({ heartbeat: 0 });
           const size = r.get('name') === 'big' ? 96 * 1024 : 1024;
-          for (let i = 0; i < 50 && !es.closed; i++) void es.send('b'.repeat(size));
+          // Writes that never wait, paced so the sweep can run, until the stream is cut (the
+          // kernel may take several MB of a stuck socket's bytes before any stay unsent).
+          for (let i = 0; i < 400 && !es.closed; i++) {
+            void es.send('b'.repeat(size));
+            if (i % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 20));
+          }
           await new Promise((resolve) => es.signal.addEventListener('abort', resolve));
           reasons.set(r.get('name') as string, es.signal.reason);
         }),

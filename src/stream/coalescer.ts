@@ -26,8 +26,15 @@ let scheduled = false;
 let lastFlush = -Infinity;
 
 function flushAll(): void {
+  const now = performance.now();
+  // A timer can fire up to a loop turn early (it counts from the turn's cached start time):
+  // wait out the rest, so a window is never shorter than WINDOW_MS.
+  if (now - lastFlush < WINDOW_MS) {
+    setTimeout(flushAll, Math.ceil(WINDOW_MS - (now - lastFlush)));
+    return;
+  }
   scheduled = false;
-  lastFlush = performance.now();
+  lastFlush = now;
   const batch = dirty;
   dirty = [];
   for (const t of batch) t.drainFrames();
@@ -45,5 +52,5 @@ export function scheduleFrames(target: FrameTarget): void {
   scheduled = true;
   const wait = WINDOW_MS - (performance.now() - lastFlush);
   if (wait <= 0) setImmediate(flushAll);
-  else setTimeout(flushAll, wait);
+  else setTimeout(flushAll, Math.ceil(wait));
 }
