@@ -179,9 +179,9 @@ const router = load('router.json');
 if (router?.kinds) {
   const k = (name) => router.kinds.find((r) => r.kind === name);
   rows.push([
-    'router lookups vs find-my-way: static, parameter',
+    'router lookups vs find-my-way: static, parameter, wildcard, missing',
     '–',
-    `${x(k('static')?.ratio)}, ${x(k('parameter')?.ratio)}`,
+    ['static', 'parameter', 'wildcard', 'missing'].map((kind) => x(k(kind)?.ratio)).join(', '),
     'find-my-way 1.00x',
   ]);
 }
