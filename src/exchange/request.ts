@@ -45,11 +45,6 @@ type Fields = Record<string, unknown>;
 
 const REQUEST = Symbol.for('sluice.request');
 const EMPTY_PARAMS: Params = Object.freeze(Object.create(null) as Params);
-/** `Content-Type: application/json` as parsed, for the everyday header (no parser needed). */
-const PLAIN_JSON: ContentType = Object.freeze({
-  type: 'application/json',
-  params: Object.freeze(Object.create(null) as Record<string, string>),
-});
 
 /** The request's context: what controllers receive first, as in GoFrame. */
 class Context implements RequestContext {
@@ -541,8 +536,7 @@ export class Request<P extends Params = Params> {
   #parse(): Promise<Fields> {
     try {
       const rawType = this.header('content-type');
-      // The everyday header needs no parser (only the type is read here).
-      const ct = rawType === 'application/json' ? PLAIN_JSON : parseContentType(rawType);
+      const ct = parseContentType(rawType);
       if (ct?.type === 'multipart/form-data') return this.#parseMultipart(rawType!);
       return this.body().then((buf) => this.#setParsed(this.#fieldsOf(buf, rawType, ct)));
     } catch (err) {

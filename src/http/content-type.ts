@@ -28,6 +28,12 @@ const PARAM = new RegExp(
 );
 const QUOTED_PAIR = /\\([\t -~\x80-\xff])/g;
 
+/** `application/json` as parsed: no parameters. */
+const PLAIN_JSON: ContentType = Object.freeze({
+  type: 'application/json',
+  params: Object.freeze(Object.create(null) as Record<string, string>),
+});
+
 /**
  * Parses a `Content-Type` value strictly, returning `null` when it is malformed.
  *
@@ -46,6 +52,8 @@ const QUOTED_PAIR = /\\([\t -~\x80-\xff])/g;
  */
 export function parseContentType(header: string | undefined): ContentType | null {
   if (header === undefined) return null;
+  // The everyday header, answered without a parser (frozen: callers only read it).
+  if (header === 'application/json') return PLAIN_JSON;
   try {
     const { type, parameters } = fastParse(header);
     if (
