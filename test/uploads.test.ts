@@ -302,7 +302,7 @@ describe('uploads: limits', () => {
         const json = JSON.parse(res.text) as { code: string; data: null };
         assert.deepEqual([json.code, json.data], [expected, null], what);
       } else assert.ok(res.text.includes(expected), `${what}: ${res.text}`);
-      await waitFor(() => readdirSync(temp).length === 0, 2000, `no temporary file after: ${what}`);
+      await waitFor(() => readdirSync(temp).length === 0, 5000, `no temporary file after: ${what}`);
     }
   });
 
