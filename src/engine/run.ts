@@ -20,6 +20,10 @@ export class Run implements RunView {
   streamKey: string | undefined = undefined;
   /** What the request observer's `start` returned (telemetry only). */
   observed: unknown = undefined;
+  /** Links of the engine's in-flight list (`InflightRuns`). */
+  inList = false;
+  prevRun: Run | undefined = undefined;
+  nextRun: Run | undefined = undefined;
 
   constructor(
     r: Request,

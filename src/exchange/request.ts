@@ -32,6 +32,7 @@ import type { IncomingHeaders } from '../http/headers.js';
 import type { WebSocket } from 'ws';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { Wire } from '../wire/wire.js';
+import type { AbortListener } from '../stream/pipe-source.js';
 import { EXIT, EXIT_ALL, EXIT_HOOK } from './exit.js';
 import type { ExchangeHost, RouteSchemas, RunView } from './host.js';
 import { Response } from './response.js';
@@ -45,6 +46,27 @@ type Fields = Record<string, unknown>;
 
 const REQUEST = Symbol.for('sluice.request');
 const EMPTY_PARAMS: Params = Object.freeze(Object.create(null) as Params);
+
+/**
+ * A request's lazily parsed and stored state: made on the first use of any of it, so a request
+ * that reads no query, cookie, body or value carries fourteen fields fewer.
+ */
+class RequestExtras {
+  url: URL | undefined = undefined;
+  query: Fields | undefined = undefined;
+  queryPairs: Array<[string, string]> | undefined = undefined;
+  queryOverrides: Map<string, unknown> | undefined = undefined;
+  body: Promise<Buffer> | undefined = undefined;
+  parsed: Fields | undefined = undefined;
+  parsing: Promise<Fields> | undefined = undefined;
+  formPairs: Array<[string, string]> | undefined = undefined;
+  files: UploadFile[] | undefined = undefined;
+  custom: Fields | undefined = undefined;
+  session: Session | undefined = undefined;
+  cookies: Record<string, string> | undefined = undefined;
+  context: Context | undefined = undefined;
+  values: Map<string, unknown> | undefined = undefined;
+}
 
 /** The request's context: what controllers receive first, as in GoFrame. */
 class Context implements RequestContext {
@@ -122,23 +144,11 @@ export class Request<P extends Params = Params> {
   #multipart: boolean;
   #middleware: { next: () => Promise<void> } | undefined;
   #search: string;
-  #url: URL | undefined;
-  #query: Fields | undefined;
-  #queryPairs: Array<[string, string]> | undefined;
-  #queryOverrides: Map<string, unknown> | undefined;
-  #body: Promise<Buffer> | undefined;
-  #parsed: Fields | undefined;
-  #parsing: Promise<Fields> | undefined;
-  #formPairs: Array<[string, string]> | undefined;
-  #files: UploadFile[] | undefined;
-  #custom: Fields | undefined;
-  #session: Session | undefined;
-  #cookies: Record<string, string> | undefined;
+  /** What is parsed or kept only when asked for (most requests never make it). */
+  #extras: RequestExtras | undefined;
   #abort: AbortController | undefined;
   #abortReason: Error | undefined;
-  #onAbort: Array<(reason: Error) => void> | undefined;
-  #context: Context | undefined;
-  #values: Map<string, unknown> | undefined;
+  #onAbort: AbortListener[] | undefined;
   #log: Logger | undefined;
   #exited = false;
   #streamConsumed = false;
@@ -160,6 +170,10 @@ export class Request<P extends Params = Params> {
     this.response = new Response(wire, env, this);
   }
 
+  #more(): RequestExtras {
+    return (this.#extras ??= new RequestExtras());
+  }
+
   /** GoFrame's middleware control: `await r.middleware.next()` runs the rest of the chain. */
   get middleware(): { next: () => Promise<void> } {
     return (this.#middleware ??= { next: () => this.env.next(this) });
@@ -175,7 +189,12 @@ export class Request<P extends Params = Params> {
    * @example r.url.searchParams.get('page')
    */
   get url(): URL {
-    return (this.#url ??= buildUrl(this.protocol, this.header('host'), this.path, this.#search));
+    return (this.#more().url ??= buildUrl(
+      this.protocol,
+      this.header('host'),
+      this.path,
+      this.#search,
+    ));
   }
 
   /** `'https'` on TLS or (with `trustProxy`) when `X-Forwarded-Proto` says so, else `'http'`. */
@@ -238,13 +257,15 @@ export class Request<P extends Params = Params> {
   /** The request id (from `requestId()` middleware, else the `X-Request-Id` header, else ''). */
   get id(): string {
     return (
-      (this.#values?.get('requestId') as string | undefined) ?? this.header('x-request-id') ?? ''
+      (this.#extras?.values?.get('requestId') as string | undefined) ??
+      this.header('x-request-id') ??
+      ''
     );
   }
 
   /** A request cookie. */
   cookie(name: string): string | undefined {
-    return (this.#cookies ??= parseCookieHeader(this.header('cookie')))[name];
+    return (this.#more().cookies ??= parseCookieHeader(this.header('cookie')))[name];
   }
 
   // ---- parameters ------------------------------------------------------------------------------
@@ -255,15 +276,16 @@ export class Request<P extends Params = Params> {
    * `=` is absent. Values set by `setQuery` are included.
    */
   get query(): Fields {
-    if (this.#query) return this.#query;
+    const known = this.#extras?.query;
+    if (known) return known;
     const q = buildParams(this.#pairsOfQuery()) as Fields;
-    if (this.#queryOverrides)
-      for (const [k, v] of this.#queryOverrides) setNested(q as never, k, v as ParamValue);
-    return (this.#query = q);
+    const overrides = this.#extras?.queryOverrides;
+    if (overrides) for (const [k, v] of overrides) setNested(q as never, k, v as ParamValue);
+    return (this.#more().query = q);
   }
 
   #pairsOfQuery(): Array<[string, string]> {
-    return (this.#queryPairs ??= parseParamPairs(this.#search));
+    return (this.#more().queryPairs ??= parseParamPairs(this.#search));
   }
 
   /** A route parameter. */
@@ -284,7 +306,7 @@ export class Request<P extends Params = Params> {
    * @example r.getQueryAll('tag') // ?tag=a&tag=b -> ['a', 'b']
    */
   getQueryAll(key: string): string[] {
-    const set = this.#queryOverrides?.get(key);
+    const set = this.#extras?.queryOverrides?.get(key);
     if (set !== undefined) return Array.isArray(set) ? set.map(String) : [String(set)];
     return valuesOf(this.#pairsOfQuery(), key);
   }
@@ -294,13 +316,14 @@ export class Request<P extends Params = Params> {
    * @example r.setQuery('page', 1)
    */
   setQuery(key: string, value: unknown): void {
-    (this.#queryOverrides ??= new Map()).set(key, value);
-    if (this.#query) setNested(this.#query as never, key, value as ParamValue);
+    (this.#more().queryOverrides ??= new Map()).set(key, value);
+    const query = this.#extras?.query;
+    if (query) setNested(query as never, key, value as ParamValue);
   }
 
   /** A body field (after `await r.parse()`). */
   getForm<T = unknown>(key: string, def?: T): T | undefined {
-    return (own(this.#parsed, key) as T | undefined) ?? def;
+    return (own(this.#extras?.parsed, key) as T | undefined) ?? def;
   }
 
   /**
@@ -309,7 +332,8 @@ export class Request<P extends Params = Params> {
    * @example r.getFormAll('tag')
    */
   getFormAll(key: string): string[] {
-    return this.#formPairs ? valuesOf(this.#formPairs, key) : [];
+    const pairs = this.#extras?.formPairs;
+    return pairs ? valuesOf(pairs, key) : [];
   }
 
   /**
@@ -317,7 +341,11 @@ export class Request<P extends Params = Params> {
    * @example r.setForm('name', 'john')
    */
   setForm(key: string, value: unknown): void {
-    setNested((this.#parsed ??= Object.create(null) as Fields) as never, key, value as ParamValue);
+    setNested(
+      (this.#more().parsed ??= Object.create(null) as Fields) as never,
+      key,
+      value as ParamValue,
+    );
   }
 
   /**
@@ -326,7 +354,7 @@ export class Request<P extends Params = Params> {
    * @example r.setParam('uid', user.id)
    */
   setParam(key: string, value: unknown): void {
-    (this.#custom ??= Object.create(null) as Fields)[key] = value;
+    (this.#more().custom ??= Object.create(null) as Fields)[key] = value;
   }
 
   /**
@@ -334,7 +362,7 @@ export class Request<P extends Params = Params> {
    * @example r.getParam('uid')
    */
   getParam<T = unknown>(key: string, def?: T): T | undefined {
-    return (own(this.#custom, key) as T | undefined) ?? def;
+    return (own(this.#extras?.custom, key) as T | undefined) ?? def;
   }
 
   /**
@@ -346,8 +374,8 @@ export class Request<P extends Params = Params> {
    */
   get<T = unknown>(key: string, def?: T): T | undefined {
     const v =
-      own(this.#custom, key) ??
-      own(this.#parsed, key) ??
+      own(this.#extras?.custom, key) ??
+      own(this.#extras?.parsed, key) ??
       own(this.query, key) ??
       own(this.params, key);
     return (v as T | undefined) ?? def;
@@ -359,12 +387,12 @@ export class Request<P extends Params = Params> {
    * @example r.getAll('id') // ?id=1&id=2 -> ['1', '2']
    */
   getAll(key: string): string[] {
-    const custom = own(this.#custom, key);
+    const custom = own(this.#extras?.custom, key);
     if (custom !== undefined) return Array.isArray(custom) ? custom.map(String) : [String(custom)];
-    if (own(this.#parsed, key) !== undefined) {
+    if (own(this.#extras?.parsed, key) !== undefined) {
       const form = this.getFormAll(key);
       if (form.length > 0) return form;
-      const v = own(this.#parsed, key);
+      const v = own(this.#extras?.parsed, key);
       return Array.isArray(v) ? v.map(String) : [String(v)];
     }
     const q = this.getQueryAll(key);
@@ -392,15 +420,15 @@ export class Request<P extends Params = Params> {
   }
 
   #merged(body: Fields): Fields {
-    const noQuery = this.#search.length <= 1 && !this.#queryOverrides;
+    const noQuery = this.#search.length <= 1 && !this.#extras?.queryOverrides;
     // The common controller case (no route params, no query) needs no merged copy.
-    if (this.params === EMPTY_PARAMS && noQuery && !this.#custom) return body;
+    if (this.params === EMPTY_PARAMS && noQuery && !this.#extras?.custom) return body;
     // A copy without a prototype, so a schema's field named like an Object member is not
     // inherited; empty sources are not read (building the empty query costs a parse).
     const out = Object.create(null) as Fields;
     if (!isEmpty(this.params)) Object.assign(out, this.params);
     if (!noQuery) Object.assign(out, this.query);
-    return Object.assign(out, body, this.#custom);
+    return Object.assign(out, body, this.#extras?.custom);
   }
 
   /**
@@ -418,7 +446,7 @@ export class Request<P extends Params = Params> {
    * @example await r.parse(); await r.getUploadFiles('photos')?.save('./photos');
    */
   getUploadFiles(name: string): UploadFiles | undefined {
-    if (!this.#parsed) {
+    if (!this.#extras?.parsed) {
       throw new SluiceError(
         'SLUICE_BODY_NOT_PARSED',
         'r.getUploadFile()/getUploadFiles() read the parsed body: call `await r.parse()` first',
@@ -426,7 +454,7 @@ export class Request<P extends Params = Params> {
     }
     const prefix = name + '[';
     const out = new UploadFiles();
-    for (const f of this.#files ?? []) {
+    for (const f of this.#extras?.files ?? []) {
       if (f.fieldName === name || (f.fieldName.startsWith(prefix) && f.fieldName.endsWith(']')))
         out.push(f);
     }
@@ -441,11 +469,12 @@ export class Request<P extends Params = Params> {
    * @example await r.session.set('user', 'john'); const user = await r.session.get('user');
    */
   get session(): Session {
-    if (this.#session) return this.#session;
+    const known = this.#extras?.session;
+    if (known) return known;
     const config = this.env.config.session;
     const storage = config?.storage ?? defaultStorage(this.env);
     const res = this.response;
-    return (this.#session = new Session(
+    return (this.#more().session = new Session(
       {
         cookie: (name) => this.cookie(name),
         header: (name) => this.header(name),
@@ -505,7 +534,7 @@ export class Request<P extends Params = Params> {
   /** The raw body, bounded by the body limit (413 beyond). */
   body(): Promise<Buffer> {
     if (this.#streamConsumed) return Promise.reject(HttpError.fromCode('SLUICE_BODY_CONSUMED'));
-    return (this.#body ??= this.wire.readBody(this.bodyLimit));
+    return (this.#more().body ??= this.wire.readBody(this.bodyLimit));
   }
 
   /** The body as UTF-8 text (400 for invalid UTF-8). */
@@ -529,8 +558,9 @@ export class Request<P extends Params = Params> {
    * `r.json()`.
    */
   parse(): Promise<Fields> {
-    if (this.#parsed && !this.#parsing) return Promise.resolve(this.#parsed);
-    return (this.#parsing ??= this.#parse());
+    const parsed = this.#extras?.parsed;
+    if (parsed && !this.#extras?.parsing) return Promise.resolve(parsed);
+    return (this.#more().parsing ??= this.#parse());
   }
 
   #parse(): Promise<Fields> {
@@ -549,10 +579,7 @@ export class Request<P extends Params = Params> {
     const first = firstNonSpace(buf);
     const looksJson = first === 0x7b /* { */ || first === 0x5b; /* [ */
     if (buf.length === 0 || first === -1) return Object.create(null) as Fields;
-    if (
-      (ct && isJsonType(ct) && (looksJson || this.method !== 'GET')) ||
-      (!rawType && looksJson)
-    ) {
+    if ((ct && isJsonType(ct) && (looksJson || this.method !== 'GET')) || (!rawType && looksJson)) {
       const value = parseJsonBody(buf);
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
         throw HttpError.fromCode(
@@ -562,13 +589,9 @@ export class Request<P extends Params = Params> {
       }
       return value as Fields;
     }
-    if (
-      ct?.type === 'application/x-www-form-urlencoded' ||
-      !rawType ||
-      (ct && isJsonType(ct))
-    ) {
+    if (ct?.type === 'application/x-www-form-urlencoded' || !rawType || (ct && isJsonType(ct))) {
       const pairs = parseParamPairs(utf8Text(buf), { strict: true });
-      this.#formPairs = pairs;
+      this.#more().formPairs = pairs;
       return buildParams(pairs) as Fields;
     }
     throw HttpError.fromCode(
@@ -579,7 +602,8 @@ export class Request<P extends Params = Params> {
 
   async #parseMultipart(contentType: string): Promise<Fields> {
     const limits = uploadLimits(this.env.config.upload);
-    if (this.#body || this.#streamConsumed) throw HttpError.fromCode('SLUICE_BODY_CONSUMED');
+    if (this.#extras?.body || this.#streamConsumed)
+      throw HttpError.fromCode('SLUICE_BODY_CONSUMED');
     this.#streamConsumed = true;
     const stream = this.wire.bodyStream(this.uploadLimit);
     const source = Readable.fromWeb(stream as NodeReadableStream<Uint8Array>);
@@ -589,12 +613,12 @@ export class Request<P extends Params = Params> {
       limits,
       limits.tempDir ?? tmpdir(),
     );
-    this.#files = files;
+    this.#more().files = files;
     // Temporary files go when the response has ended (at once if it already has).
     this.response.whenDone(() => {
       for (const f of files) void f.discard();
     });
-    this.#formPairs = pairs;
+    this.#more().formPairs = pairs;
     const fields = buildParams(pairs) as Fields;
     // Files are fields too (typed controllers validate them): one file, or a list for several.
     for (const f of files) {
@@ -608,10 +632,11 @@ export class Request<P extends Params = Params> {
 
   #setParsed(fields: Fields): Fields {
     // Values set by setForm() before the body was read stay (they were set on purpose).
-    const before = this.#parsed;
+    const before = this.#extras?.parsed;
     if (before) for (const k of Object.keys(before)) fields[k] = before[k];
-    this.#parsed = fields;
-    this.#parsing = undefined;
+    const extras = this.#more();
+    extras.parsed = fields;
+    extras.parsing = undefined;
     return fields;
   }
 
@@ -625,7 +650,8 @@ export class Request<P extends Params = Params> {
 
   /** The body as a web stream, bounded by the body limit, for large uploads. Read it once. */
   bodyStream(): ReadableStream<Uint8Array> {
-    if (this.#body || this.#streamConsumed) throw HttpError.fromCode('SLUICE_BODY_CONSUMED');
+    if (this.#extras?.body || this.#streamConsumed)
+      throw HttpError.fromCode('SLUICE_BODY_CONSUMED');
     this.#streamConsumed = true;
     return this.wire.bodyStream(this.bodyLimit);
   }
@@ -662,9 +688,10 @@ export class Request<P extends Params = Params> {
     const callbacks = this.#onAbort;
     this.#onAbort = undefined;
     if (callbacks) {
-      for (const cb of callbacks) {
+      for (const listener of callbacks) {
         try {
-          cb(reason);
+          if (typeof listener === 'function') listener(reason);
+          else listener.requestAborted(reason);
         } catch (err) {
           this.log.error({ err, method: this.method, path: this.path }, 'an abort callback threw');
         }
@@ -675,22 +702,25 @@ export class Request<P extends Params = Params> {
   }
 
   /**
-   * @internal Runs `cb` when the request aborts, without creating an AbortSignal (an
+   * @internal Tells `listener` when the request aborts, without creating an AbortSignal (an
    * AbortController per stream is a large part of its memory). Undo with offAborted().
    */
-  onAborted(cb: (reason: Error) => void): void {
+  onAborted(listener: AbortListener): void {
     if (this.#abortReason) {
       const reason = this.#abortReason;
-      queueMicrotask(() => cb(reason));
+      queueMicrotask(() => {
+        if (typeof listener === 'function') listener(reason);
+        else listener.requestAborted(reason);
+      });
       return;
     }
-    (this.#onAbort ??= []).push(cb);
+    (this.#onAbort ??= []).push(listener);
   }
 
   /** @internal */
-  offAborted(cb: (reason: Error) => void): void {
+  offAborted(listener: AbortListener): void {
     const list = this.#onAbort;
-    const i = list ? list.indexOf(cb) : -1;
+    const i = list ? list.indexOf(listener) : -1;
     if (i !== -1) list!.splice(i, 1);
   }
 
@@ -734,17 +764,17 @@ export class Request<P extends Params = Params> {
 
   /** The request's context (`signal`, `get`/`set` values); `g.requestFromCtx(ctx)` gives `r` back. */
   context(): RequestContext {
-    return (this.#context ??= new Context(this));
+    return (this.#more().context ??= new Context(this));
   }
 
   /** A value stored on the request (by middleware, say). */
   getCtxVar<T = unknown>(key: string): T | undefined {
-    return this.#values?.get(key) as T | undefined;
+    return this.#extras?.values?.get(key) as T | undefined;
   }
 
   /** Stores a value on the request. */
   setCtxVar(key: string, value: unknown): void {
-    (this.#values ??= new Map()).set(key, value);
+    (this.#more().values ??= new Map()).set(key, value);
     // r.log carries the id: a logger made before requestId() set it must not outlive it.
     if (key === 'requestId') this.#log = undefined;
   }

@@ -286,18 +286,23 @@ class MemoryHub implements Hub {
     return Promise.resolve();
   }
 
+  /** One detacher for every subscriber of this hub: the topic is the subscriber's `home`. */
+  private readonly detachSubscriber = (sub: Subscriber): void => {
+    if (sub.removed) return;
+    sub.removed = true;
+    const topic = sub.home as Topic;
+    topic.subs.delete(sub);
+    this.dropIfIdle(topic);
+  };
+
   /** Adds a subscriber and replays synchronously, so nothing can come between. */
   private register(name: string, sub: Subscriber, from: string | undefined): void {
     if (this.closed) throw new SluiceError('SLUICE_HUB_CLOSED');
     assertTopic(name);
     const topic = this.topic(name);
     topic.subs.add(sub);
-    sub.detach = () => {
-      if (sub.removed) return;
-      sub.removed = true;
-      topic.subs.delete(sub);
-      this.dropIfIdle(topic);
-    };
+    sub.home = topic;
+    sub.detacher = this.detachSubscriber;
     sub.goLive(this.replayAfter(topic, from), topic.seq, 0);
   }
 

@@ -19,11 +19,21 @@ export abstract class Subscriber {
   removed = false;
   /** Live entries that arrived while the replay was being fetched; `null` once live. */
   private held: Entry[] | null = null;
-  /** Set by the hub: removes this subscriber from its topic. */
-  detach: () => void = () => {};
+  /**
+   * Set by the hub: removes a subscriber from its topic. A hub may share one function between
+   * all its subscribers and keep the topic in `home` (no closure per subscriber).
+   */
+  detacher: ((sub: Subscriber) => void) | undefined = undefined;
+  /** The hub's own record of where this subscriber is registered (read by its `detacher`). */
+  home: unknown = undefined;
   #live: Promise<void> | undefined;
   #wentLive: (() => void) | undefined;
   #isLive = false;
+
+  /** Removes this subscriber from its topic (nothing once removed). */
+  detach(): void {
+    this.detacher?.(this);
+  }
 
   /** Settles once the replay was handed over and live events flow (or the subscriber ended). */
   get live(): Promise<void> {

@@ -253,7 +253,7 @@ class MemoryRunStore implements RunStore {
       return;
     }
     run.subs.add(sub);
-    sub.detach = () => {
+    sub.detacher = () => {
       if (sub.removed) return;
       sub.removed = true;
       run.subs.delete(sub);

@@ -100,7 +100,7 @@ export class EventStream {
       sink.wrote = true;
       sink.shutdownTarget = this;
       if (period > 0) startHeartbeat((this.#heartbeat = period), this);
-      request.onAborted(this.#onAbort);
+      request.onAborted(this);
     } else this.release();
   }
 
@@ -317,10 +317,13 @@ export class EventStream {
     this.#released = true;
     if (this.#heartbeat > 0) stopHeartbeat(this.#heartbeat, this);
     this.#heartbeat = 0;
-    this.#request.offAborted(this.#onAbort);
+    this.#request.offAborted(this);
   }
 
-  #onAbort = (): void => this.release();
+  /** @internal The request aborted (the client left, a limit cut the stream, shutdown). */
+  requestAborted(): void {
+    this.release();
+  }
 
   #write(frame: string | Buffer): Promise<boolean> {
     const sink = this.#response.sink;
@@ -348,7 +351,6 @@ class Attachment implements HubSink {
   #over = false;
   /** Set when the source ended the sink while `connect` still ran (null: without a reason). */
   #endedEarly: Error | null | undefined;
-  readonly #onAbort = (): void => this.end();
 
   constructor(
     sink: Sink,
@@ -365,12 +367,12 @@ class Attachment implements HubSink {
   }
 
   connect(connect: (sink: HubSink) => () => void): void {
-    this.#request.onAborted(this.#onAbort);
+    this.#request.onAborted(this);
     try {
       // Registers at once: a client that leaves while the hub still waits (Redis down) detaches now.
       this.#detach = connect(this);
     } catch (err) {
-      this.#request.offAborted(this.#onAbort);
+      this.#request.offAborted(this);
       this.#reject(err as Error);
       return;
     } finally {
@@ -384,6 +386,11 @@ class Attachment implements HubSink {
 
   write(frame: Uint8Array): void {
     this.#sink.queue(frame);
+  }
+
+  /** The request aborted: the attachment ends (its source detaches). */
+  requestAborted(): void {
+    this.end();
   }
 
   end(reason?: Error): void {
@@ -409,7 +416,7 @@ class Attachment implements HubSink {
       this.#reject(err as Error);
     } finally {
       this.#detach?.();
-      this.#request.offAborted(this.#onAbort);
+      this.#request.offAborted(this);
     }
     this.#resolve();
   }

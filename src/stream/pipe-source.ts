@@ -6,10 +6,16 @@
 import type { Readable } from 'node:stream';
 import type { Sink } from './sink.js';
 
+/**
+ * Told when a request aborts: a callback, or an object with `requestAborted` (a long-lived
+ * stream registers itself, so it holds no closure and no context per connection).
+ */
+export type AbortListener = ((reason: Error) => void) | { requestAborted(reason: Error): void };
+
 /** Where pipeSource learns that the request aborted (the request implements it). */
 export interface AbortNotifier {
-  onAborted(cb: (reason: Error) => void): void;
-  offAborted(cb: (reason: Error) => void): void;
+  onAborted(listener: AbortListener): void;
+  offAborted(listener: AbortListener): void;
 }
 
 export type StreamSource =

@@ -720,7 +720,7 @@ class RedisHub implements Hub {
     this.fetches.add(cancel);
     sub.hold();
     t.subs.add(sub);
-    sub.detach = () => {
+    sub.detacher = () => {
       if (sub.removed) return;
       sub.removed = true;
       cancel.fire();
