@@ -188,7 +188,10 @@ describe('engine: the in-flight list', () => {
     const pending = delays.map((ms) => fetch(`${url}/slow/${ms}`).then((res) => res.text()));
     await waitFor(() => s.stats().inflight === delays.length, 3000, 'all requests in flight');
     release();
-    assert.deepEqual(await Promise.all(pending), delays.map(() => 'done'));
+    assert.deepEqual(
+      await Promise.all(pending),
+      delays.map(() => 'done'),
+    );
     await waitFor(() => s.stats().inflight === 0, 3000, 'every request left the list');
 
     const streams = await Promise.all([1, 2, 3].map(() => fetch(`${url}/sse`)));
