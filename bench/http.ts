@@ -161,7 +161,11 @@ export interface HttpRow {
   rpsMedian: number;
   rpsMin: number;
   rpsMax: number;
+  /** To the base (node:http, or Fastify for validated POST): the median of per-round ratios. */
   ratio: number;
+  /** The lowest and highest per-round ratio. */
+  ratioMin?: number;
+  ratioMax?: number;
   p99MsMedian: number;
   serverCpuMedian: number;
   clientCpuMedian: number;
@@ -192,64 +196,70 @@ export async function runHttpBench(): Promise<HttpReport> {
   const samples = new Map<string, Sample[]>(); // key: server route
   const skipped: Record<string, string> = {};
 
-  for (let round = 0; round < rounds; round++) {
-    for (const name of rotate(servers, round)) {
-      if (skipped[name]) continue;
+  // Every server is started once and stays up (all pinned to the server core; an idle one costs
+  // nothing), so each round measures them all within seconds of each other: on a machine whose
+  // speed drifts, the per-round ratios are paired and the drift cancels out of them.
+  const up = await startAll(
+    servers,
+    (name) => {
       const isBefore = name === 'sluice-before';
       const file = join(BENCH_DIR, 'servers', `${isBefore ? 'sluice' : name}.ts`);
-      let srv;
-      try {
-        srv = await startServer(file, isBefore ? { SLUICE_DIST: beforeDist()! } : {});
-      } catch (err) {
-        skipped[name] = `failed to start: ${(err as Error).message}`;
-        console.error(`[http] skipping ${name}: ${skipped[name]}`);
-        continue;
+      return startServer(file, isBefore ? { SLUICE_DIST: beforeDist()! } : {});
+    },
+    async (port) => {
+      for (const route of ROUTES) {
+        const bad = await checkBody(port, route.path, route.body);
+        if (bad) return `wrong answer: ${bad}`;
       }
-      try {
+      return undefined;
+    },
+    skipped,
+    '[http]',
+  );
+  try {
+    if (warmup > 0) {
+      for (const [, srv] of up) {
         for (const route of ROUTES) {
-          const bad = await checkBody(srv.port, route.path, route.body);
-          if (bad) throw new Error(`wrong answer: ${bad}`);
+          await runWrk(`http://${HOST}:${srv.port}${route.path}`, warmup, connections);
         }
-        const url = (p: string): string => `http://${HOST}:${srv.port}${p}`;
-        if (warmup > 0) {
-          for (const route of ROUTES) await runWrk(url(route.path), warmup, connections);
-        }
+      }
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const name of rotate([...up.keys()], round)) {
+        const srv = up.get(name)!;
         for (const route of ROUTES) {
-          const before = procStat(srv.child.pid);
-          const t0 = process.hrtime.bigint();
-          const r = await runWrk(url(route.path), seconds, connections);
-          const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-          const after = procStat(srv.child.pid);
-          const serverCpu = before && after ? ((after.cpu - before.cpu) / wall) * 100 : NaN;
+          const r = await measure(
+            srv,
+            `http://${HOST}:${srv.port}${route.path}`,
+            seconds,
+            connections,
+          );
           const key = `${name} ${route.path}`;
           const list = samples.get(key) ?? [];
-          list.push({ ...r, round, serverCpu });
+          list.push({ ...r, round });
           samples.set(key, list);
           console.error(
             `[http] round ${round + 1}/${rounds} ${name.padEnd(9)} ${route.path.padEnd(6)} ` +
-              `${fmtInt(r.rps).padStart(7)} req/s  p99 ${fmtMs(r.p99Ms)}  server ${fmt(serverCpu, 0)}%  client ${fmt(r.clientCpu, 0)}%` +
+              `${fmtInt(r.rps).padStart(7)} req/s  p99 ${fmtMs(r.p99Ms)}  server ${fmt(r.serverCpu, 0)}%  client ${fmt(r.clientCpu, 0)}%` +
               (r.errors || r.non2xx ? `  errors ${r.errors} non-2xx ${r.non2xx}` : ''),
           );
         }
-      } catch (err) {
-        skipped[name] = (err as Error).message.split('\n')[0] ?? 'error';
-        console.error(`[http] ${name} dropped: ${(err as Error).message}`);
-      } finally {
-        await srv.child.stop();
       }
-      await sleep(200);
     }
+  } finally {
+    await Promise.all([...up.values()].map((srv) => srv.child.stop()));
   }
 
   const rows: HttpRow[] = [];
   for (const route of ROUTES) {
-    const base = median((samples.get(`node-http ${route.path}`) ?? []).map((s) => s.rps));
+    const baseList = samples.get(`node-http ${route.path}`) ?? [];
     for (const name of servers) {
       const list = samples.get(`${name} ${route.path}`);
       if (!list || list.length === 0 || skipped[name]) continue;
       const rps = list.map((s) => s.rps);
       const [lo, hi] = range(rps);
       const med = median(rps);
+      const paired = pairedRatios(list, baseList);
       rows.push({
         server: name,
         route: route.path,
@@ -257,7 +267,9 @@ export async function runHttpBench(): Promise<HttpReport> {
         rpsMedian: med,
         rpsMin: lo,
         rpsMax: hi,
-        ratio: med / base,
+        ratio: median(paired),
+        ratioMin: Math.min(...paired),
+        ratioMax: Math.max(...paired),
         p99MsMedian: median(list.map((s) => s.p99Ms)),
         serverCpuMedian: median(list.map((s) => s.serverCpu)),
         clientCpuMedian: median(list.map((s) => s.clientCpu)),
@@ -271,7 +283,7 @@ export async function runHttpBench(): Promise<HttpReport> {
   const lines: string[] = [
     `## HTTP: GET /hello and GET /json`,
     '',
-    `${machineNote()}; wrk -t1 -c${connections} -d${seconds}s, ${rounds} interleaved rounds (median, range min–max).`,
+    `${machineNote()}; wrk -t1 -c${connections} -d${seconds}s, ${rounds} interleaved rounds with every server up at once (median, range min–max). "vs node:http" is the median of the per-round ratios (each round measures every server within seconds), with their range.`,
     '',
   ];
   for (const route of ROUTES) {
@@ -293,7 +305,7 @@ export async function runHttpBench(): Promise<HttpReport> {
           r.server,
           fmtInt(r.rpsMedian),
           `${fmtInt(r.rpsMin)}–${fmtInt(r.rpsMax)} (±${fmt(((r.rpsMax - r.rpsMin) / 2 / r.rpsMedian) * 100, 0)}%)`,
-          Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}x` : '–',
+          ratioCell(r),
           fmtMs(r.p99MsMedian),
           `${fmt(r.serverCpuMedian, 0)}%`,
           `${fmt(median(r.samples.map((x) => (x.serverCpu / 100 / x.rps) * 1e6)), 1)} us`,
@@ -365,44 +377,39 @@ export async function runValidatedBench(): Promise<HttpReport> {
   const skipped: Record<string, string> = {};
   process.env.WRK_BODY_FILE = VALIDATED_BODY; // read by post-json.lua (wrk inherits our env)
 
-  for (let round = 0; round < rounds; round++) {
-    for (const name of rotate(servers, round)) {
-      if (skipped[name]) continue;
-      let srv;
-      try {
-        srv = await startServer(join(BENCH_DIR, 'servers', `${name}-validated.ts`));
-      } catch (err) {
-        skipped[name] = `failed to start: ${(err as Error).message}`;
-        continue;
+  // All up at once, short paired rounds: see runHttpBench.
+  const up = await startAll(
+    servers,
+    (name) => startServer(join(BENCH_DIR, 'servers', `${name}-validated.ts`)),
+    checkValidated,
+    skipped,
+    '[validated]',
+  );
+  try {
+    if (warmup > 0) {
+      for (const [, srv] of up) {
+        await runWrk(`http://${HOST}:${srv.port}/json`, warmup, connections, VALIDATED_LUA);
       }
-      try {
-        const bad = await checkValidated(srv.port);
-        if (bad) throw new Error(`wrong answer: ${bad}`);
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const name of rotate([...up.keys()], round)) {
+        const srv = up.get(name)!;
         const url = `http://${HOST}:${srv.port}/json`;
-        if (warmup > 0) await runWrk(url, warmup, connections, VALIDATED_LUA);
-        const before = procStat(srv.child.pid);
-        const t0 = process.hrtime.bigint();
-        const r = await runWrk(url, seconds, connections, VALIDATED_LUA);
-        const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-        const after = procStat(srv.child.pid);
-        const serverCpu = before && after ? ((after.cpu - before.cpu) / wall) * 100 : NaN;
+        const r = await measure(srv, url, seconds, connections, VALIDATED_LUA);
         const list = samples.get(name) ?? [];
-        list.push({ ...r, round, serverCpu });
+        list.push({ ...r, round });
         samples.set(name, list);
         console.error(
-          `[validated] round ${round + 1}/${rounds} ${name.padEnd(8)} ${fmtInt(r.rps).padStart(7)} req/s  p99 ${fmtMs(r.p99Ms)}  server ${fmt(serverCpu, 0)}%` +
+          `[validated] round ${round + 1}/${rounds} ${name.padEnd(8)} ${fmtInt(r.rps).padStart(7)} req/s  p99 ${fmtMs(r.p99Ms)}  server ${fmt(r.serverCpu, 0)}%` +
             (r.errors || r.non2xx ? `  errors ${r.errors} non-2xx ${r.non2xx}` : ''),
         );
-      } catch (err) {
-        skipped[name] = (err as Error).message.split('\n')[0] ?? 'error';
-      } finally {
-        await srv.child.stop();
       }
-      await sleep(200);
     }
+  } finally {
+    await Promise.all([...up.values()].map((srv) => srv.child.stop()));
   }
 
-  const base = median((samples.get('fastify') ?? []).map((s) => s.rps));
+  const baseList = samples.get('fastify') ?? [];
   const rows: HttpRow[] = [];
   for (const name of servers) {
     const list = samples.get(name);
@@ -410,6 +417,7 @@ export async function runValidatedBench(): Promise<HttpReport> {
     const rps = list.map((s) => s.rps);
     const [lo, hi] = range(rps);
     const med = median(rps);
+    const paired = pairedRatios(list, baseList);
     rows.push({
       server: name,
       route: 'POST /json (validated)',
@@ -417,7 +425,9 @@ export async function runValidatedBench(): Promise<HttpReport> {
       rpsMedian: med,
       rpsMin: lo,
       rpsMax: hi,
-      ratio: med / base,
+      ratio: median(paired),
+      ratioMin: Math.min(...paired),
+      ratioMax: Math.max(...paired),
       p99MsMedian: median(list.map((s) => s.p99Ms)),
       serverCpuMedian: median(list.map((s) => s.serverCpu)),
       clientCpuMedian: median(list.map((s) => s.clientCpu)),
@@ -429,7 +439,7 @@ export async function runValidatedBench(): Promise<HttpReport> {
   const lines = [
     '## HTTP: validated POST /json (1 KB body, schema-checked)',
     '',
-    `${machineNote()}; wrk -t1 -c${connections} -d${seconds}s -s bench/post-json.lua, ${rounds} interleaved rounds (median, range min–max).`,
+    `${machineNote()}; wrk -t1 -c${connections} -d${seconds}s -s bench/post-json.lua, ${rounds} interleaved rounds with every server up at once (median, range min–max); "vs fastify" is the median of the per-round ratios, with their range.`,
     '',
     table(
       [
@@ -445,7 +455,7 @@ export async function runValidatedBench(): Promise<HttpReport> {
         r.server,
         fmtInt(r.rpsMedian),
         `${fmtInt(r.rpsMin)}–${fmtInt(r.rpsMax)}`,
-        Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}x` : '–',
+        ratioCell(r),
         fmtMs(r.p99MsMedian),
         `${fmt(r.serverCpuMedian, 0)}%`,
         `${fmt(median(r.samples.map((x) => (x.serverCpu / 100 / x.rps) * 1e6)), 1)} us`,
@@ -611,4 +621,85 @@ if (isMain(import.meta.url)) {
     console.error(`[http] ${(err as Error).message}`);
     process.exitCode = 1;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared by the sections: every server up at once, one measured run, paired ratios.
+
+type Started = Awaited<ReturnType<typeof startServer>>;
+
+/**
+ * Starts each server (one after the other) and checks its answers; one that fails to start or
+ * answers wrongly is skipped (the reason in `skipped`) and stopped. Returns the ones up, in order.
+ */
+async function startAll(
+  names: readonly string[],
+  start: (name: string) => Promise<Started>,
+  check: (port: number) => Promise<string | undefined>,
+  skipped: Record<string, string>,
+  tag: string,
+): Promise<Map<string, Started>> {
+  const up = new Map<string, Started>();
+  for (const name of names) {
+    let srv: Started;
+    try {
+      srv = await start(name);
+    } catch (err) {
+      skipped[name] = `failed to start: ${(err as Error).message}`;
+      console.error(`${tag} skipping ${name}: ${skipped[name]}`);
+      continue;
+    }
+    const bad = await check(srv.port).catch((err: Error) => err.message);
+    if (bad) {
+      skipped[name] = bad;
+      console.error(`${tag} skipping ${name}: ${bad}`);
+      await srv.child.stop();
+      continue;
+    }
+    up.set(name, srv);
+  }
+  return up;
+}
+
+/** One wrk run against a server, with the server's CPU over it (% of one core). */
+async function measure(
+  srv: Started,
+  url: string,
+  seconds: number,
+  connections: number,
+  lua?: string,
+): Promise<WrkResult & { serverCpu: number }> {
+  const before = procStat(srv.child.pid);
+  const t0 = process.hrtime.bigint();
+  const r = await runWrk(url, seconds, connections, lua);
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const after = procStat(srv.child.pid);
+  const serverCpu = before && after ? ((after.cpu - before.cpu) / wall) * 100 : NaN;
+  return { ...r, serverCpu };
+}
+
+/**
+ * The ratio of a server's req/s to the base's, round by round (only rounds both completed).
+ * @example pairedRatios([{ round: 0, rps: 90 }], [{ round: 0, rps: 100 }]) // [0.9]
+ */
+export function pairedRatios(
+  list: ReadonlyArray<{ round: number; rps: number }>,
+  base: ReadonlyArray<{ round: number; rps: number }>,
+): number[] {
+  const byRound = new Map(base.map((b) => [b.round, b.rps]));
+  const out: number[] = [];
+  for (const s of list) {
+    const b = byRound.get(s.round);
+    if (b !== undefined && b > 0) out.push(s.rps / b);
+  }
+  return out;
+}
+
+function ratioCell(r: { ratio: number; ratioMin?: number; ratioMax?: number }): string {
+  if (!Number.isFinite(r.ratio)) return '–';
+  const spread =
+    r.ratioMin !== undefined && r.ratioMax !== undefined && Number.isFinite(r.ratioMin)
+      ? ` (${r.ratioMin.toFixed(2)}–${r.ratioMax.toFixed(2)})`
+      : '';
+  return `${r.ratio.toFixed(2)}x${spread}`;
 }

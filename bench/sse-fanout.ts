@@ -71,6 +71,21 @@ export const SSE_SERVERS: SseServer[] = [
   { name: 'hono', file: 'hono-sse.ts' },
 ];
 
+/**
+ * The servers with, when bench/run.ts built one (BENCH_BEFORE), the other build of Sluice beside
+ * the current one: `sluice-before` and `sluice-hub-before`.
+ */
+function withBefore(servers: readonly SseServer[]): SseServer[] {
+  const all = [...servers];
+  const before = beforeDist();
+  if (before) {
+    const env = { SLUICE_DIST: before };
+    all.splice(3, 0, { name: 'sluice-before', file: 'sluice-sse.ts', env });
+    all.splice(5, 0, { name: 'sluice-hub-before', file: 'sluice-hub-sse.ts', env });
+  }
+  return all;
+}
+
 /** Above this share of its core, the load client may be what a row measures. */
 export const CLIENT_CPU_LIMIT = 60;
 
@@ -460,15 +475,7 @@ export async function runSseBench(): Promise<SseReport> {
     .map(Number)
     .sort((a, b) => a - b);
   const selected = envList('SSE_SERVERS');
-  const all = [...SSE_SERVERS];
-  const before = beforeDist();
-  if (before) {
-    // The other build of Sluice, beside the current one (bench/run.ts BENCH_BEFORE).
-    const env = { SLUICE_DIST: before };
-    all.splice(3, 0, { name: 'sluice-before', file: 'sluice-sse.ts', env });
-    all.splice(5, 0, { name: 'sluice-hub-before', file: 'sluice-hub-sse.ts', env });
-  }
-  const servers = all.filter((s) => !selected || selected.includes(s.name));
+  const servers = withBefore(SSE_SERVERS).filter((s) => !selected || selected.includes(s.name));
   const samples = new Map<string, Sample[]>();
   const skipped: Record<string, string> = {};
 
@@ -705,8 +712,15 @@ async function idleRun(server: SseServer, lc: LoadClient, conns: number): Promis
 export async function runIdleRssBench(): Promise<{ markdown: string; rows: IdleRow[] }> {
   const counts = (envList('SSE_IDLE_CONNS') ?? ['5000', '20000']).map(Number);
   const rounds = envInt('SSE_IDLE_ROUNDS', 3);
-  const names = envList('SSE_IDLE_SERVERS') ?? ['node-http', 'sluice', 'sluice-hub', 'go-net-http'];
-  const servers = SSE_SERVERS.filter((s) => names.includes(s.name));
+  const names = envList('SSE_IDLE_SERVERS') ?? [
+    'node-http',
+    'sluice',
+    'sluice-before',
+    'sluice-hub',
+    'sluice-hub-before',
+    'go-net-http',
+  ];
+  const servers = withBefore(SSE_SERVERS).filter((s) => names.includes(s.name));
   const { client: lc } = pickLoadClient();
   const nofile = raiseNofile(Math.max(...counts) * 2 + 1024);
   const samples = new Map<string, number[]>();
