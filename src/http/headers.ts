@@ -18,6 +18,25 @@ const CONTENT_TYPE = 'content-type';
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
+/** Lower-case forms of the header names handlers set, computed once each (bounded). */
+const LOWER = new Map<string, string>();
+const LOWER_MAX = 256;
+
+/**
+ * A header name in lower case. Names are nearly always a handful of constants: each is lowered
+ * once, not on every request (each `toLowerCase` of a mixed-case name is a new string, kept for
+ * as long as the response, so for as long as a stream is open). Past the cap a name is lowered
+ * each time: names built from input cannot grow the table.
+ */
+function lowerName(name: string): string {
+  let key = LOWER.get(name);
+  if (key === undefined) {
+    key = name.toLowerCase();
+    if (LOWER.size < LOWER_MAX) LOWER.set(name, key);
+  }
+  return key;
+}
+
 /**
  * Checks a header before it is stored, so a bad one fails where it was set (a 500 naming the
  * header, the response still buffering) instead of at commit, half-sent.
@@ -74,7 +93,7 @@ export class ResponseHeaders {
     const v = normalise(value);
     if (typeof v === 'string') checkHeader(name, v);
     else for (const one of v) checkHeader(name, one);
-    const key = name.toLowerCase();
+    const key = lowerName(name);
     if (key === CONTENT_TYPE) {
       this.#contentType = v;
       this.#contentTypeName = name;
@@ -103,7 +122,7 @@ export class ResponseHeaders {
   append(name: string, value: string): this {
     this.#guard(name);
     checkHeader(name, String(value));
-    const key = name.toLowerCase();
+    const key = lowerName(name);
     // Content-Length frames the body: two values would let two readers disagree on it.
     if (key === 'content-length' && this.#find(key) !== -1) {
       throw new SluiceError('SLUICE_HEADER_INVALID', 'Content-Length holds one value; use set()');
@@ -120,19 +139,19 @@ export class ResponseHeaders {
 
   /** The header's value (several values joined by ", "), or undefined. */
   get(name: string): string | undefined {
-    const key = name.toLowerCase();
+    const key = lowerName(name);
     const v = key === CONTENT_TYPE ? this.#contentType : this.#valueOf(key);
     return Array.isArray(v) ? v.join(', ') : v;
   }
 
   has(name: string): boolean {
-    const key = name.toLowerCase();
+    const key = lowerName(name);
     return key === CONTENT_TYPE ? this.#contentType !== undefined : this.#find(key) !== -1;
   }
 
   delete(name: string): boolean {
     this.#guard(name);
-    const key = name.toLowerCase();
+    const key = lowerName(name);
     if (key === CONTENT_TYPE) {
       const had = this.#contentType !== undefined;
       this.#contentType = undefined;
