@@ -29,34 +29,36 @@ export interface WebSocketOptions {
  * @example const wire = new UpgradeWire(req, socket, head, registry);
  */
 export class UpgradeWire implements Wire, Channel {
-  readonly req: IncomingMessage;
   readonly socket: Socket;
-  readonly #head: Buffer;
+  readonly method: string;
+  readonly target: string;
+  readonly httpVersion: '1.0' | '1.1';
+  readonly headers: IncomingHeaders;
+  /**
+   * The request and the first bytes of the upgraded stream, until the WebSocket took the
+   * connection: then they are released, so a handler that keeps `r` (awaiting the socket's end)
+   * does not keep Node's request, its stream state and the head buffer alive with it.
+   */
+  #req: IncomingMessage | undefined;
+  #head: Buffer | undefined;
   readonly #registry: WebSocketRegistry;
   #ended = false;
 
   constructor(req: IncomingMessage, socket: Socket, head: Buffer, registry: WebSocketRegistry) {
-    this.req = req;
+    this.#req = req;
     this.socket = socket;
     this.#head = head;
     this.#registry = registry;
+    this.method = req.method ?? 'GET';
+    this.target = req.url ?? '/';
+    this.httpVersion = req.httpVersionMinor === 0 ? '1.0' : '1.1';
+    this.headers = req.headers;
     socket.on('error', () => {}); // a reset during the exchange ends it ('close')
   }
 
-  get method(): string {
-    return this.req.method ?? 'GET';
-  }
-
-  get target(): string {
-    return this.req.url ?? '/';
-  }
-
-  get httpVersion(): '1.0' | '1.1' | '2.0' {
-    return this.req.httpVersionMinor === 0 ? '1.0' : '1.1';
-  }
-
-  get headers(): IncomingHeaders {
-    return this.req.headers;
+  /** Node's request, until the WebSocket took the connection (then undefined). */
+  get req(): IncomingMessage | undefined {
+    return this.#req;
   }
 
   get remoteAddress(): string {
@@ -71,21 +73,22 @@ export class UpgradeWire implements Wire, Channel {
     return false;
   }
 
-  get native(): { req: IncomingMessage; socket: Socket } {
-    return { req: this.req, socket: this.socket };
+  /** Node's request and socket (`req` is undefined once a WebSocket took the connection). */
+  get native(): { req: IncomingMessage | undefined; socket: Socket } {
+    return { req: this.#req, socket: this.socket };
   }
 
   readBody(limit: number): Promise<Buffer> {
-    return readBody(this.#bodySource(), limit);
+    const req = this.#req;
+    // After the upgrade the connection speaks WebSocket: an upgrade request has no body left.
+    if (!req) return Promise.resolve(Buffer.alloc(0));
+    return readBody(bodySourceOf(req), limit);
   }
 
   bodyStream(limit: number): ReadableStream<Uint8Array> {
-    return bodyStream(this.#bodySource(), limit);
-  }
-
-  #bodySource(): BodySource {
-    const req = this.req;
-    return { stream: req, headers: req.headers, complete: () => req.complete };
+    const req = this.#req;
+    if (!req) return new ReadableStream({ start: (controller) => controller.close() });
+    return bodyStream(bodySourceOf(req), limit);
   }
 
   onAbandon(cb: () => void): void {
@@ -100,7 +103,12 @@ export class UpgradeWire implements Wire, Channel {
    * WebSocket opening handshake, before anything is written, so the response can still say so.
    */
   upgrade(options: WebSocketOptions = {}): Promise<WebSocket> {
-    const h = this.req.headers;
+    const req = this.#req;
+    const head = this.#head;
+    if (!req || !head || this.#ended) {
+      throw new SluiceError('SLUICE_WEBSOCKET_HANDSHAKE', 'the connection was already taken');
+    }
+    const h = req.headers;
     const problem =
       this.method !== 'GET'
         ? 'a WebSocket opens with GET'
@@ -113,11 +121,13 @@ export class UpgradeWire implements Wire, Channel {
               : undefined;
     if (problem) throw new SluiceError('SLUICE_WEBSOCKET_HANDSHAKE', problem);
     this.#ended = true;
-    this.#registry.chooseProtocol(this.req, options.protocols);
+    this.#registry.chooseProtocol(req, options.protocols);
     return this.#registry.server().then(
       (server) =>
         new Promise<WebSocket>((resolve) => {
-          server.handleUpgrade(this.req, this.socket, this.#head, (ws) => {
+          server.handleUpgrade(req, this.socket, head, (ws) => {
+            this.#req = undefined;
+            this.#head = undefined;
             this.#registry.track(ws);
             resolve(ws);
           });
@@ -204,4 +214,8 @@ export class UpgradeWire implements Wire, Channel {
   unlisten(events: ChannelEvents): void {
     stopRelay(this.socket, events);
   }
+}
+
+function bodySourceOf(req: IncomingMessage): BodySource {
+  return { stream: req, headers: req.headers, complete: () => req.complete };
 }
