@@ -241,7 +241,9 @@ export class Request<P extends Params = Params> {
 
   /**
    * The transport's own objects, for the rare adapter that needs them: `{ req, res }` (Node's
-   * IncomingMessage and ServerResponse) on a Node listener. Prefer the API above.
+   * IncomingMessage and ServerResponse) on a Node listener; `{ req, socket }` on an upgrade
+   * request, where `req` is undefined once `r.webSocket()` took the connection (it is released,
+   * so a handler that keeps `r` does not keep it). Prefer the API above.
    */
   get native(): unknown {
     return this.wire.native;
