@@ -20,7 +20,7 @@ import {
   machineNote,
   median,
   parseStat,
-  procStat,
+  withServerCpu,
   range,
   rotate,
   sleep,
@@ -125,15 +125,13 @@ export async function runH2Bench(): Promise<{ markdown: string; rows: H2Row[] }>
         for (const route of ROUTES) {
           const url = `http://${HOST}:${srv.port}${route}`;
           await runH2load(url, 1, connections, streams); // warm-up
-          const c0 = procStat(srv.child.pid);
-          const t0 = process.hrtime.bigint();
-          const r = await runH2load(url, seconds, connections, streams);
-          const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-          const c1 = procStat(srv.child.pid);
-          const serverCpu = c0 && c1 ? ((c1.cpu - c0.cpu) / wall) * 100 : NaN;
+          const r = await withServerCpu(srv.child.pid, () =>
+            runH2load(url, seconds, connections, streams),
+          );
+          const serverCpu = r.serverCpu;
           if (r.succeeded === 0) throw new Error(`${route}: no request succeeded`);
           const key = `${name} ${route}`;
-          (samples.get(key) ?? samples.set(key, []).get(key)!).push({ ...r, round, serverCpu });
+          (samples.get(key) ?? samples.set(key, []).get(key)!).push({ ...r, round });
           console.error(
             `[h2] round ${round + 1}/${rounds} ${name.padEnd(16)} ${route.padEnd(6)} ${fmtInt(r.rps).padStart(7)} req/s  server ${fmt(serverCpu, 0)}% ${fmt((serverCpu / 100 / r.rps) * 1e6, 1)} us/req  client ${fmt(r.clientCpu, 0)}%` +
               (r.failed ? `  failed ${r.failed}` : ''),

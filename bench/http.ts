@@ -21,7 +21,7 @@ import {
   machineNote,
   median,
   parseStat,
-  procStat,
+  withServerCpu,
   range,
   rotate,
   sleep,
@@ -517,14 +517,12 @@ export async function runValidationCostBench(): Promise<HttpReport> {
         for (const route of routes) {
           const url = `http://${HOST}:${srv.port}${route.path}`;
           await runWrk(url, 1, connections, route.lua);
-          const before = procStat(srv.child.pid);
-          const t0 = process.hrtime.bigint();
-          const r = await runWrk(url, seconds, connections, route.lua);
-          const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-          const after = procStat(srv.child.pid);
-          const serverCpu = before && after ? ((after.cpu - before.cpu) / wall) * 100 : NaN;
+          const r = await withServerCpu(srv.child.pid, () =>
+            runWrk(url, seconds, connections, route.lua),
+          );
+          const serverCpu = r.serverCpu;
           const key = `${server.name}|${route.label}`;
-          (samples.get(key) ?? samples.set(key, []).get(key)!).push({ ...r, round, serverCpu });
+          (samples.get(key) ?? samples.set(key, []).get(key)!).push({ ...r, round });
           console.error(
             `[validation] round ${round + 1}/${rounds} ${server.name.padEnd(26)} ${route.path.padEnd(6)} ${fmtInt(r.rps).padStart(7)} req/s  server ${fmt(serverCpu, 0)}% ${fmt((serverCpu / 100 / r.rps) * 1e6, 1)} us/req` +
               (r.errors || r.non2xx ? `  errors ${r.errors} non-2xx ${r.non2xx}` : ''),
@@ -662,20 +660,14 @@ async function startAll(
 }
 
 /** One wrk run against a server, with the server's CPU over it (% of one core). */
-async function measure(
+function measure(
   srv: Started,
   url: string,
   seconds: number,
   connections: number,
   lua?: string,
 ): Promise<WrkResult & { serverCpu: number }> {
-  const before = procStat(srv.child.pid);
-  const t0 = process.hrtime.bigint();
-  const r = await runWrk(url, seconds, connections, lua);
-  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  const after = procStat(srv.child.pid);
-  const serverCpu = before && after ? ((after.cpu - before.cpu) / wall) * 100 : NaN;
-  return { ...r, serverCpu };
+  return withServerCpu(srv.child.pid, () => runWrk(url, seconds, connections, lua));
 }
 
 /**

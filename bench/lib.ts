@@ -354,6 +354,24 @@ export function procStat(pid: number): ProcStat | undefined {
 }
 
 /**
+ * Runs `work` and returns its result with the process's CPU over it (% of one core, from
+ * /proc; NaN where /proc cannot be read).
+ * @example const r = await withServerCpu(srv.child.pid, () => runWrk(url, 3, 50));
+ */
+export async function withServerCpu<T extends object>(
+  pid: number,
+  work: () => Promise<T>,
+): Promise<T & { serverCpu: number }> {
+  const before = procStat(pid);
+  const t0 = process.hrtime.bigint();
+  const r = await work();
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const after = procStat(pid);
+  const serverCpu = before && after ? ((after.cpu - before.cpu) / wall) * 100 : NaN;
+  return { ...r, serverCpu };
+}
+
+/**
  * Write-type syscalls the process has made (write, writev, sendmsg...: `syscw` of
  * /proc/<pid>/io), all its threads included. Per delivery it shows what coalescing saves.
  */
