@@ -137,7 +137,6 @@ describe('engine: the handler step', () => {
 describe('engine: the in-flight list', () => {
   function runs(n: number): Run[] {
     return Array.from({ length: n }, () => Object.create(Run.prototype) as Run).map((run) => {
-      run.inList = false;
       run.prevRun = run.nextRun = undefined;
       return run;
     });

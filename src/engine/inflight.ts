@@ -21,9 +21,13 @@ export class InflightRuns {
     return this.#size;
   }
 
+  /** Whether `run` is in this list (only the head has no previous run). */
+  has(run: Run): boolean {
+    return run.prevRun !== undefined || this.#head === run;
+  }
+
   add(run: Run): void {
-    if (run.inList) return;
-    run.inList = true;
+    if (this.has(run)) return;
     run.nextRun = this.#head;
     run.prevRun = undefined;
     if (this.#head) this.#head.prevRun = run;
@@ -32,8 +36,7 @@ export class InflightRuns {
   }
 
   delete(run: Run): void {
-    if (!run.inList) return;
-    run.inList = false;
+    if (!this.has(run)) return;
     const { prevRun, nextRun } = run;
     if (prevRun) prevRun.nextRun = nextRun;
     else this.#head = nextRun;

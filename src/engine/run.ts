@@ -21,7 +21,6 @@ export class Run implements RunView {
   /** What the request observer's `start` returned (telemetry only). */
   observed: unknown = undefined;
   /** Links of the engine's in-flight list (`InflightRuns`). */
-  inList = false;
   prevRun: Run | undefined = undefined;
   nextRun: Run | undefined = undefined;
 

@@ -32,7 +32,7 @@ import type { IncomingHeaders } from '../http/headers.js';
 import type { WebSocket } from 'ws';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { Wire } from '../wire/wire.js';
-import type { AbortListener } from '../stream/pipe-source.js';
+import { notifyAborted, type AbortListener } from '../stream/pipe-source.js';
 import { EXIT, EXIT_ALL, EXIT_HOOK } from './exit.js';
 import type { ExchangeHost, RouteSchemas, RunView } from './host.js';
 import { Response } from './response.js';
@@ -692,8 +692,7 @@ export class Request<P extends Params = Params> {
     if (callbacks) {
       for (const listener of callbacks) {
         try {
-          if (typeof listener === 'function') listener(reason);
-          else listener.requestAborted(reason);
+          notifyAborted(listener, reason);
         } catch (err) {
           this.log.error({ err, method: this.method, path: this.path }, 'an abort callback threw');
         }
@@ -710,10 +709,7 @@ export class Request<P extends Params = Params> {
   onAborted(listener: AbortListener): void {
     if (this.#abortReason) {
       const reason = this.#abortReason;
-      queueMicrotask(() => {
-        if (typeof listener === 'function') listener(reason);
-        else listener.requestAborted(reason);
-      });
+      queueMicrotask(() => notifyAborted(listener, reason));
       return;
     }
     (this.#onAbort ??= []).push(listener);

@@ -12,6 +12,15 @@ import type { Sink } from './sink.js';
  */
 export type AbortListener = ((reason: Error) => void) | { requestAborted(reason: Error): void };
 
+/**
+ * Tells one listener that the request aborted, whichever shape it has.
+ * @example notifyAborted(eventStream, new ClientClosedError());
+ */
+export function notifyAborted(listener: AbortListener, reason: Error): void {
+  if (typeof listener === 'function') listener(reason);
+  else listener.requestAborted(reason);
+}
+
 /** Where pipeSource learns that the request aborted (the request implements it). */
 export interface AbortNotifier {
   onAborted(listener: AbortListener): void;

@@ -106,7 +106,10 @@ export class UpgradeWire implements Wire, Channel {
     const req = this.#req;
     const head = this.#head;
     if (!req || !head || this.#ended) {
-      throw new SluiceError('SLUICE_WEBSOCKET_HANDSHAKE', 'the connection was already taken');
+      throw new SluiceError(
+        'SLUICE_WEBSOCKET_HANDSHAKE',
+        'the connection was already taken or answered',
+      );
     }
     const h = req.headers;
     const problem =
