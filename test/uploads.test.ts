@@ -5,11 +5,13 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { pbkdf2 } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import type { Browser } from 'playwright-core';
@@ -21,6 +23,7 @@ import {
   type Server,
   type UploadConfig,
 } from '../src/index.js';
+import { writeTempFile } from '../src/exchange/uploads.js';
 import { startServer, waitFor } from './helpers/server.js';
 import { launchChromium } from './helpers/chromium.js';
 
@@ -304,6 +307,25 @@ describe('uploads: limits', () => {
       } else assert.ok(res.text.includes(expected), `${what}: ${res.text}`);
       await waitFor(() => readdirSync(temp).length === 0, 5000, `no temporary file after: ${what}`);
     }
+  });
+
+  // The cause of a temporary file left behind now and then after a 413: the write's pipeline
+  // rejected before the file's open had run, and the removal that followed found nothing yet.
+  // Keeping libuv's pool busy delays the open until after the source has failed, every time.
+  it('a file write settles only once its file is closed, even when the source fails before the open', async () => {
+    const path = join(tempDir('write'), 'upload');
+    const pool = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+    const busy = Array.from({ length: pool }, () =>
+      promisify(pbkdf2)('sluice', 'salt', 300_000, 32, 'sha256'),
+    );
+    const source = new Readable({
+      read() {
+        this.destroy(new Error('cut by the test'));
+      },
+    });
+    await assert.rejects(writeTempFile(source, path), /cut by the test/);
+    assert.ok(existsSync(path), 'the file was opened and closed before the write settled');
+    await Promise.all(busy);
   });
 
   it('a multipart body read any other way than parse() keeps the body limit', async () => {

@@ -110,7 +110,7 @@ export async function parseMultipart(
         ),
       ),
     );
-    const done = pipeline(stream, createWriteStream(path, { flags: 'wx', mode: 0o600 })).then(
+    const done = writeTempFile(stream, path).then(
       () => {
         if (!failure) slots[slot] = new UploadFile(name, filename, mimeType, path, size);
       },
@@ -149,6 +149,23 @@ export async function parseMultipart(
     throw failure;
   }
   return { pairs, files: slots.filter((f): f is UploadFile => f !== undefined) };
+}
+
+/**
+ * Writes `stream` to a new file at `path` (created, never overwritten, mode 0600), settling only
+ * once the file is closed, whether the write succeeded or not. `pipeline` alone can reject before
+ * the file's `open` has finished (when the source fails first), and a removal done then runs
+ * before the file exists and leaves it behind.
+ * @example await writeTempFile(fileStream, join(tmpdir(), 'sluice-upload-1'))
+ */
+export async function writeTempFile(stream: Readable, path: string): Promise<void> {
+  const file = createWriteStream(path, { flags: 'wx', mode: 0o600 });
+  const closed = new Promise<void>((resolve) => file.once('close', resolve));
+  try {
+    await pipeline(stream, file);
+  } finally {
+    await closed;
+  }
 }
 
 function makeBusboy(contentType: string, limits: UploadLimits) {
