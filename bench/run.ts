@@ -20,7 +20,8 @@
 //   BENCH_CONNECTIONS=50         wrk connections
 //   BENCH_SERVERS / SSE_SERVERS / STREAM_SERVERS   restrict the servers (comma-separated names)
 //   BENCH_BEFORE=<git ref>       also build Sluice as it was at that ref and measure it beside the
-//                                current build (rows sluice-before, sluice-hub-before)
+//                                current build (rows sluice-before, sluice-hub-before,
+//                                sluice-h2-before, sluice-ws-hub-before)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -818,8 +818,20 @@ export async function runWsBench(): Promise<{ markdown: string; rows: SseRow[] }
   const samples = new Map<string, Sample[]>();
   const skipped: Record<string, string> = {};
   roundsTotal = rounds;
+  const before = beforeDist();
+  const servers: SseServer[] = before
+    ? [
+        ...WS_SERVERS,
+        {
+          name: 'sluice-ws-hub-before',
+          file: 'sluice-ws-hub.ts',
+          path: '/ws',
+          env: { SLUICE_DIST: before },
+        },
+      ]
+    : WS_SERVERS;
   for (let round = 0; round < rounds; round++) {
-    for (const server of rotate(WS_SERVERS, round)) {
+    for (const server of rotate(servers, round)) {
       if (skipped[server.name]) continue;
       try {
         for (const s of await oneSession(server, lc, clients, rates, seconds, graceMs, round)) {
@@ -837,7 +849,7 @@ export async function runWsBench(): Promise<{ markdown: string; rows: SseRow[] }
   const body: string[][] = [];
   for (const rate of rates) {
     const base = median((samples.get(`ws-raw ${rate}`) ?? []).map((s) => s.usPerDelivery));
-    for (const server of WS_SERVERS) {
+    for (const server of servers) {
       const list = samples.get(`${server.name} ${rate}`);
       if (!list?.length) continue;
       const d = list.map((s) => s.delivered);
