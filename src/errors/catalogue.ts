@@ -299,6 +299,11 @@ export const ERROR_CODES = {
     message:
       'a multipart text field is longer than upload.maxFieldSize (or its name longer than 1 KiB); send it as a file or raise the limit',
   },
+  SLUICE_UPLOAD_STORAGE: {
+    status: 500,
+    message:
+      'an uploaded file could not be written to the temporary directory (upload.tempDir is missing or not writable, or the disk is full)',
+  },
   SLUICE_UPLOAD_SAVE: {
     status: 500,
     message:

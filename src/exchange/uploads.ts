@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Busboy } from '@fastify/busboy';
-import { HttpError } from '../errors/index.js';
+import { HttpError, SluiceError } from '../errors/index.js';
 import { UploadFile } from './upload-file.js';
 
 /** The limits of one multipart body (`setConfig({ upload: {...} })`). */
@@ -51,7 +51,8 @@ export interface MultipartResult {
 
 /**
  * Parses a multipart body from `source` (the request body, already bounded by the total limit).
- * Rejects with a coded `HttpError` (400 malformed, 413 a limit) after removing what it wrote.
+ * Rejects with a coded error (400 malformed, 413 a limit, 500 `SLUICE_UPLOAD_STORAGE` when a file
+ * cannot be written) after removing what it wrote.
  * @example const { pairs, files } = await parseMultipart(stream, headers, limits, tmpdir())
  */
 export async function parseMultipart(
@@ -64,7 +65,7 @@ export async function parseMultipart(
   const slots: Array<UploadFile | undefined> = [];
   const writing = new Set<Promise<void>>();
   const temps: string[] = [];
-  let failure: HttpError | undefined;
+  let failure: HttpError | SluiceError | undefined;
   let busboy: ReturnType<typeof makeBusboy>;
   try {
     busboy = makeBusboy(contentType, limits);
@@ -72,7 +73,7 @@ export async function parseMultipart(
     throw HttpError.fromCode('SLUICE_UPLOAD_MALFORMED', (err as Error).message);
   }
   const open = new Set<Readable>();
-  const fail = (err: HttpError): void => {
+  const fail = (err: HttpError | SluiceError): void => {
     failure ??= err;
     // Stops the parse: the pipeline below rejects, and the request body is no longer read; the
     // files being written stop too (a destroyed parser does not end its file streams).
@@ -114,13 +115,7 @@ export async function parseMultipart(
       () => {
         if (!failure) slots[slot] = new UploadFile(name, filename, mimeType, path, size);
       },
-      (err: unknown) => {
-        fail(
-          err instanceof HttpError
-            ? err
-            : HttpError.fromCode('SLUICE_UPLOAD_MALFORMED', `file "${name.slice(0, 64)}" was cut`),
-        );
-      },
+      (err: unknown) => fail(writeError(err, name)),
     );
     writing.add(done);
     void done.finally(() => writing.delete(done));
@@ -184,6 +179,18 @@ function makeBusboy(contentType: string, limits: UploadLimits) {
     // An empty file input (filename="") is a field with an empty value, as Go reads it.
     isPartAFile: (_field, _type, filename) => filename !== undefined && filename !== '',
   });
+}
+
+/**
+ * Why a file's write failed: a limit (already coded), the disk (a filesystem error: the server's
+ * fault, a 500 whose path goes to the log and not to the client), or the part was cut (400).
+ */
+function writeError(err: unknown, field: string): HttpError | SluiceError {
+  if (err instanceof HttpError || err instanceof SluiceError) return err;
+  if (typeof (err as NodeJS.ErrnoException | undefined)?.syscall === 'string') {
+    return new SluiceError('SLUICE_UPLOAD_STORAGE', (err as Error).message, { cause: err });
+  }
+  return HttpError.fromCode('SLUICE_UPLOAD_MALFORMED', `file "${field.slice(0, 64)}" was cut`);
 }
 
 function toHttpError(err: unknown): HttpError {
